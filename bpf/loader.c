@@ -62,7 +62,9 @@
  * delivered and its probes are detached. `ID stop` there ends the loader. Between sessions the
  * traced set is emptied behind a grace period (untrace_all: no record of a process of one
  * session reaches the next one's connection, and a process one left running is traced by no
- * other), the per-process maps and the known files are cleared, the gate reopened, and each
+ * other; a map-in-map update is the grace period, on every kernel: without one a kept loader
+ * does not start), the per-process maps and the known files are cleared, the gate reopened,
+ * no attach or detach command carried over, and each
  * session's counters (drops, misses, io_uring) are the differences from its start.
  */
 #define _GNU_SOURCE
@@ -498,17 +500,23 @@ static void read_counters(struct sl_stats *s)
  * idle capture sends nothing, so the capture process is not woken for it. A kept loader's
  * session's are the differences from its start (stats_base; zero for a loader of its own).
  */
+/* A counter's count since `base`: never below 0 (never a wrapped huge number). */
+static __u64 since(__u64 now, __u64 base)
+{
+	return now > base ? now - base : 0;
+}
+
 static void send_stats(int always)
 {
 	struct sl_stats s;
 	fill_hdr(&s.h, SL_K_STATS);
 	read_counters(&s);
 	for (int i = 0; i < SL_KIND_KERNEL_MAX; i++)
-		s.drops[i] -= stats_base.drops[i];
-	s.misses -= stats_base.misses;
+		s.drops[i] = since(s.drops[i], stats_base.drops[i]);
+	s.misses = since(s.misses, stats_base.misses);
 	for (int i = 0; i < SL_URING_OPS; i++) {
-		s.uring_seen[i] -= stats_base.uring_seen[i];
-		s.uring_recorded[i] -= stats_base.uring_recorded[i];
+		s.uring_seen[i] = since(s.uring_seen[i], stats_base.uring_seen[i]);
+		s.uring_recorded[i] = since(s.uring_recorded[i], stats_base.uring_recorded[i]);
 	}
 	s.records = n_records;
 	s.bytes = n_bytes;
@@ -1793,6 +1801,21 @@ static int run_deferred(void)
 	return n_deferred > 0;
 }
 
+/*
+ * Forgets the commands still waiting (a kept loader's session boundary, WHEN): never run for
+ * another session. Loud: it means a command was left unanswered.
+ */
+static void drop_deferred(const char *when)
+{
+	fprintf(stderr, "sightline-loader: %s: %d attach/detach commands never answered, dropped\n",
+		when, n_deferred - next_deferred);
+	for (int i = next_deferred; i < n_deferred; i++)
+		free(deferred[i]);
+	free(deferred);
+	deferred = NULL;
+	n_deferred = cap_deferred = next_deferred = 0;
+}
+
 /* ------------------------------------------------------------------ optional programs */
 
 /*
@@ -2023,25 +2046,51 @@ static void reap_earlier(void)
 			i++;
 }
 
+/* an array of maps whose update is the grace period (grace_init), and its inner map */
+static int grace_outer = -1, grace_inner = -1;
+
 /*
- * One RCU grace period (membarrier(2)'s MEMBARRIER_CMD_GLOBAL is synchronize_rcu()): every
- * eBPF program that was running when it began has returned (tracepoint and uprobe programs run
- * inside an RCU read-side section), its records committed to the ring buffer.
+ * Makes grace_period() possible: 0, or -1 with why. Updating a map-in-map from user space
+ * waits for an RCU grace period before it returns (kernel/bpf/syscall.c,
+ * maybe_wait_bpf_programs: synchronize_rcu(), since Linux 4.19) on every kernel, nohz_full
+ * too (where membarrier(2)'s MEMBARRIER_CMD_GLOBAL is EINVAL).
  */
-static void grace_period(void)
+static int grace_init(char *why, size_t len)
 {
-	if (syscall(SYS_membarrier, 1 /* MEMBARRIER_CMD_GLOBAL */, 0, 0) == 0)
-		return;
-	struct timespec t = {0, 50 * 1000000L}; /* no membarrier: far longer than a program runs */
-	nanosleep(&t, NULL);
+	grace_inner = bpf_map_create(BPF_MAP_TYPE_ARRAY, "sl_grace_in", 4, 4, 1, NULL);
+	LIBBPF_OPTS(bpf_map_create_opts, o, .inner_map_fd = grace_inner);
+	if (grace_inner >= 0)
+		grace_outer = bpf_map_create(BPF_MAP_TYPE_ARRAY_OF_MAPS, "sl_grace", 4, 4, 1, &o);
+	if (grace_outer < 0) {
+		snprintf(why, len, "no RCU grace period to wait for (an array of maps: %s)",
+			 strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * One RCU grace period: every eBPF program that was running when it began has returned
+ * (tracepoint and uprobe programs run inside an RCU read-side section), its records committed
+ * to the ring buffer. 0, or -1 if the kernel refused the update (no grace period: said).
+ */
+static int grace_period(void)
+{
+	__u32 k = 0, v = (__u32)grace_inner;
+	if (bpf_map_update_elem(grace_outer, &k, &v, BPF_ANY) == 0)
+		return 0;
+	fprintf(stderr, "sightline-loader: no RCU grace period (updating an array of maps: %s)\n",
+		strerror(errno));
+	return -1;
 }
 
 /*
  * Empties the traced set for good: cleared, then a grace period, again while a program that was
- * running at the clear (a fork of a traced process) set a bit after it. Once it returns no
- * program traces anything, and every record of a traced process is in the ring buffers.
+ * running at the clear (a fork of a traced process) set a bit after it. Once it returns 0 no
+ * program traces anything, and every record of a traced process is in the ring buffers; -1 (said)
+ * when that could not be made sure (no grace period, or bits set again round after round).
  */
-static void untrace_all(void)
+static int untrace_all(void)
 {
 	size_t words = sizeof(skel->bss->traced_bits) / sizeof(skel->bss->traced_bits[0]);
 	for (int round = 0; round < 16; round++) {
@@ -2052,9 +2101,13 @@ static void untrace_all(void)
 				__atomic_store_n(&skel->bss->traced_bits[w], 0, __ATOMIC_SEQ_CST);
 			}
 		if (!any && round)
-			return;
-		grace_period();
+			return 0;
+		if (grace_period())
+			return -1;
 	}
+	fprintf(stderr, "sightline-loader: the traced set was still being filled after 16 grace "
+			"periods\n");
+	return -1;
 }
 
 /* Deletes every entry of a hash map (keys listed first: deleting while walking skips some). */
@@ -2112,11 +2165,12 @@ struct session_args {
 	long long uid, gid;
 	char *cwd;
 	pid_t stdio_pid;
+	long long stdio_start;
 };
 
 /*
- * DIR/session: NUL-terminated fields UID GID CWD STDIO_PID ARGC ARGV... ENV... (UID and GID
- * -1 for none, CWD "" for none). 0, or -1 with why.
+ * DIR/session: NUL-terminated fields UID GID CWD STDIO_PID STDIO_START ARGC ARGV... ENV... (UID
+ * and GID -1 for none, CWD "" for none, STDIO_START -1 for unchecked). 0, or -1 with why.
  */
 static int read_session(const char *dir, struct session_args *a, char *why, size_t len)
 {
@@ -2150,8 +2204,8 @@ static int read_session(const char *dir, struct session_args *a, char *why, size
 	size_t k = 0;
 	for (char *p = a->buf; p < a->buf + got && k < n; p += strlen(p) + 1)
 		f[k++] = p;
-	long long argc = k >= 5 ? atoll(f[4]) : 0;
-	if (k < 5 || argc < 1 || (size_t)argc > k - 5) {
+	long long argc = k >= 6 ? atoll(f[5]) : 0;
+	if (k < 6 || argc < 1 || (size_t)argc > k - 6) {
 		free(f);
 		snprintf(why, len, "%s: not a session (no command)", path);
 		return -1;
@@ -2160,15 +2214,16 @@ static int read_session(const char *dir, struct session_args *a, char *why, size
 	a->gid = atoll(f[1]);
 	a->cwd = f[2][0] ? f[2] : NULL;
 	a->stdio_pid = (pid_t)atoll(f[3]);
-	/* argv and env, each NULL-terminated, in one array: f[5..5+argc) NULL f[5+argc..k) NULL */
+	a->stdio_start = atoll(f[4]);
+	/* argv and env, each NULL-terminated, in one array: f[6..6+argc) NULL f[6+argc..k) NULL */
 	char **v = calloc(k + 2, sizeof(*v));
 	if (!v) {
 		free(f);
 		snprintf(why, len, "out of memory");
 		return -1;
 	}
-	memcpy(v, f + 5, argc * sizeof(*v));
-	memcpy(v + argc + 1, f + 5 + argc, (k - 5 - argc) * sizeof(*v));
+	memcpy(v, f + 6, argc * sizeof(*v));
+	memcpy(v + argc + 1, f + 6 + argc, (k - 6 - argc) * sizeof(*v));
 	a->argv = v;
 	a->env = v + argc + 1;
 	free(f);
@@ -2239,11 +2294,13 @@ static int session_begin(const char *dir, struct session_args *a, __u32 missing,
 	n_links = 0;
 	outlen = cmdlen = 0;
 	stats_sent = 0;
+	if (n_deferred) /* (session_end answers them all: never another session's) */
+		drop_deferred("session start");
 	__atomic_store_n(&skel->bss->sock_watch, 0, __ATOMIC_SEQ_CST);
 	read_counters(&stats_base);
 	__atomic_fetch_and(&skel->bss->gate_state, ~SL_GATE_CLOSED, __ATOMIC_SEQ_CST);
 	gate_live = 1;
-	if (a->stdio_pid && take_stdio_of(a->stdio_pid, -1, why, len)) {
+	if (a->stdio_pid && take_stdio_of(a->stdio_pid, a->stdio_start, why, len)) {
 		put_text(SL_K_LOG, 0, -EXIT_USAGE, why);
 		flush_out();
 		return -1; /* (session_end closes the connection) */
@@ -2276,19 +2333,37 @@ static int session_begin(const char *dir, struct session_args *a, __u32 missing,
 
 /*
  * Ends a kept loader's session as a loader of its own ends (the same drain, SL_K_CHILD and
- * stats), but keeps the programs: the traced set emptied behind a grace period before the last
- * drain (so nothing of this session reaches the next one), the stops answered, the connection
- * closed, then the session's probes detached and the per-process maps and known files cleared.
+ * stats), but keeps the programs: the commands that waited for a part answered, the traced set
+ * emptied behind a grace period and the session's probes detached before the last drain (so
+ * every record of this session reaches it, and nothing of it the next one), the stops
+ * answered, the connection closed, the per-process maps and known files cleared (io_uring's
+ * count of waiting requests 0 again, behind a grace period). A grace period that could not be
+ * made sure of is said, and the kept loader ends after this session.
  */
+static int untrace_failed; /* a session's end not made sure of: the kept loader ends */
+
 static void session_end(struct ring_buffer *rb, int began)
 {
 	phase("session stopping");
+	/* as a loader of its own stops: the attach and detach commands that waited for a part
+	 * are answered on this session's connection, never left to the next session */
+	tls_part_done();
+	more_part_done();
+	renice_at_go = 0;
 	while (run_deferred())
 		;
+	if (n_deferred)
+		drop_deferred("session end");
 	close_gate();
 	int unreleased = child > 0 && go_fd >= 0 && !child_done;
 	end_unreleased();
-	untrace_all();
+	/* no program records for this session from here on, then its uprobes detached (a TLS
+	 * return probe whose call began while traced records until then), and the last drain:
+	 * every record of the session reaches it */
+	if (untrace_all())
+		untrace_failed = 1;
+	__atomic_store_n(&skel->bss->sock_watch, 0, __ATOMIC_SEQ_CST);
+	detach_links();
 	ring_buffer__consume(rb);
 	if (err_fd >= 0) {
 		if (!unreleased) {
@@ -2325,7 +2400,6 @@ static void session_end(struct ring_buffer *rb, int began)
 	if (child > 0 && !child_done && n_earlier < (int)(sizeof(earlier) / sizeof(earlier[0])))
 		earlier[n_earlier++] = child;
 	child = -1;
-	detach_links();
 	clear_map(skel->maps.known_files);
 	clear_map(skel->maps.gate_stops);
 	clear_map(skel->maps.tls_stash);
@@ -2333,6 +2407,17 @@ static void session_end(struct ring_buffer *rb, int began)
 	clear_map(skel->maps.dns_socks);
 	clear_map(skel->maps.ipc_chans);
 	clear_map(skel->maps.uring_waits);
+	/* the programs that had looked an entry up have returned: the count is 0 (a completion on
+	 * the host then costs one load again, not a lookup) */
+	if (!untrace_failed && grace_period() == 0)
+		__atomic_store_n(&skel->bss->uring_waiting, 0, __ATOMIC_SEQ_CST);
+	else
+		untrace_failed = 1;
+	if (untrace_failed) { /* loud, and no next session on this loader */
+		fprintf(stderr, "sightline-loader: a session's end could not be made sure of: this "
+				"kept loader stops\n");
+		quit = 1;
+	}
 	phase("session ended");
 }
 
@@ -2400,7 +2485,7 @@ static void read_ctl(int idle)
  * server's `session`, runs it, ends it, and again, until `stop`, SIGTERM or SIGHUP, or the
  * server's going.
  */
-static void serve_sessions(struct ring_buffer *rb, int sfd, int tfd, int tls_fd, __u32 missing)
+static int serve_sessions(struct ring_buffer *rb, int sfd, int tfd, int tls_fd, __u32 missing)
 {
 	struct itimerspec off = {{0, 0}, {0, 0}}, tick = {{POLL_IDLE_MS / 1000, 0},
 							 {POLL_IDLE_MS / 1000, 0}};
@@ -2410,8 +2495,10 @@ static void serve_sessions(struct ring_buffer *rb, int sfd, int tfd, int tls_fd,
 		timerfd_settime(tfd, 0, &off, NULL);
 		struct epoll_event evs[8];
 		int n = epoll_wait(ep, evs, 8, -1);
-		if (n < 0 && errno != EINTR)
-			break;
+		if (n < 0 && errno != EINTR) {
+			fprintf(stderr, "sightline-loader: waiting for a session: %s\n", strerror(errno));
+			return EXIT_LOAD;
+		}
 		for (int i = 0; i < n; i++) {
 			int fd = evs[i].data.fd;
 			if (fd == ctl) {
@@ -2447,6 +2534,7 @@ static void serve_sessions(struct ring_buffer *rb, int sfd, int tfd, int tls_fd,
 		session_dir[0] = 0;
 		ctl_reply(session_id, began ? 0 : -EINVAL, began ? "ended" : why);
 	}
+	return untrace_failed ? EXIT_LOAD : 0;
 }
 
 /* ------------------------------------------------------------------ main */
@@ -2542,8 +2630,15 @@ int main(int argc, char **argv)
 	}
 	char **cmd = optind < argc ? argv + optind : NULL;
 	if (!sock_path || (!cmd && !n_pids && !comm && !persistent) ||
-	    (persistent && (cmd || n_pids || comm || stdio_pid)))
+	    (persistent && (cmd || n_pids || comm || stdio_pid || uid != (uid_t)-1 ||
+			    gid != (gid_t)-1 || cwd)))
 		usage();
+	if (persistent) { /* a session's records its own: only behind a grace period */
+		char why[256];
+		if (grace_init(why, sizeof(why)) || grace_period())
+			die(EXIT_LOAD, "a kept loader cannot keep sessions apart here: %s",
+			    grace_outer < 0 ? why : "no RCU grace period");
+	}
 	/* the kernel keeps a comm's first 15 bytes: a longer --comm is matched by those, by the
 	 * processes already running (trace_existing) as by the kernel side */
 	static char comm_kept[SL_COMM_LEN];
@@ -2762,12 +2857,12 @@ int main(int argc, char **argv)
 	}
 
 	if (persistent) {
-		serve_sessions(rb, sfd, tfd, tls_fd, missing);
+		int rc = serve_sessions(rb, sfd, tfd, tls_fd, missing);
 		phase("stopping");
 		close(ctl);
 		teardown(rb);
 		phase("destroyed");
-		return 0;
+		return rc;
 	}
 	run_loop(rb, sfd, tfd, tls_fd, pidfd);
 

@@ -282,7 +282,9 @@ enum tls_fn {
 struct tls_key {
 	__u64 id; /* pid_tgid (Go: the goroutine, which may change threads) */
 	__u32 fn; /* tls_fn | the hook's target << 8 (see stash_fn) */
-	__u32 _pad;
+	/* the process: a goroutine pointer is another process's too (the same Go binary's heap
+	 * addresses repeat), as in a process a kept loader's earlier session left running */
+	__u32 tgid;
 };
 
 struct tls_args {
@@ -1504,14 +1506,16 @@ static __always_inline __u32 stash_fn(void *ctx, __u32 fn)
 /* The entry half of a hook: its arguments kept under (thread, function) until it returns. */
 static __always_inline void stash_put(void *ctx, __u64 id, __u32 fn, struct tls_args *a)
 {
-	struct tls_key k = {.id = id, .fn = stash_fn(ctx, fn)};
+	struct tls_key k = {.id = id, .fn = stash_fn(ctx, fn),
+			    .tgid = bpf_get_current_pid_tgid() >> 32};
 	bpf_map_update_elem(&tls_stash, &k, a, BPF_ANY);
 }
 
 /* The return half: takes (copies out and removes) what the entry kept; false when nothing. */
 static __always_inline bool stash_take(void *ctx, __u64 id, __u32 fn, struct tls_args *out)
 {
-	struct tls_key k = {.id = id, .fn = stash_fn(ctx, fn)};
+	struct tls_key k = {.id = id, .fn = stash_fn(ctx, fn),
+			    .tgid = bpf_get_current_pid_tgid() >> 32};
 	struct tls_args *pa = bpf_map_lookup_elem(&tls_stash, &k);
 	if (!pa)
 		return false;
@@ -2002,6 +2006,8 @@ SEC("uprobe")
 int sl_go_read_ret(struct pt_regs *ctx)
 {
 	struct tls_args a;
+	if (!current_traced())
+		return 0; /* (and what it stashed is cleared at the session's end) */
 	if (!stash_take(ctx, ctx->r14, FN_GO_READ, &a))
 		return 0;
 	long n = ctx->ax;

@@ -11,7 +11,7 @@
 import assert from "node:assert/strict";
 import { CAPTURE_MAIN } from "./command_line.ts";
 import { startServer } from "../tests/support/resident_server.ts";
-import { skipWithoutRoot } from "../tests/support/ebpf.ts";
+import { probes, skipWithoutRoot } from "../tests/support/ebpf.ts";
 import { captureForTest, captureTest, untilExists } from "../tests/support/capture.ts";
 import {
   masked,
@@ -375,14 +375,16 @@ captureTest(
       const first = a.rec.manifest.served_by!.loader;
       assert.ok(first.kept);
       Deno.kill(first.pid, "SIGKILL");
-      for (let i = 0; i < 200; i++) {
+      let went = false;
+      for (let i = 0; i < 200 && !went; i++) {
         try {
           Deno.statSync(`/proc/${first.pid}`);
+          await new Promise((r) => setTimeout(r, 25));
         } catch {
-          break;
+          went = true;
         }
-        await new Promise((r) => setTimeout(r, 25));
       }
+      assert.ok(went, `the killed kept loader (pid ${first.pid}) was reaped by the server`);
       const b = await session("b");
       assert.match(
         b.r.stderr,
@@ -406,6 +408,46 @@ captureTest(
       /sightline: the kept loader \(pid \d+\) was killed by SIGKILL; the next session starts a fresh one\n/,
       "the server says so on its stderr when it happens",
     );
+  },
+);
+
+residentTest(
+  "the kept loader dead just as a session is handed to it: that session runs on a fresh kept loader, its client told",
+  async (tmp, server) => {
+    await Deno.writeTextFile(`${tmp}/a.txt`, "a");
+    await Deno.writeTextFile(`${tmp}/b.txt`, "b");
+    const a = await servedOk(server.socket, `${tmp}/a`, reads(tmp, "a"));
+    const first = a.rec.manifest.served_by!.loader;
+    assert.ok(first.kept);
+    // stopped, it cannot take the next session the server hands it (the session's file is
+    // written, the loader asked); killed then, it went away before that session started
+    const before = new Set([...Deno.readDirSync("/tmp")].map((e) => e.name));
+    Deno.kill(first.pid, "SIGSTOP");
+    const b = via(server.socket, `${tmp}/b`, reads(tmp, "b"));
+    b.stdin.close();
+    const handed = () =>
+      [...Deno.readDirSync("/tmp")].some((e) => {
+        if (!e.name.startsWith("sightline-") || before.has(e.name)) return false;
+        try {
+          return Deno.statSync(`/tmp/${e.name}/session`).isFile;
+        } catch {
+          return false;
+        }
+      });
+    for (let i = 0; i < 600 && !handed(); i++) await new Promise((r) => setTimeout(r, 25));
+    assert.ok(handed(), "the server handed the session to the kept loader");
+    Deno.kill(first.pid, "SIGKILL");
+    const rb = await finish(b);
+    assert.equal(rb.code, 0, rb.stderr);
+    assert.match(
+      rb.stderr,
+      /sightline: the kept loader went away before this session started; a fresh one runs it\n/,
+    );
+    const recB = readRecording(`${tmp}/b`);
+    const second = recB.manifest.served_by!.loader;
+    assert.ok(second.kept, "a fresh kept loader ran it");
+    assert.notEqual(second.pid, first.pid);
+    assert.ok(recB.file.some((f) => f.path === `${tmp}/b.txt`), "and it recorded");
   },
 );
 
@@ -463,9 +505,24 @@ residentTest(
   },
 );
 
+/** Why io_uring cannot be used here (kernel.io_uring_disabled 2: by nobody), or undefined. */
+function ioUringOff(): string | undefined {
+  try {
+    const v = Deno.readTextFileSync("/proc/sys/kernel/io_uring_disabled").trim();
+    return v === "2" ? "kernel.io_uring_disabled is 2 (io_uring is disabled)" : undefined;
+  } catch {
+    return undefined; // (a kernel from before the sysctl: io_uring is enabled)
+  }
+}
+
 residentTest(
   "each session's kernel counters are its own: io_uring requests of one session are not counted in the next",
   async (tmp, server) => {
+    const off = ioUringOff();
+    if (off) {
+      console.error(`skipping the io_uring part: ${off}`);
+      return;
+    }
     // a program that opens and writes a file through io_uring (lab/evasion's)
     const src = new URL("../lab/evasion/c/uring_openat.c", import.meta.url).pathname;
     const cc = await new Deno.Command("cc", {
@@ -494,6 +551,63 @@ residentTest(
       `the second session submitted none: ${JSON.stringify(mb.io_uring)}`,
     );
     assert.deepEqual(mb.drops, {}, "nor does it carry drops of another");
+  },
+);
+
+captureTest(
+  "a command that cannot be run through the kept loader: exit 127 in one line, the next session on the same kept loader; the server stopped leaves no loader, program or probe",
+  "sl-resident-",
+  async (tmp) => {
+    const before = new Set((await probes()).progs);
+    const server = await startServer(tmp);
+    let kept: number | undefined;
+    let ours: number[] = [];
+    try {
+      await Deno.writeTextFile(`${tmp}/b.txt`, "b");
+      await Deno.writeTextFile(`${tmp}/c.txt`, "c");
+      // the client finds it, the kept loader's exec fails (no such interpreter)
+      await Deno.writeTextFile(`${tmp}/badexec`, "#!/nonexistent/interpreter\n", { mode: 0o755 });
+      const b = await servedOk(server.socket, `${tmp}/b`, reads(tmp, "b"));
+      const lb = b.rec.manifest.served_by?.loader;
+      assert.ok(lb?.kept, "it runs on the kept loader");
+      const oneLine = async (name: string, cmd: string[], code: number) => {
+        const p = via(server.socket, `${tmp}/${name}`, cmd, { options: ["--quiet"] });
+        p.stdin.close();
+        const r = await finish(p);
+        assert.equal(r.code, code, r.stderr);
+        assert.equal(r.stderr.trim().split("\n").length, 1, `one line: ${r.stderr}`);
+        return r.stderr;
+      };
+      assert.match(await oneLine("x1", [`${tmp}/nonexistent`], 127), /nonexistent/);
+      assert.match(await oneLine("x2", [`${tmp}/badexec`], 127), /badexec/);
+      const { r, rec } = await servedOk(server.socket, `${tmp}/c`, reads(tmp, "c"));
+      const lc = rec.manifest.served_by?.loader;
+      assert.ok(lc?.kept && lc.pid === lb.pid, "the next session runs on the same kept loader");
+      assert.doesNotMatch(r.stderr, /fresh one|of its own/);
+      assert.ok(rec.file.some((f) => f.path === `${tmp}/c.txt`));
+      const la = lb;
+      kept = la.pid;
+      ours = (await probes()).progs.filter((id) => !before.has(id));
+      assert.ok(ours.length > 0, "the kept loader's programs are loaded while it serves");
+    } finally {
+      await server.stop();
+    }
+    let gone = false;
+    for (let i = 0; i < 100 && !gone; i++) {
+      try {
+        Deno.statSync(`/proc/${kept}`);
+        await new Promise((r) => setTimeout(r, 50));
+      } catch {
+        gone = true;
+      }
+    }
+    assert.ok(gone, `the kept loader (pid ${kept}) ended with the server`);
+    let left = await probes(ours);
+    for (let i = 0; i < 50 && (left.progs.length || left.links); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      left = await probes(ours);
+    }
+    assert.deepEqual(left, { progs: [], links: 0 }, "none of its programs or links is left");
   },
 );
 

@@ -40,8 +40,9 @@ export function optionsDiffer(kept: LoadedOptions, o: LoadedOptions): string | u
 }
 
 /**
- * The session file bpf/loader.c read_session reads: NUL-terminated UID GID CWD STDIO_PID ARGC
- * ARGV... ENV... (-1: no uid or gid; "": no directory; 0: no --stdio-of).
+ * The session file bpf/loader.c read_session reads: NUL-terminated UID GID CWD STDIO_PID
+ * STDIO_START ARGC ARGV... ENV... (-1: no uid or gid; "": no directory; 0: no --stdio-of; -1:
+ * its start time unchecked).
  */
 export function sessionFile(o: LoaderOptions): Uint8Array {
   const env = { ...(o.commandEnv ?? commandEnv() ?? Deno.env.toObject()), ...o.env };
@@ -51,12 +52,37 @@ export function sessionFile(o: LoaderOptions): Uint8Array {
     String(o.gid ?? -1),
     o.cwd ?? "",
     String(o.stdioOf ?? 0),
+    String(o.stdioStart ?? -1),
     String(cmd.length),
     ...cmd,
     ...Object.entries(env).map(([k, v]) => `${k}=${v}`),
   ];
+  // a NUL would end its field early and shift every later one (argv read as env, ...)
+  const nul = (f: string) => f.includes("\0");
+  const envBad = Object.entries(env).find(([k, v]) => nul(k) || nul(v));
+  const bad = cmd.some(nul)
+    ? "an argument of the command"
+    : nul(o.cwd ?? "")
+    ? "the directory"
+    : envBad
+    ? `the environment variable ${JSON.stringify(envBad[0])}`
+    : undefined;
+  if (bad) throw new LoaderError(`${bad} has a NUL byte, which no command can be given`, 2);
   return new TextEncoder().encode(fields.map((f) => `${f}\0`).join(""));
 }
+
+/** The kept loader went away before a session of it started (nothing of the session ran). */
+export class KeptLoaderGone extends LoaderError {
+  constructor() {
+    super("the kept loader went away before the session started", 1);
+  }
+}
+
+/** A kept loader asked to stop is killed if it has not ended after this long. */
+const STOP_KILL_MS = 10_000;
+
+/** After a kept loader failed to start, sessions start loaders of their own this long. */
+export const RETRY_START_MS = 60_000;
 
 export class KeptLoader {
   #client: LoaderClient | undefined;
@@ -64,6 +90,8 @@ export class KeptLoader {
   #stopping = false;
   /** why the last kept loader ended, until a session has been told */
   #died: string | undefined;
+  /** why the last start failed, and when (no start is tried again for RETRY_START_MS) */
+  #failed: { why: string; at: number } | undefined;
 
   constructor(
     readonly options: LoadedOptions,
@@ -83,10 +111,31 @@ export class KeptLoader {
     return d;
   }
 
-  /** The kept loader, loaded (started now if none is): undefined if it cannot be (said). */
+  /** Why the last start of a kept loader failed, while sessions do without one. */
+  get failure(): string | undefined {
+    return this.#failed?.why;
+  }
+
+  /**
+   * The kept loader, loaded (started now if none is): undefined if it cannot be (said once; no
+   * start is tried again for RETRY_START_MS, `failure` says why meanwhile).
+   */
   ensure(): Promise<LoaderClient | undefined> {
     if (this.#client) return Promise.resolve(this.#client);
+    if (this.#failed && Date.now() - this.#failed.at < RETRY_START_MS) {
+      return Promise.resolve(undefined);
+    }
     return this.#starting ??= this.#start().finally(() => this.#starting = undefined);
+  }
+
+  /**
+   * A fresh kept loader after `gone` went away before a session of it started (its death
+   * already said to the server's log; the session's client is told by the caller).
+   */
+  async replace(gone: LoaderClient): Promise<LoaderClient | undefined> {
+    await gone.process.status; // (then it is no longer this.#client)
+    this.#died = undefined;
+    return await this.ensure();
   }
 
   async #start(): Promise<LoaderClient | undefined> {
@@ -106,13 +155,15 @@ export class KeptLoader {
       });
       await client.ready;
     } catch (e) {
+      const why = (e as Error).message;
+      this.#failed = { why, at: Date.now() };
       this.log(
-        `sightline: the kept loader could not be started (${
-          (e as Error).message
-        }): sessions start loaders of their own`,
+        `sightline: the kept loader could not be started (${why}): sessions start loaders of ` +
+          `their own for the next ${RETRY_START_MS / 1000} s, then it is tried again`,
       );
       return undefined;
     }
+    this.#failed = undefined;
     this.#client = client;
     this.log(`sightline: kept loader (pid ${client.process.pid}) loaded`);
     client.process.status.then((st) => {
@@ -138,7 +189,11 @@ export class KeptLoader {
       try {
         listener.close();
       } catch { /* closed */ }
-      Deno.removeSync(dir, { recursive: true });
+      try {
+        Deno.removeSync(dir, { recursive: true });
+      } catch (e) { // (never in place of the session's own error)
+        this.log(`sightline: cannot remove ${dir}: ${(e as Error).message}`);
+      }
     };
     let ended: Promise<Reply>;
     let conn: Deno.UnixConn | undefined;
@@ -151,10 +206,7 @@ export class KeptLoader {
       ]);
       if (!first) {
         const r = await ended;
-        throw new LoaderError(
-          r.gone ? "the kept loader went away before the session started" : r.text,
-          1,
-        );
+        throw r.gone ? new KeptLoaderGone() : new LoaderError(r.text, 1);
       }
       conn = first;
       if (await readHello(conn, ended) !== LOADER_HELLO) {
@@ -185,12 +237,30 @@ export class KeptLoader {
     return session;
   }
 
-  /** Unloads the kept loader (the server stops): it ends once asked, or is killed. */
+  /** Unloads the kept loader (the server stops): it ends once asked, or is killed after
+   * STOP_KILL_MS (said). */
   async stop(): Promise<void> {
     this.#stopping = true;
     const c = this.#client ?? await this.#starting;
     if (!c) return;
-    await c.command("stop");
-    await c.process.status;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const killed = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        this.log(
+          `sightline: the kept loader (pid ${c.process.pid}) did not stop in ` +
+            `${STOP_KILL_MS / 1000} s: killed`,
+        );
+        try {
+          c.process.kill("SIGKILL");
+        } catch { /* gone */ }
+        resolve();
+      }, STOP_KILL_MS);
+    });
+    try {
+      await Promise.race([c.command("stop"), killed]);
+      await c.process.status;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 }

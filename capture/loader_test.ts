@@ -199,6 +199,23 @@ Deno.test("--stdio-of PID --stdio-start TICKS: a pid that is not the process sta
   }
 });
 
+Deno.test("a kept loader (--serve-sock) refuses what only a session gives: a command's user, group, directory or client (usage, exit 2)", async () => {
+  for (
+    const opts of [["--uid", "0"], ["--gid", "0"], ["--cwd", "/"], ["--stdio-of", "2"], [
+      "--",
+      "true",
+    ]]
+  ) {
+    const out = await new Deno.Command(LOADER_PATH, {
+      args: ["--serve-sock", "/nonexistent/s", ...opts],
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    assert.equal(out.code, 2, opts.join(" "));
+    assert.match(new TextDecoder().decode(out.stderr), /^usage: sightline-loader/, opts.join(" "));
+  }
+});
+
 /** Whether SIGHUP is still pending for process `pid` (the loader has not taken it yet). */
 const hupPending = (pid: number) => {
   try {

@@ -40,7 +40,8 @@ import {
 } from "./resident_protocol.ts";
 import { run } from "./recorder.ts";
 import { DEFAULT_MAX_TLS_BYTES, launch } from "./launch.ts";
-import { KeptLoader, optionsDiffer } from "./kept_loader.ts";
+import { KeptLoader, KeptLoaderGone, optionsDiffer } from "./kept_loader.ts";
+import { LoaderClient, type LoaderOptions } from "./loader.ts";
 import type { ResidentInfo } from "../recording/manifest.ts";
 import { h2RedactorFactory } from "./h2_glue.ts";
 import { locateForCapture } from "./locator_glue.ts";
@@ -321,6 +322,38 @@ function stillClient(pid: number, start: number): boolean {
   }
 }
 
+/**
+ * A session of the kept loader `client`; if it went away just before (nothing of the session
+ * ran), of a fresh kept loader, else of a loader of its own: the client told, `resident` (its
+ * manifest's served_by) saying which.
+ */
+async function keptSession(
+  kept: KeptLoader,
+  client: LoaderClient,
+  o: LoaderOptions,
+  resident: ResidentInfo,
+  send: (v: ServerLine) => Promise<unknown>,
+): Promise<LoaderClient> {
+  try {
+    return await kept.session(client, o);
+  } catch (e) {
+    if (!(e instanceof KeptLoaderGone)) throw e;
+  }
+  const fresh = await kept.replace(client);
+  if (fresh) {
+    await send({
+      log: `sightline: the kept loader went away before this session started; a fresh one runs it`,
+    });
+    resident.loader = { kept: true, pid: fresh.process.pid };
+    return await kept.session(fresh, o);
+  }
+  const why = `the kept loader went away before this session started, and no fresh one could be ` +
+    `started (${kept.failure})`;
+  await send({ log: `sightline: a loader of its own for this session: ${why}` });
+  resident.loader = { kept: false, why };
+  return await LoaderClient.start(o);
+}
+
 /** One session: the client's command captured, its messages and exit code sent back. */
 async function session(
   client: Client,
@@ -357,7 +390,7 @@ async function session(
   const died = why ? undefined : kept?.takeDeath();
   if (died) await send({ log: `sightline: ${died}; this session starts a fresh one` });
   const keptClient = why ? undefined : await kept?.ensure();
-  if (!why && !keptClient) why = "the kept loader could not be started (the server's log says why)";
+  if (!why && !keptClient) why = `the kept loader could not be started (${kept?.failure})`;
   const resident: ResidentInfo = {
     ...server,
     loader: keptClient ? { kept: true, pid: keptClient.process.pid } : { kept: false, why: why! },
@@ -400,7 +433,9 @@ async function session(
         resized = on;
         return () => resized = undefined;
       },
-      ...(kept && keptClient ? { startLoader: (o) => kept.session(keptClient, o) } : {}),
+      ...(kept && keptClient
+        ? { startLoader: (o) => keptSession(kept, keptClient, o, resident, send) }
+        : {}),
     },
   };
   // a command named by a relative path is the client's: looked up from its directory
