@@ -109,8 +109,9 @@ export function createHttp1Redactor(
     let b = heldLen;
     while (a < b && (out[a] === SP || out[a] === HT)) a++;
     while (whole && b > a && (out[b - 1] === SP || out[b - 1] === HT)) b--;
-    if (whole) out.set(digest!.digest(out.subarray(a, b)), a);
-    else out.fill(STAR, a);
+    const s = whole ? digest!.digest(out.subarray(a, b)) : null;
+    if (s) out.set(s, a);
+    else out.fill(STAR, a, whole ? b : heldLen);
     heldLen = 0;
     return out;
   };
