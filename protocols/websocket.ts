@@ -470,6 +470,9 @@ export function createWebSocketParser(
             failed,
           ),
         );
+        // a fragmented message begun before the failing frame: its fragments were read, so it
+        // is reported, cut short (its end is in what was not parsed)
+        if (message) finishMessage(failed - 1, true);
       }
       if (!stopped) {
         stopped = true;
