@@ -21,6 +21,14 @@ const WANT = "POST /v1/messages HTTP/1.1\r\nHost: x\r\nAUTHORIZATION: **********
   "x-api-key:**********\r\nX-Goog-Api-Key: ****\r\nCookie: ********\r\nContent-Length: 27\r\n" +
   '\r\n{"authorization": "inbody"}';
 
+/** The redactor under the test digest over `chunks`, flushed: the text out. */
+function runDigest(chunks: Uint8Array[]): string {
+  const r = createHttp1Redactor(undefined, TEST_DIGEST);
+  const out = chunks.map((c) => r.transform(c));
+  out.push(r.flush());
+  return dec.decode(concatBytes(out));
+}
+
 function run(chunks: Uint8Array[]): string {
   const r = createHttp1Redactor();
   return chunks.map((c) => dec.decode(r.transform(c))).join("") + dec.decode(r.flush());
@@ -200,13 +208,7 @@ Deno.test("HTTP/1 redaction: Mcp-Session-Id becomes its keyed digest, same lengt
     `mcp-session-id:${ids[1]}\r\n\r\n`;
   const want = req(testDigest(ids[0])) + req(testDigest(ids[1]), " ") + req(testDigest(ids[0])) +
     `HTTP/1.1 200 OK\r\nmcp-session-id:${testDigest(ids[1])}\r\n\r\n`;
-  const run = (chunks: Uint8Array[]) => {
-    const r = createHttp1Redactor(undefined, TEST_DIGEST);
-    const out = chunks.map((c) => r.transform(c));
-    out.push(r.flush());
-    return dec.decode(concatBytes(out));
-  };
-  const got = assertSameForAllChunkings(enc.encode(text), run);
+  const got = assertSameForAllChunkings(enc.encode(text), runDigest);
   assert.equal(got, want.replaceAll("Authorization: k", "Authorization: *"));
   assert.equal(got.length, text.length);
   assert.notEqual(testDigest(ids[0]), testDigest(ids[1]), "two sessions stay two");
@@ -250,13 +252,7 @@ Deno.test("HTTP/1 redaction: obs-fold lines, text after a bare CR, `Name :` — 
     "Cookie: ***\r**********\r\nX-Api-Key : **********\r\n" +
     `Mcp-Session-Id \t: ${testDigest("sid-9f8e7d")}\r\n` +
     "Mcp-Session-Id: *****\r********\r\nHost: x\r\n folded-host\r\nAccept: */*\r\n\r\n";
-  const run = (chunks: Uint8Array[]) => {
-    const r = createHttp1Redactor(undefined, TEST_DIGEST);
-    const out = chunks.map((c) => r.transform(c));
-    out.push(r.flush());
-    return dec.decode(concatBytes(out));
-  };
-  const got = assertSameForAllChunkings(enc.encode(text), run);
+  const got = assertSameForAllChunkings(enc.encode(text), runDigest);
   assert.equal(got, want);
   for (const s of ["sk-", "sid-"]) assert.ok(!got.includes(s), s);
 });
