@@ -360,6 +360,9 @@ async function buildExchange(
   const aws = !!resp && isAwsEventStream(resp.lookup);
   const ndjson = !!resp && isNdjson(resp.lookup);
   const streaming = !!resp && (isEventStream(resp.lookup) || aws || ndjson);
+  // a WebSocket's damage runs to the end of the connection
+  const dw = messageDamage(w, req, !!ws);
+  const dr = messageDamage(r, resp, !!ws);
   let events = null;
   /** the events a client dispatched: all but a last one the whole body ends inside */
   let dispatched = null;
@@ -376,23 +379,21 @@ async function buildExchange(
     // HTML, server-sent events, "Interpreting an event stream"; the SDKs' decoders drop it
     // too). The agent never saw it, so the call is read without it (llm_calls is what the agent
     // saw); sse_events and the body keep it, and the problem says what was on the wire. (A body
-    // cut short is another matter: the recording may lack what the agent read.)
+    // cut short, or with a hole or a break in it, is another matter: the capture may have lost
+    // the blank line the agent read.)
     const last = events.at(-1);
-    if (!aws && !ndjson && resp.complete && last?.incomplete) {
+    const undamaged = !dr.gap && !dr.truncated && dr.lost === 0;
+    if (!aws && !ndjson && resp.complete && undamaged && last?.incomplete) {
       dispatched = events.slice(0, -1);
+      const n = enc.encode(last.data).length;
       errors.push(
         `event stream ends inside an event: its last event (${last.type}, ` +
-          `${
-            enc.encode(last.data).length
-          } bytes of data) has no blank line after it: a client does ` +
+          `${n} byte${n === 1 ? "" : "s"} of data) has no blank line after it: a client does ` +
           "not dispatch it (WHATWG HTML, server-sent events), so llm_calls leaves it out; " +
           "sse_events keeps it (incomplete)",
       );
     }
   }
-  // a WebSocket's damage runs to the end of the connection
-  const dw = messageDamage(w, req, !!ws);
-  const dr = messageDamage(r, resp, !!ws);
   const requestNs = req ? tsAt(w, req.start) : null;
   const responseNs = resp ? tsAt(r, resp.start) : null;
   const responseEndNs = resp ? tsAt(r, Math.max(resp.start, resp.end - 1)) : null;

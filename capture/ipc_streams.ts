@@ -29,6 +29,7 @@ import type { Clock } from "./rows.ts";
 import type { SlEvent } from "./events.ts";
 import { IpcRedactor } from "./ipc_redact.ts";
 import type { H2RedactorFactory } from "./tls_streams.ts";
+import type { SessionDigest } from "../protocols/session_digest.ts";
 import { noDamage, type StreamDamage } from "./stream_damage.ts";
 
 /** One kernel ipc chunk (SL_K_IPC) as the decoder gives it; the owner's uid is not needed. */
@@ -189,7 +190,8 @@ export class IpcRows {
    * `keepSecrets`: write the bytes as they were (capture --keep-secrets); `h2Redactor`: the
    * HTTP/2 redactor's factory, for h2c on loopback (see ipc_redact.ts); `netNsOf`: a
    * process's network namespace as last recorded (0 or none: not known; see the module
-   * comment).
+   * comment); `digest`: the recording's keyed digest of session ids, shared with its TLS
+   * streams (default: a fresh key).
    */
   constructor(
     clock: Clock,
@@ -197,14 +199,16 @@ export class IpcRows {
       keepSecrets?: boolean;
       h2Redactor?: H2RedactorFactory;
       netNsOf?: (pid: number) => number | undefined;
+      digest?: SessionDigest;
     } = {},
   ) {
     this.#clock = clock;
     const of = opts.netNsOf;
     this.#netNsOf = of ? (pid) => of(pid) ?? 0 : () => 0;
-    this.#redactor = opts.keepSecrets
-      ? null
-      : new IpcRedactor<IpcCall>({ h2Redactor: opts.h2Redactor }, (c) => this.#add(c));
+    this.#redactor = opts.keepSecrets ? null : new IpcRedactor<IpcCall>(
+      { h2Redactor: opts.h2Redactor, digest: opts.digest },
+      (c) => this.#add(c),
+    );
   }
 
   /** A call; its row is made once the redactor has let its bytes out (in order, per stream). */

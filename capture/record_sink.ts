@@ -26,6 +26,7 @@ import {
 } from "../recording/schema.ts";
 import { type UringCounts, uringOpName } from "../recording/blind_spots.ts";
 import { IpcAssembler, IpcRows } from "./ipc_streams.ts";
+import { createSessionDigest } from "../protocols/session_digest.ts";
 import { Counters, startsRequest } from "./status.ts";
 import { ContextPairer, pairingWarnings } from "./conn_pairing.ts";
 import { HookVerifier } from "./hook_verifier.ts";
@@ -142,8 +143,11 @@ export class RecordSink {
     this.#allWriters = Object.values(writers);
     this.#argv = new ArgvAssembler((ev) => writers.process.append(execRow(ev, this.#clock)));
 
+    // one key for the recording: an Mcp-Session-Id gets one string in tls.arrow and ipc.arrow
+    // (the recording schema: "the same for one id within a recording")
+    const digest = createSessionDigest();
     this.#streams = new TlsStreams(
-      { keepSecrets: opts.keepSecrets ?? false, h2Redactor: opts.h2Redactor },
+      { keepSecrets: opts.keepSecrets ?? false, h2Redactor: opts.h2Redactor, digest },
       ({ call, data, lost, withheld }) => {
         if (call.truncated) this.#tlsDamage.cut++;
         this.#tlsDamage.lost += BigInt(lost - withheld);
@@ -199,6 +203,7 @@ export class RecordSink {
       keepSecrets: opts.keepSecrets,
       h2Redactor: opts.h2Redactor,
       netNsOf: (pid) => this.#netNs.get(pid),
+      digest,
     });
     this.#ipcCalls = new IpcAssembler(opts.maxTlsBytes, (c) => this.#ipcRows.push(c));
   }

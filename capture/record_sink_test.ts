@@ -141,3 +141,58 @@ Deno.test("record sink: a joined pid already seen to fork gets no second, endles
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("record sink: one session-id key a recording — the same Mcp-Session-Id reads the same in tls.arrow and ipc.arrow", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "sl-sink-digest-" });
+  try {
+    const { manifest, sink } = fixtureSink(dir);
+    const id = "4f7c2b9e-0a1d-4e3f-8b6c-5d2e1f0a9b8c";
+    const answer = new TextEncoder().encode(
+      `HTTP/1.1 200 OK\r\nMcp-Session-Id: ${id}\r\nContent-Length: 0\r\n\r\n`,
+    );
+    const head = { hflags: 0, pid: 300, tid: 300, uid: 0, ts: 2_000_000n };
+    // the answer read over TLS (an MCP server behind HTTPS) ...
+    sink.push({
+      ...head,
+      kind: Kind.TLS,
+      conn: 0x51n,
+      seq: 1n,
+      total: answer.length,
+      offset: 0,
+      target: 0,
+      dir: 1,
+      data: answer,
+    });
+    // ... and the same over loopback TCP (one behind plain HTTP)
+    sink.push({
+      ...head,
+      kind: Kind.IPC,
+      inode: 0x61n,
+      peerInode: 0n,
+      streamOff: 0n,
+      total: answer.length,
+      offset: 0,
+      len: answer.length,
+      fd: 7,
+      dir: 1,
+      fdkind: 3,
+      lport: 50000,
+      rport: 8080,
+      laddr: "127.0.0.1",
+      raddr: "127.0.0.1",
+      data: answer,
+    });
+    await sink.settled();
+    sink.finish();
+    writeManifest(dir, manifest);
+    const rec = readRecording(dir);
+    const idOf = (rows: { data: Uint8Array }[]) =>
+      dec.decode(rows[0].data).match(/Mcp-Session-Id: (\S+)\r\n/)![1];
+    const [tls, ipc] = [idOf(rec.tls), idOf(rec.ipc)];
+    assert.notEqual(tls, id);
+    assert.ok(!tls.includes("*"), tls);
+    assert.equal(ipc, tls);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -2,7 +2,9 @@
  * Redaction of secret header values in recorded plaintext, before anything is written.
  *
  * HTTP/1.x: a streaming, same-length rewrite. Any line that starts with a secret header name
- * and a colon has its value replaced by `*` octets up to the end of the line; a session
+ * and a colon (blanks before the colon too) has its value replaced by `*` octets up to the LF
+ * that ends the line (CRs kept: text after a bare CR is masked too), and so does a line folded
+ * onto it (obs-fold: it begins with a blank); a session
  * header's (`Mcp-Session-Id`) by its keyed digest (protocols/session_digest.ts), so that two
  * sessions stay two, held back until its line ends. It keeps state
  * across chunks (a header split over two TLS writes is still found) and never needs to look
@@ -73,6 +75,10 @@ export function createHttp1Redactor(
   let nameLen = 0;
   /** in Mask or Digest state: still in the whitespace before the value */
   let leadingSpace = false;
+  /** in Name state: the name has ended in whitespace (`Name :`), only more or a colon may come */
+  let nameEnded = false;
+  /** the line before was a secret's (masked or digested): a line folded onto it is masked */
+  let afterSecret = false;
   /** Digest state: the bytes of the line after the colon, held */
   const held = digest ? new Uint8Array(MAX_DIGEST_VALUE) : new Uint8Array(0);
   let heldLen = 0;
@@ -102,15 +108,21 @@ export function createHttp1Redactor(
     return verdict;
   };
 
-  /** The held value out: leading and trailing blanks kept, the rest its digest or `*`s. */
+  /**
+   * The held value out: leading and trailing blanks and CRs kept, the rest its digest or `*`s
+   * (`*`s when cut, or when a bare CR is inside it: over-redaction, never under-).
+   */
   const release = (whole: boolean): Uint8Array => {
     const out = held.slice(0, heldLen);
     let a = 0;
     let b = heldLen;
+    if (whole && b > 0 && out[b - 1] === CR) b--; // the line's CR, before its LF
     while (a < b && (out[a] === SP || out[a] === HT)) a++;
     while (whole && b > a && (out[b - 1] === SP || out[b - 1] === HT)) b--;
-    if (whole) out.set(digest!.digest(out.subarray(a, b)), a);
-    else out.fill(STAR, a);
+    const value = out.subarray(a, b);
+    const s = whole && !value.includes(CR) ? digest!.digest(value) : null;
+    if (s) out.set(s, a);
+    else for (let i = a; i < (whole ? b : heldLen); i++) if (out[i] !== CR) out[i] = STAR;
     heldLen = 0;
     return out;
   };
@@ -131,7 +143,7 @@ export function createHttp1Redactor(
         }
         const c = chunk[i];
         if (state === LineState.Digest) {
-          if (c !== CR && c !== LF) {
+          if (c !== LF) {
             if (heldLen < held.length) {
               held[heldLen++] = c;
               continue;
@@ -147,13 +159,20 @@ export function createHttp1Redactor(
           }
         }
         if (c === LF) {
+          afterSecret = state === LineState.Mask || state === LineState.Digest;
           state = LineState.Name;
           nameLen = 0;
+          nameEnded = false;
           nameHash = FNV_START;
           continue;
         }
         if (state === LineState.Name) {
-          if (c === COLON) {
+          if (nameLen === 0 && afterSecret && (c === SP || c === HT)) {
+            // obs-fold (RFC 9112 5.2): this line goes on with the secret's value; its leading
+            // whitespace kept (the fold still reads as one)
+            state = LineState.Mask;
+            leadingSpace = true;
+          } else if (c === COLON) {
             const verdict = judge();
             if (verdict === Verdict.Digest) {
               state = LineState.Digest;
@@ -166,15 +185,18 @@ export function createHttp1Redactor(
             } else {
               state = LineState.Skip;
             }
-          } else if (c === CR || c === SP || c === HT || nameLen >= MAX_NAME) {
+          } else if (nameLen > 0 && (c === SP || c === HT)) {
+            // `Name :`: RFC 9112 5.1 forbids it, a lenient reader takes it; masked alike
+            nameEnded = true;
+          } else if (c === CR || c === SP || c === HT || nameLen >= MAX_NAME || nameEnded) {
             state = LineState.Skip;
           } else {
             const lower = c >= 65 && c <= 90 ? c + 32 : c;
             name[nameLen++] = lower;
             nameHash = Math.imul(nameHash ^ lower, FNV_PRIME);
           }
-        } else if (c === CR) { // Mask, or the end of a Digest value
-          state = LineState.Skip;
+        } else if (c === CR) {
+          // Mask: kept, and masking goes on to the LF (text after a bare CR is the value's)
         } else if (leadingSpace && (c === SP || c === HT)) {
           // keep the separator
         } else {
@@ -193,9 +215,12 @@ export function createHttp1Redactor(
     },
     gap() {
       if (state !== LineState.Digest) {
-        // Feeding a byte that is neither LF nor part of a name puts the line state in Skip, so
-        // that the bytes after a gap are not taken for the start of a header line.
-        this.transform(new Uint8Array([SP]));
+        // A name being read is cut: Skip, so that the bytes after a gap are not taken for the
+        // start of a header line. (A line a
+        // gap lands in passes as it comes: masking it to its LF would mask a whole one-line
+        // JSON body after every gap; a secret header's value cut by a gap is masked, Mask
+        // state going on to the LF.)
+        if (state === LineState.Name) state = LineState.Skip;
         return EMPTY;
       }
       // a value cut by the gap: what came goes out as `*`s, the rest of its line is masked

@@ -21,6 +21,14 @@ const WANT = "POST /v1/messages HTTP/1.1\r\nHost: x\r\nAUTHORIZATION: **********
   "x-api-key:**********\r\nX-Goog-Api-Key: ****\r\nCookie: ********\r\nContent-Length: 27\r\n" +
   '\r\n{"authorization": "inbody"}';
 
+/** The redactor under the test digest over `chunks`, flushed: the text out. */
+function runDigest(chunks: Uint8Array[]): string {
+  const r = createHttp1Redactor(undefined, TEST_DIGEST);
+  const out = chunks.map((c) => r.transform(c));
+  out.push(r.flush());
+  return dec.decode(concatBytes(out));
+}
+
 function run(chunks: Uint8Array[]): string {
   const r = createHttp1Redactor();
   return chunks.map((c) => dec.decode(r.transform(c))).join("") + dec.decode(r.flush());
@@ -200,13 +208,7 @@ Deno.test("HTTP/1 redaction: Mcp-Session-Id becomes its keyed digest, same lengt
     `mcp-session-id:${ids[1]}\r\n\r\n`;
   const want = req(testDigest(ids[0])) + req(testDigest(ids[1]), " ") + req(testDigest(ids[0])) +
     `HTTP/1.1 200 OK\r\nmcp-session-id:${testDigest(ids[1])}\r\n\r\n`;
-  const run = (chunks: Uint8Array[]) => {
-    const r = createHttp1Redactor(undefined, TEST_DIGEST);
-    const out = chunks.map((c) => r.transform(c));
-    out.push(r.flush());
-    return dec.decode(concatBytes(out));
-  };
-  const got = assertSameForAllChunkings(enc.encode(text), run);
+  const got = assertSameForAllChunkings(enc.encode(text), runDigest);
   assert.equal(got, want.replaceAll("Authorization: k", "Authorization: *"));
   assert.equal(got.length, text.length);
   assert.notEqual(testDigest(ids[0]), testDigest(ids[1]), "two sessions stay two");
@@ -236,4 +238,21 @@ Deno.test("HTTP/1 redaction: a session id cut by a gap, by the end, or too long 
   const l = createHttp1Redactor(undefined, TEST_DIGEST);
   const out = dec.decode(l.transform(enc.encode(`Mcp-Session-Id: ${long}\r\nHost: h\r\n`)));
   assert.equal(out, `Mcp-Session-Id: ${"*".repeat(long.length)}\r\nHost: h\r\n`);
+});
+
+// Lenient readers take more than RFC 9112 allows; the redactor masks what they would read as a
+// secret's value (over-redaction, never under-): an obs-fold continuation line (RFC 9112 5.2),
+// text after a bare CR inside a value (5: a recipient may read a bare CR as SP), whitespace
+// between a name and its colon (5.1: a server must reject it, a client may not).
+Deno.test("HTTP/1 redaction: obs-fold lines, text after a bare CR, `Name :` — masked, at every split point", () => {
+  const text = "GET / HTTP/1.1\r\nAuthorization: Bearer\r\n  sk-fold-1\r\n\tsk-fold-2\r\n" +
+    "Cookie: a=1\rsk-bare-cr\r\nX-Api-Key : sk-space-1\r\nMcp-Session-Id \t: sid-9f8e7d\r\n" +
+    "Mcp-Session-Id: sid-1\rsid-bare\r\nHost: x\r\n folded-host\r\nAccept: */*\r\n\r\n";
+  const want = "GET / HTTP/1.1\r\nAuthorization: ******\r\n  *********\r\n\t*********\r\n" +
+    "Cookie: ***\r**********\r\nX-Api-Key : **********\r\n" +
+    `Mcp-Session-Id \t: ${testDigest("sid-9f8e7d")}\r\n` +
+    "Mcp-Session-Id: *****\r********\r\nHost: x\r\n folded-host\r\nAccept: */*\r\n\r\n";
+  const got = assertSameForAllChunkings(enc.encode(text), runDigest);
+  assert.equal(got, want);
+  for (const s of ["sk-", "sid-"]) assert.ok(!got.includes(s), s);
 });

@@ -35,7 +35,8 @@ import {
   secretMask,
 } from "./hpack.ts";
 import { latin1Decode, latin1Encode } from "./latin1.ts";
-import { isDigestHeader, MAX_DIGEST_VALUE, type SessionDigest } from "./session_digest.ts";
+import { isDigestHeader, type SessionDigest } from "./session_digest.ts";
+import { huffmanEncode } from "./hpack_huffman.ts";
 import {
   Flag,
   FRAME_HEADER_LENGTH,
@@ -84,11 +85,9 @@ export interface Http2RedactorOptions {
   bodyOptions?: Http2BodySecretsOptions;
   /**
    * The recording's keyed digest (session_digest.ts): a session header's value
-   * (`mcp-session-id`) becomes its digest, not `*`s — when its replacement can be plain octets
-   * (the value sent plain, or Huffman-coded but not added to the dynamic table, or added with
-   * a coded length equal to its own: the digest then has the coded length). A Huffman-coded
-   * value added to the table with another length keeps the `*` mask (secretMask): its entry's
-   * size must not change. Absent: `*`s.
+   * (`mcp-session-id`) becomes its keyed string S(v), the same whatever the representation
+   * (plain, Huffman-coded, added to the dynamic table or not) and the same as in HTTP/1: v's
+   * length, v's Huffman-coded length. A value with no S(v): the `*` mask. Absent: `*`s.
    */
   digest?: SessionDigest;
   onError?(error: ProtocolError): void;
@@ -570,9 +569,10 @@ export function createHttp2Redactor(
 }
 
 /**
- * A session header's value replaced by its keyed digest, plain octets as many as it had on
- * the wire; the `*` mask where that would change a dynamic-table entry's size (see
- * Http2RedactorOptions.digest) or the value is too long to digest.
+ * A session header's value replaced by its keyed string S(v) (session_digest.ts), the same in
+ * every representation: plain, as many octets as it had; Huffman-coded, S(v)'s code, as many
+ * octets as v's (so a dynamic-table entry keeps its size: S(v) has v's length). Where v has no
+ * S(v), the `*` mask (secretMask) — which the analysis reads as no id, in every representation.
  */
 function digestMask(
   range: { length: number; huffman: boolean },
@@ -580,11 +580,15 @@ function digestMask(
   representation: HpackRepresentation,
   digest: SessionDigest,
 ): { octets: Uint8Array; huffman: boolean; value: string } {
-  const resized = range.huffman && representation === "literal-incremental" &&
-    value.length !== range.length;
-  if (resized || value.length > MAX_DIGEST_VALUE) {
-    return secretMask(range, value.length, representation);
+  const s = digest.digest(latin1Encode(value));
+  if (s !== null && !range.huffman && s.length === range.length) {
+    return { octets: s, huffman: false, value: latin1Decode(s) };
   }
-  const octets = digest.digest(latin1Encode(value), range.length);
-  return { octets, huffman: false, value: latin1Decode(octets) };
+  if (s !== null && range.huffman) {
+    const octets = huffmanEncode(s);
+    if (octets.length === range.length) {
+      return { octets, huffman: true, value: latin1Decode(s) };
+    }
+  }
+  return secretMask(range, value.length, representation);
 }

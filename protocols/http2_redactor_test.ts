@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
+import * as http2 from "node:http2";
+import { closeSession, endRecording, relayTo } from "./testdata/record_relay.ts";
 import { createHttp2Redactor, isDefaultSecretHeader } from "./http2_redactor.ts";
 import { createHttp2Parser, type Http2Direction, type Http2HeadersEvent } from "./http2.ts";
 import { encodeFrame, Flag, FrameType, HTTP2_PREFACE } from "./http2_frame.ts";
@@ -296,10 +298,10 @@ Deno.test("redactor: a secret query value in any header that may hold a URL, not
   assert.deepEqual(leakedPieces(masked, "tok-2"), []);
 });
 
-// Mcp-Session-Id over HTTP/2: its keyed digest where the replacement can be plain octets of
-// the coded length; `*`s where a Huffman value entered the dynamic table at another length
-// (the entry's size must not change: later indices would shift).
-Deno.test("redactor: mcp-session-id becomes its keyed digest in HPACK, an indexed reference too, any chunking", () => {
+// Mcp-Session-Id over HTTP/2: one keyed string S(v) in every representation (plain, Huffman,
+// added to the dynamic table or not, referred to by index), the same as HTTP/1's; its length
+// and Huffman length v's, so table entries keep their sizes.
+Deno.test("redactor: mcp-session-id becomes one keyed string in every HPACK representation, any chunking", () => {
   const a = "5e1f0c2a-7b3d-4e9a-8c6f-1a2b3c4d5e6f";
   const b = "5e1f0c2a-7b3d-4e9a-8c6f-1a2b3c4d5e6e";
   const headers = (id: number, block: number[]) =>
@@ -311,10 +313,16 @@ Deno.test("redactor: mcp-session-id becomes its keyed digest in HPACK, an indexe
     // plain, added to the table; then referred to by index (62) in the next block
     headers(1, [...post, ...encodeLiteral("mcp-session-id", a, "incremental")]),
     headers(3, [...post, ...encodeIndexed(62)]),
-    // another session, Huffman-coded, not indexed: the digest has the coded length
+    // another session, Huffman-coded, not indexed
     headers(5, [...post, ...encodeLiteral("mcp-session-id", b, "without", true)]),
-    // the same, added to the table Huffman-coded at another length: `*`s (huffman mask)
+    // the same, added to the table Huffman-coded (as nghttp2 and Go send it), then indexed
     headers(7, [...post, ...encodeLiteral("mcp-session-id", b, "incremental", true)]),
+    headers(9, [...post, ...encodeIndexed(62)]),
+    // the first, Huffman-coded, added to the table; plain, not indexed
+    headers(11, [...post, ...encodeLiteral("mcp-session-id", a, "incremental", true)]),
+    headers(13, [...post, ...encodeLiteral("mcp-session-id", a, "without")]),
+    // the table's sizes unchanged: the oldest entries are still where the encoder put them
+    headers(15, [...post, ...encodeIndexed(63), ...encodeIndexed(64)]),
   ]);
   const run = (chunks: Uint8Array[]) => {
     const r = createHttp2Redactor(isDefaultSecretHeader, { digest: TEST_DIGEST });
@@ -325,16 +333,53 @@ Deno.test("redactor: mcp-session-id becomes its keyed digest in HPACK, an indexe
   const out = assertSameForAllChunkings(input, run, { randomRuns: 5 });
   assert.equal(out.length, input.length);
   const ids = headersOf("client", out).map((h) =>
-    h.headers.find(([n]) => n === "mcp-session-id")![1]
+    h.headers.filter(([n]) => n === "mcp-session-id").map(([, v]) => v)
   );
-  const coded = encodeLiteral("mcp-session-id", b, "without", true).length -
-    encodeLiteral("mcp-session-id", "", "without", true).length; // b's Huffman octets
-  assert.ok(coded < b.length);
-  assert.deepEqual(ids.slice(0, 3), [testDigest(a), testDigest(a), testDigest(b, coded)]);
-  assert.notEqual(ids[0].slice(0, coded), ids[2]);
-  assert.equal(ids[3].length, b.length);
-  assert.ok(!ids[3].includes("5e1f"));
-  for (const id of ids) assert.match(id, /^[\x21-\x7e]+$/);
+  const [sa, sb] = [testDigest(a), testDigest(b)];
+  assert.deepEqual(ids, [[sa], [sa], [sb], [sb], [sb], [sa], [sa], [sb, sa]]);
+  assert.notEqual(sa, sb);
+  for (const s of [sa, sb]) assert.match(s, /^[\x21-\x29\x2b-\x7e]+$/);
   assert.deepEqual(leakedPieces(out, a), []);
   assert.deepEqual(leakedPieces(out, b), []);
+});
+
+Deno.test("redactor: mcp-session-id from real node:http2 peers (Huffman, indexed): one string an id, both directions, as HTTP/1's", async () => {
+  const ids = ["9b2c7f7e-1f0a-4c1e-9d1b-2f6c3e2a8d4f", "0c6e1d2a-55aa-4f3b-8e21-7d9c0b1a2e3f"];
+  const server = http2.createServer();
+  server.on("stream", (stream: http2.ServerHttp2Stream, h) => {
+    stream.on("error", () => {});
+    stream.respond({ ":status": 200, "mcp-session-id": String(h["mcp-session-id"]) });
+    stream.end("{}");
+  });
+  const relay = await relayTo(server);
+  const session = http2.connect(`http://127.0.0.1:${relay.port}`);
+  // a, b, a, a, b: each id's first is a Huffman literal added to the table, then indexed
+  for (const id of [ids[0], ids[1], ids[0], ids[0], ids[1]]) {
+    const req = session.request({ ":method": "POST", ":path": "/mcp", "mcp-session-id": id });
+    req.end("{}");
+    await new Promise<void>((resolve, reject) => {
+      req.on("data", () => {});
+      req.on("end", resolve);
+      req.on("error", reject);
+    });
+  }
+  const rec = await endRecording(relay, server, () => closeSession(session));
+  for (const [direction, chunks] of [["client", rec.client], ["server", rec.server]] as const) {
+    const raw = concatBytes(chunks);
+    // the id is Huffman-coded on the wire (not plain), and sent whole once, then by index
+    assert.ok(!includes(raw, ids[0]), "node:http2 sends it Huffman-coded");
+    const out = assertSameForAllChunkings(raw, (c) => {
+      const r = createHttp2Redactor(isDefaultSecretHeader, { digest: TEST_DIGEST });
+      const parts = [...c.map((x) => r.transform(x)), r.flush()];
+      assert.equal(r.error, null);
+      return concatBytes(parts);
+    }, { splitPointLimit: 60, randomRuns: 5 });
+    assert.equal(out.length, raw.length);
+    const got = headersOf(direction, out).flatMap((h) =>
+      h.headers.filter(([n]) => n === "mcp-session-id").map(([, v]) => v)
+    );
+    const [sa, sb] = ids.map((id) => testDigest(id));
+    assert.deepEqual(got, [sa, sb, sa, sa, sb], direction);
+    for (const id of ids) assert.deepEqual(leakedPieces(out, id), []);
+  }
 });

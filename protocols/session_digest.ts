@@ -3,18 +3,33 @@
  * alone: `Mcp-Session-Id` (MCP streamable HTTP, "Session Management"). The capture must not
  * write the id (whoever holds it can use the session), yet the analysis needs to tell two
  * sessions on one endpoint apart (mcp_messages.mcp_session_id keys them). Masking with `*`
- * made every session one; this replaces the value with HMAC-SHA-256 under a key drawn at
- * random for the recording and held only in memory (never written, so the digest cannot be
- * reversed or checked against a guess), as characters of the base64url alphabet: the same id
- * gives the same digest within a recording, different ids different digests (6 bits a
- * character: a UUID's 36 characters are 216 bits), and the length is the value's, so stream
- * offsets and Content-Length stay true. The MCP spec allows a session id "only visible ASCII
- * characters (ranging from 0x21 to 0x7E)": so is the digest.
+ * made every session one; this replaces the value v with one string S(v), keyed by HMAC-SHA-256
+ * under a key drawn at random for the recording and held only in memory (never written, so
+ * S(v) cannot be reversed or checked against a guess). S(v) is the same wherever v is written —
+ * an HTTP/1 header line, an HTTP/2 literal sent plain, Huffman-coded, added to the dynamic
+ * table or not — so one session stays one, and different ids give different strings.
+ *
+ * S(v) keeps every size the wire depends on: it has v's L characters (HTTP/1 byte length and
+ * Content-Length, an HTTP/2 plain literal, a dynamic-table entry's size, RFC 7541 4.1), and its
+ * HPACK Huffman code (RFC 7541 5.2, Appendix B) is as many octets C as v's. Its characters are
+ * visible ASCII without `*` (the MCP spec allows a session id "only visible ASCII characters
+ * (ranging from 0x21 to 0x7E)"; `*` is the mask, which the analysis reads as no id): first the
+ * code length of each character is planned from (L, C) alone, so that they sum into
+ * [8C−7, 8C]; then each character is drawn by the HMAC stream, without bias, among the symbols
+ * of its planned length (10 of 5 bits, 25 of 6, 32 of 7, 5 of 8, fewer beyond).
+ *
+ * Collisions: a character carries 1 to 5 bits of the key's stream (5 bits: 3.3, 6: 4.6, 7: 5;
+ * a UUID's 36 characters about 145 bits), so ids of a few characters can collide (two ids of
+ * 4 digits: 1 in 25^4, about 2^-18.6), and ids of different lengths never give one string. A value that no plan fits (a code longer than 15 bits a
+ * character on average, such as bytes outside visible ASCII) or longer than MAX_DIGEST_VALUE
+ * has no S(v): the callers mask it with `*`, wherever it is written.
  *
  * SHA-256 (FIPS 180-4) and HMAC (RFC 2104) are written out here, synchronous and small: the
  * redactors run in the capture's per-call path, where WebCrypto's promises do not fit, and the
  * capture avoids node:crypto (its first import costs ~70 ms of start-up: capture/id_hash.ts).
  */
+
+import { HUFFMAN_CODES } from "./hpack_huffman.ts";
 
 /** Header names (lowercase) whose value is replaced by its keyed digest, not masked. */
 export const DIGEST_HEADERS: readonly string[] = ["mcp-session-id"];
@@ -27,13 +42,61 @@ export function isDigestHeader(lowercaseName: string): boolean {
 export const MAX_DIGEST_VALUE = 1024;
 
 export interface SessionDigest {
-  /** `length` characters (default: the value's length) of base64url, keyed by the recording. */
-  digest(value: Uint8Array, length?: number): Uint8Array;
+  /**
+   * S(value): as many characters as `value`, as many HPACK Huffman octets, keyed by the
+   * recording; null where none fits (or the value is longer than MAX_DIGEST_VALUE): mask it.
+   */
+  digest(value: Uint8Array): Uint8Array | null;
 }
 
-const ALPHABET = new TextEncoder().encode(
-  "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_",
-);
+/**
+ * The symbols S is made of (visible ASCII but `*`), by Huffman code length (none has 9 or
+ * 16-18 bits; the one of 19, `\\`, is left out).
+ */
+const SYMBOLS_BY_LENGTH: Map<number, Uint8Array> = (() => {
+  const groups = new Map<number, number[]>();
+  for (let s = 0x21; s < 0x7f; s++) {
+    const len = HUFFMAN_CODES[s][1];
+    if (s === 0x2a || len > 15) continue;
+    groups.set(len, [...groups.get(len) ?? [], s]);
+  }
+  return new Map([...groups].map(([len, syms]) => [len, Uint8Array.from(syms)]));
+})();
+/** Lengths 5-8 and 10-15: n >= 2 of them sum to every total in [5n, 15n], one to all but 9. */
+const LENGTHS = [...SYMBOLS_BY_LENGTH.keys()].sort((a, b) => a - b);
+const MIN_LENGTH = LENGTHS[0];
+const MAX_LENGTH = LENGTHS[LENGTHS.length - 1];
+
+/** Whether n lengths can sum into [lo, hi] (a window of 8 totals: 9 alone cannot be missed). */
+function feasible(n: number, lo: number, hi: number): boolean {
+  if (n === 0) return lo <= 0 && 0 <= hi;
+  return Math.max(lo, MIN_LENGTH * n) <= Math.min(hi, MAX_LENGTH * n);
+}
+
+/**
+ * The code length of each of `count` characters whose Huffman code is `octets` octets (bits in
+ * [8·octets − 7, 8·octets]), or null if none. Each is the length nearest the even share of
+ * what is left of the window's top (longer codes up to 7 bits have more symbols: more of the
+ * key's bits per character), the most numerous symbols on ties, so long as the rest can still
+ * fit. From (count, octets) alone: it tells nothing the lengths on the wire did not.
+ */
+export function planCodeLengths(count: number, octets: number): number[] | null {
+  let lo = 8 * octets - 7, hi = 8 * octets;
+  if (!feasible(count, lo, hi)) return null;
+  const plan: number[] = [];
+  for (let n = count; n > 0; n--) {
+    const ideal = hi / n;
+    const order = [...LENGTHS].sort((a, b) =>
+      Math.abs(a - ideal) - Math.abs(b - ideal) ||
+      SYMBOLS_BY_LENGTH.get(b)!.length - SYMBOLS_BY_LENGTH.get(a)!.length
+    );
+    const len = order.find((l) => feasible(n - 1, lo - l, hi - l))!;
+    plan.push(len);
+    lo -= len;
+    hi -= len;
+  }
+  return plan;
+}
 
 /** A digest under `key` (default: 32 random bytes, this recording's, kept in memory only). */
 export function createSessionDigest(
@@ -45,17 +108,31 @@ export function createSessionDigest(
   for (let i = 0; i < k.length; i++) (ipad[i] ^= k[i], opad[i] ^= k[i]);
   const hmac = (msg: Uint8Array) => sha256(concat(opad, sha256(concat(ipad, msg))));
   return {
-    digest(value, length = value.length) {
-      const out = new Uint8Array(length);
-      // counter mode: block j is HMAC(key, j as 4 bytes || value), 32 characters a block
+    digest(value) {
+      if (value.length > MAX_DIGEST_VALUE) return null;
+      let bits = 0;
+      for (const b of value) bits += HUFFMAN_CODES[b][1];
+      const plan = planCodeLengths(value.length, Math.ceil(bits / 8));
+      if (plan === null) return null;
+      // the HMAC stream, counter mode: block j is HMAC(key, j as 4 bytes || value)
       const msg = new Uint8Array(4 + value.length);
       msg.set(value, 4);
-      for (let j = 0; j * 32 < length; j++) {
-        new DataView(msg.buffer).setUint32(0, j);
-        const block = hmac(msg);
-        for (let i = 0; i < 32 && j * 32 + i < length; i++) {
-          out[j * 32 + i] = ALPHABET[block[i] & 63]; // 256 = 4 * 64: unbiased
+      let block: Uint8Array = new Uint8Array(0), at = 0, j = 0;
+      const nextByte = (): number => {
+        if (at === block.length) {
+          new DataView(msg.buffer).setUint32(0, j++);
+          block = hmac(msg);
+          at = 0;
         }
+        return block[at++];
+      };
+      const out = new Uint8Array(value.length);
+      for (let i = 0; i < plan.length; i++) {
+        const symbols = SYMBOLS_BY_LENGTH.get(plan[i])!;
+        const limit = 256 - (256 % symbols.length); // bytes at or above: rejected, no bias
+        let b: number;
+        do b = nextByte(); while (b >= limit);
+        out[i] = symbols[b % symbols.length];
       }
       return out;
     },

@@ -33,6 +33,7 @@
 import { ByteAccumulator } from "./byte_accumulator.ts";
 import { createMessageInflater, type MessageInflater } from "./permessage_deflate.ts";
 import { ProtocolError } from "./protocol_error.ts";
+import { isUtf8 as isUtf8Bytes } from "node:buffer";
 
 export type WebSocketMessageKind = "text" | "binary" | "close" | "ping" | "pong";
 
@@ -128,14 +129,15 @@ interface Frame {
   firstByte: number;
 }
 
-/** RFC 6455 5.6 and 8.1: text is UTF-8 (RFC 3629), which a fatal decoder checks exactly. */
-const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
-
-/** Whether `data` is UTF-8; `cut`: the message was cut short, so may end inside a character. */
+/**
+ * Whether `data` is UTF-8 (RFC 6455 5.6 and 8.1: RFC 3629, checked exactly, without making a
+ * string: node:buffer's isUtf8); `cut`: the message was cut short, so it may end inside a
+ * character — a fatal streaming decoder checks that rarer case.
+ */
 function isUtf8(data: Uint8Array, cut = false): boolean {
+  if (!cut) return isUtf8Bytes(data);
   try {
-    if (cut) new TextDecoder("utf-8", { fatal: true }).decode(data, { stream: true });
-    else strictUtf8.decode(data);
+    new TextDecoder("utf-8", { fatal: true }).decode(data, { stream: true });
     return true;
   } catch {
     return false;
@@ -470,6 +472,9 @@ export function createWebSocketParser(
             failed,
           ),
         );
+        // a fragmented message begun before the failing frame: its fragments were read, so it
+        // is reported, cut short (its end is in what was not parsed)
+        if (message) finishMessage(failed - 1, true);
       }
       if (!stopped) {
         stopped = true;

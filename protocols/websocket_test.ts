@@ -292,6 +292,32 @@ Deno.test("websocket: protocol violations stop the parser with one clear error",
   assert.equal(close.messages[0].closeReason, "bye");
 });
 
+Deno.test("websocket: a fragmented message begun before a framing error is reported cut short, at every split point", () => {
+  // "Hel" (text, not final), "lo" (continuation, not final), then a frame with a reserved
+  // opcode (0x3), then "ok": the two fragments were read; what follows is not parsed
+  const stream = concatBytes([
+    encodeWebSocketFrame({ opcode: 1, fin: false, payload: utf8("Hel") }),
+    encodeWebSocketFrame({ opcode: 0, fin: false, payload: utf8("lo") }),
+    hex("83 01 41"),
+    hex("81 02 6f 6b"),
+  ]);
+  const failing = 5 + 4; // the reserved-opcode frame's first byte
+  const whole = parse([stream]);
+  assert.deepEqual(
+    whole.messages.map((m) => [m.kind, m.text, m.incomplete, m.frames, m.firstByte, m.lastByte]),
+    [["text", "Hello", true, 2, 0, failing - 1]],
+  );
+  assert.deepEqual(whole.errors, [
+    `framing: reserved opcode 0x3 (at stream offset ${failing})`,
+    `framing: not parsed after the error above: ${stream.length - failing} bytes from its ` +
+    `frame on (the messages in them are lost) (at stream offset ${failing})`,
+  ]);
+  for (let k = 1; k < stream.length; k++) {
+    assert.deepEqual(parse([stream.subarray(0, k), stream.subarray(k)]), whole, `split at ${k}`);
+  }
+  assert.deepEqual(parse(Array.from(stream, (b) => Uint8Array.of(b))), whole, "byte by byte");
+});
+
 Deno.test("websocket: a compressed stream read from its middle, unknown history as NULs, every split point", async () => {
   // a server's messages with context takeover, as a sender makes them; the recording begins at
   // the fourth, so the window the first three left is unknown. Events like the first three

@@ -103,8 +103,8 @@ export const mcpMessagesTable = table(
       "utf8",
       "over HTTP: the exchange's `Mcp-Session-Id` (the request's, else the one its answer " +
         "assigned, as to `initialize`), as the capture wrote it: a keyed digest of the id, the " +
-        "same for one id within a recording; null when none, or masked with `*`s (recordings " +
-        "made before the digest, or an id cut by a gap)",
+        "same for one id within a recording, over HTTP/1 and HTTP/2 alike; null when none, or " +
+        "masked (any `*`: recordings made before the digest, an id cut by a gap)",
     ),
     opt(
       "mcp_protocol_version",

@@ -7,9 +7,11 @@
  * after `initialize`: MCP's evidence) and `A2A-Version` (the Agent2Agent protocol's). A message
  * takes its exchange's: the request's header, else its answer's (the `initialize` request is
  * sent before its session id exists: it is its answer's). The capture writes a session id as
- * its keyed digest (`protocols/session_digest.ts`: one id, one digest in a recording); one it
- * masked (every character `*`: recordings made before that, or an id a gap cut) names no
- * session: null.
+ * its keyed digest (`protocols/session_digest.ts`: one id, one string in a recording, in every
+ * HTTP/1 and HTTP/2 representation, never with a `*`); one it masked names no session: null —
+ * any value with a `*` (all `*`s in HTTP/1 or a plain HPACK literal; an HPACK Huffman mask
+ * such as `0000_____*`: recordings made before the digest, an id a gap cut, or one with no
+ * digest).
  */
 import type { HeaderLookup } from "../../protocols/header_fields.ts";
 
@@ -45,7 +47,7 @@ export function sessionHeaders(
   const id = first("mcp-session-id", request, response);
   return {
     http_path: targetPath(target),
-    mcp_session_id: id === null || /^\*+$/.test(id) ? null : id,
+    mcp_session_id: id === null || id.includes("*") ? null : id,
     mcp_protocol_version: first("mcp-protocol-version", request, response),
     a2a_version: first("a2a-version", request, response),
   };

@@ -20,6 +20,13 @@ Deno.test("session headers: the request's, else the answer's; a masked id is non
   assert.equal(sessionHeaders("/mcp", later, undefined).mcp_protocol_version, "2025-11-25");
   const masked = buildHeaderLookup([["mcp-session-id", "************************************"]]);
   assert.equal(sessionHeaders("/mcp", masked, masked).mcp_session_id, null);
+  // an HPACK Huffman-coded mask (protocols/hpack.ts secretMask: the symbols of each code
+  // length) is a mask too: two sessions' masks of one length must not make one session
+  const huffmanMask = buildHeaderLookup([[
+    "mcp-session-id",
+    "0000000000_________________________*",
+  ]]);
+  assert.equal(sessionHeaders("/mcp", huffmanMask, undefined).mcp_session_id, null);
   const a2a = buildHeaderLookup([["A2A-Version", "0.3"]]);
   assert.equal(sessionHeaders("/", a2a, undefined).a2a_version, "0.3");
 });
