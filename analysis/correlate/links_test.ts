@@ -395,6 +395,62 @@ Deno.test("links: a long-lived shell's children go each to the call it ran them 
   }
 });
 
+// Two calls asked for in one answer (parallel tool calls) share their windows' start: each child
+// of the kept shell goes to the call its own argv names, with its own match, never the later
+// call's with a sibling's evidence; a child named by neither is tied between them (confidence
+// cut), not taken by the later one at full confidence.
+Deno.test("links: a kept shell's children of parallel calls go each to the call its argv names", async () => {
+  const ms = (x: number) => x * 1_000_000;
+  const S = 300;
+  const { c, close } = await syntheticDb({
+    process: [
+      r.fork(0, AGENT, 1, "node"),
+      r.exec(ms(1), AGENT, 1, ["/opt/copilot"]),
+      r.fork(ms(1300), S, AGENT),
+      r.exec(ms(1301), S, AGENT, ["bash", "--norc", "--noprofile"]),
+      r.fork(ms(1310), 301, S),
+      r.exec(ms(1311), 301, S, ["ls", "build-output"]),
+      r.exit(ms(1320), 301, S, 2),
+      r.fork(ms(1330), 302, S),
+      r.exec(ms(1331), 302, S, ["cat", "notes.txt"]),
+      r.exit(ms(1340), 302, S),
+      // named by neither call
+      r.fork(ms(1350), 303, S),
+      r.exec(ms(1351), 303, S, ["date"]),
+      r.exit(ms(1360), 303, S),
+      { ...r.exit(ms(7000), S, AGENT), exit_code: null, exit_signal: 1 },
+    ],
+    file: [],
+    llm: [1, 3].map((i) => r.llm(i, AGENT, ms(1000 * i), { agent: "copilot" })),
+    tools: [
+      r.tool(1, 1, ms(1200), ms(2000), "bash", { command: "ls build-output" }),
+      r.tool(2, 1, ms(1200), ms(2000), "bash", { command: "cat notes.txt" }),
+    ].map((t) => ({ ...t, result_llm_call_id: 3n })),
+  });
+  try {
+    assert.deepEqual(await buildCorrelation(c), []);
+    const got = await all(
+      c,
+      `SELECT a.pid, l.tool_call_id, l.matched, l.confidence < 0.95 AS tied
+       FROM links l JOIN actions a USING (recording, event_table, event_id)
+       WHERE a.op = 'exec' AND a.pid IN (301, 302, 303) ORDER BY a.pid`,
+    );
+    assert.deepEqual(got.map((x) => [x.pid, x.tool_call_id, x.matched]).slice(0, 2), [
+      [301, 1n, "ls build-output"],
+      [302, 2n, "cat notes.txt"],
+    ]);
+    assert.equal(got[2].tied, true, "a child named by neither of two calls is a tie");
+    const outcomes = await all(
+      c,
+      "SELECT tool_call_id, outcome FROM tool_outcomes ORDER BY tool_call_id",
+    );
+    // ls's end (cat's call has the tied `date` too: two children, unknown)
+    assert.deepEqual(outcomes.map((x) => [x.tool_call_id, x.outcome])[0], [1n, "exited 2"]);
+  } finally {
+    close();
+  }
+});
+
 // What a user checks of the real capture (tests/fixtures/copilot_shell, Copilot CLI 1.0.12,
 // one `bash --norc --noprofile` per call there): each tool call's processes are the ones its
 // command ran, the agent's start-up probes (git, which) none's.

@@ -11,11 +11,13 @@
 -- argv, of at least two words, a stage of the command; `make` run as the command `make` is
 -- the command, not a shell).
 --
--- shell_children(): each child of such a shell with the tool call it was forked for: the
--- call, of those with a command, whose window (`tool_windows`) holds its start (of several,
--- the latest), or none (NULL) for a child started outside every such window — the shell ran
--- it between calls, for none of them. shell_units(): every process below such a shell, each
--- in the unit of the child it descends from (that child itself at the top), with that call.
+-- shell_children(): each child of such a shell with each tool call it may have been forked
+-- for: every call, of those with a command, whose window (`tool_windows`) holds its start (one
+-- row each; calls of one answer run in parallel share their windows' start, and which of them
+-- the child was for its own argv decides: `links`), or one row with none (NULL) for a child
+-- started outside every such window — the shell ran it between calls, for none of them.
+-- shell_units(): every process below such a shell, each in the unit of the child it descends
+-- from (that child itself at the top).
 -- (Two macros: a join with the recursive one's estimate made DuckDB build a hash table on
 -- every action; reports/bench/analysis.md, session 35.)
 CREATE OR REPLACE MACRO input_shells() AS TABLE
@@ -49,6 +51,8 @@ children AS (
     ON c.recording = s.recording AND c.ppid = s.pid AND c.parent_start_ns = s.start_ns
     AND c.role = 'descendant'
 )
+-- every call with a command whose window holds the child's start (calls of one answer share
+-- their windows' start: which of them a child was for, its own argv decides in `links`)
 SELECT c.*, w.tool_call_id
 FROM children c
 LEFT JOIN (
@@ -57,14 +61,11 @@ LEFT JOIN (
     SELECT (recording, tool_call_id) FROM tool_terms WHERE kind = 'command')
 ) w
   ON w.recording = c.recording AND w.session_id = c.session_id
-  AND c.start_ns BETWEEN w.start_ns AND w.end_ns
-QUALIFY row_number() OVER (
-  PARTITION BY c.recording, c.pid, c.start_ns ORDER BY w.start_ns DESC, w.tool_call_id DESC
-) = 1;
+  AND c.start_ns BETWEEN w.start_ns AND w.end_ns;
 
 CREATE OR REPLACE MACRO shell_units() AS TABLE
 WITH RECURSIVE units(recording, pid, start_ns, unit_pid, unit_start_ns) AS (
-  SELECT recording, pid, start_ns, pid, start_ns FROM shell_children()
+  SELECT DISTINCT recording, pid, start_ns, pid, start_ns FROM shell_children()
   UNION ALL
   SELECT l.recording, l.pid, l.start_ns, u.unit_pid, u.unit_start_ns
   FROM units u
@@ -72,8 +73,4 @@ WITH RECURSIVE units(recording, pid, start_ns, unit_pid, unit_start_ns) AS (
     ON l.recording = u.recording AND l.ppid = u.pid AND l.parent_start_ns = u.start_ns
     AND l.role = 'descendant' AND l.pid <> u.pid
 )
-SELECT u.recording, c.session_id, c.shell_pid, c.shell_start_ns, u.unit_pid, u.unit_start_ns,
-  u.pid, u.start_ns, c.tool_call_id
-FROM units u
-JOIN shell_children() c
-  ON c.recording = u.recording AND c.pid = u.unit_pid AND c.start_ns = u.unit_start_ns;
+SELECT recording, pid, start_ns, unit_pid, unit_start_ns FROM units;
