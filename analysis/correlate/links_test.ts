@@ -451,6 +451,52 @@ Deno.test("links: a kept shell's children of parallel calls go each to the call 
   }
 });
 
+// A program run with options alone is not a kept shell unless it is a shell started while a
+// call was under way: a language server the agent starts (gopls, started before any call;
+// typescript-language-server --stdio, started during one) is a branch of its own, its children
+// not split among the calls whose windows they start in.
+Deno.test("links: a language server run with options alone is no kept shell: its children are not the calls'", async () => {
+  const ms = (x: number) => x * 1_000_000;
+  const { c, close } = await syntheticDb({
+    process: [
+      r.fork(0, AGENT, 1, "node"),
+      r.exec(ms(1), AGENT, 1, ["/opt/copilot"]),
+      r.fork(ms(100), 400, AGENT),
+      r.exec(ms(101), 400, AGENT, ["/usr/bin/gopls"]),
+      r.fork(ms(1210), 401, 400),
+      r.exec(ms(1211), 401, 400, ["go", "list", "./..."]),
+      r.exit(ms(1220), 401, 400),
+      r.fork(ms(1230), 410, AGENT),
+      r.exec(ms(1231), 410, AGENT, ["typescript-language-server", "--stdio"]),
+      r.fork(ms(3210), 411, 410),
+      r.exec(ms(3211), 411, 410, ["tsserver"]),
+      r.exit(ms(3220), 411, 410),
+    ],
+    file: [],
+    llm: [1, 3, 5].map((i) => r.llm(i, AGENT, ms(1000 * i), { agent: "copilot" })),
+    tools: [
+      r.tool(1, 1, ms(1200), ms(2000), "bash", { command: "go build ./..." }),
+      r.tool(2, 3, ms(3200), ms(4000), "bash", { command: "npm test" }),
+    ].map((t, i) => ({ ...t, result_llm_call_id: BigInt([3, 5][i]) })),
+  });
+  try {
+    assert.deepEqual(await buildCorrelation(c), []);
+    assert.deepEqual(await all(c, "FROM input_shells()"), []);
+    const got = await all(
+      c,
+      `SELECT a.pid, list(DISTINCT l.tool_call_id) AS calls
+       FROM links l JOIN actions a USING (recording, event_table, event_id)
+       WHERE a.pid IN (401, 411) GROUP BY a.pid ORDER BY a.pid`,
+    );
+    assert.deepEqual(got.map((x) => [x.pid, x.calls]), [
+      [401, [null]], // gopls' branch started before any call: none's
+      [411, [1n]], // its server's branch, judged whole by its start (in call 1's window)
+    ]);
+  } finally {
+    close();
+  }
+});
+
 // What a user checks of the real capture (tests/fixtures/copilot_shell, Copilot CLI 1.0.12,
 // one `bash --norc --noprofile` per call there): each tool call's processes are the ones its
 // command ran, the agent's start-up probes (git, which) none's.

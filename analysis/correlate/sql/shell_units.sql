@@ -4,12 +4,14 @@
 -- to its input), read by `links` (link_rows.sql) and `tool_outcomes` (tool_outcomes.sql).
 --
 -- input_shells(): the agent's children (depth 1 in `lineage`, role `descendant`) that read
--- their commands from their input: running a program with options alone (their last exec has
--- no operand: no script file, no `-c` command; POSIX sh reads its commands from its input
--- then) and not given the command of a call (their argv does not carry the command of a call
--- whose window holds their start, as `links` matches a command: its words in the argv, or the
--- argv, of at least two words, a stage of the command; `make` run as the command `make` is
--- the command, not a shell).
+-- their commands from their input: running a shell (the program's name: sh, ash, bash, zsh,
+-- dash, ksh, mksh, yash, fish, pwsh, a login shell's `-bash`, `busybox sh`; not any program
+-- run with options alone: a language server, `gopls` or `typescript-language-server --stdio`,
+-- an MCP server) with options alone (their last exec has no operand: no script file, no `-c`
+-- command; POSIX sh reads its commands from its input then), started while a call with a
+-- command was under way (its window holds their start), and not given the command of such a
+-- call (their argv does not carry it, as `links` matches a command: its words in the argv, or
+-- the argv, of at least two words, a stage of the command).
 --
 -- shell_children(): each child of such a shell with each tool call it may have been forked
 -- for: every call, of those with a command, whose window (`tool_windows`) holds its start (one
@@ -21,17 +23,34 @@
 -- (Two macros: a join with the recursive one's estimate made DuckDB build a hash table on
 -- every action; reports/bench/analysis.md, session 35.)
 CREATE OR REPLACE MACRO input_shells() AS TABLE
-WITH tops AS (
+WITH progs AS (
   -- (the program each runs: its last exec's, as `lineage` keeps it; not every event of
-  -- `actions` scanned again for its execs)
-  SELECT recording, session_id, pid, start_ns, start_ns AS at_ns, argv
+  -- `actions` scanned again for its execs); busybox runs the applet its first operand names
+  SELECT recording, session_id, pid, start_ns, argv,
+    ltrim(regexp_extract(argv[1], '[^/]+$'), '-') AS base
   FROM lineage
   WHERE role = 'descendant' AND depth = 1 AND len(argv) > 0
-    AND len(list_filter(argv[2:], x -> NOT starts_with(x, '-'))) = 0
+),
+tops AS (
+  SELECT recording, session_id, pid, start_ns, start_ns AS at_ns, argv
+  FROM progs
+  WHERE CASE
+      WHEN base = 'busybox' THEN argv[2] IN ('sh', 'ash', 'hush')
+        AND len(list_filter(argv[3:], x -> NOT starts_with(x, '-'))) = 0
+      ELSE base IN ('sh', 'ash', 'bash', 'zsh', 'dash', 'ksh', 'mksh', 'yash', 'fish', 'pwsh')
+        AND len(list_filter(argv[2:], x -> NOT starts_with(x, '-'))) = 0
+    END
+),
+-- started while a call with a command was under way
+windowed AS (
+  SELECT w.recording, w.pid, w.start_ns, w.tool_call_id, w.argv
+  FROM in_tool_window('tops') w
+  SEMI JOIN tool_terms k
+    ON k.recording = w.recording AND k.tool_call_id = w.tool_call_id AND k.kind = 'command'
 ),
 given AS (
   SELECT DISTINCT w.recording, w.pid, w.start_ns
-  FROM in_tool_window('tops') w
+  FROM windowed w
   JOIN tool_terms k
     ON k.recording = w.recording AND k.tool_call_id = w.tool_call_id AND k.kind = 'command'
   WHERE contains(argv_text(w.argv), ' ' || k.term || ' ')
@@ -39,6 +58,7 @@ given AS (
 )
 SELECT t.recording, t.session_id, t.pid, t.start_ns
 FROM tops t
+SEMI JOIN windowed w USING (recording, pid, start_ns)
 ANTI JOIN given g USING (recording, pid, start_ns);
 
 CREATE OR REPLACE MACRO shell_children() AS TABLE
