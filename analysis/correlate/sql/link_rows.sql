@@ -34,7 +34,6 @@
 -- `wc -l "$f"` is the call's as its `ls` is, while a child that matched a call keeps its own.
 INSERT INTO correlate.link_rows
 WITH
-units AS MATERIALIZED (FROM shell_units()),
 children AS MATERIALIZED (FROM shell_children()),
 -- every action with its branch: under a shell of shell_units.sql, its unit
 acts_u AS NOT MATERIALIZED (
@@ -42,7 +41,7 @@ acts_u AS NOT MATERIALIZED (
     coalesce(u.unit_pid, a.branch_pid) AS branch_pid,
     coalesce(u.unit_start_ns, a.branch_start_ns) AS branch_start_ns)
   FROM actions a
-  LEFT JOIN units u ON u.recording = a.recording AND u.pid = a.pid AND u.start_ns = a.proc_start_ns
+  LEFT JOIN shell_unit_rows u ON u.recording = a.recording AND u.pid = a.pid AND u.start_ns = a.proc_start_ns
 ),
 -- the parts of a shell's work for one call: its children of that call and the shell itself
 members AS (

@@ -94,3 +94,10 @@ WITH RECURSIVE units(recording, pid, start_ns, unit_pid, unit_start_ns) AS (
     AND l.role = 'descendant' AND l.pid <> u.pid
 )
 SELECT recording, pid, start_ns, unit_pid, unit_start_ns FROM units;
+
+-- shell_units() as a table of this connection for link_rows.sql to join every action with: a
+-- table's row count is exact, where the recursive macro's estimate (50M rows for none, at 10M
+-- events) made DuckDB build its hash tables on the 8M actions, three times over, and read the
+-- actions view's incarnation join unfiltered (link_rows 6 s -> 45 s of CPU; reports/bench/
+-- analysis.md, session 35)
+CREATE OR REPLACE TEMP TABLE shell_unit_rows AS FROM shell_units();
