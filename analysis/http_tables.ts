@@ -1156,6 +1156,8 @@ export class HttpAssembler {
           joined[2],
           sum.request_ns,
           sum.pid,
+          // the conversation summarised (a sub-agent may share its process)
+          (t) => convs.ofCall(t.llm_call_id) === joined[0],
         );
         for (const message of untied) {
           problems.push({

@@ -461,7 +461,12 @@ export function captureLosses(m: Fields): RecordingInput["problems"] {
     if (errors.has(String(w))) continue; // the loader's fatal line: an error already
     out.push({ source: "capture", kind: "capture", message: `warning: ${oneLine(String(w))}` });
   }
-  if (m.complete === false) {
+  // a start interrupted by a signal is said by its error (capture_signals.ts' interruptedStart):
+  // its recording has no command's events to stop early
+  const interrupted = [...errors].some((e) =>
+    /^the capture was interrupted \(SIG[A-Z]+\) while it started: /.test(e)
+  );
+  if (m.complete === false && !interrupted) {
     out.push({
       source: "capture",
       kind: "capture",

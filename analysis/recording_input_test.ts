@@ -215,3 +215,16 @@ Deno.test("capture losses: the capture's warnings are problems of kind capture, 
     "warnings is not a list: what the capture warned of is unknown",
   ]);
 });
+
+Deno.test("capture losses: a start interrupted by a signal is said by its error alone, not also as a capture that may stop early", () => {
+  const interrupted = "the capture was interrupted (SIGINT) while it started: the command was " +
+    "not run";
+  assert.deepEqual(
+    captureLosses({ complete: false, errors: [interrupted] }).map((p) => p.message),
+    [interrupted],
+  );
+  assert.match(
+    captureLosses({ complete: false, errors: ["boom"] }).map((p) => p.message).join("\n"),
+    /did not end cleanly .* may stop early/,
+  );
+});

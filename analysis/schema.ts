@@ -90,7 +90,7 @@ export const problemsTable = table(
         "could not be named: their User-Agent names none and no program of their process's " +
         "lineage was recorded: a process joined by a `--pid` capture older than the raw `joined` " +
         "rows, or one whose fork or exec records were lost; and calls whose model the price " +
-        "table has no price for, by model: their `cost_usd` is null); `capture`: an error or a warning (`warning: ...`) the capture reported, or a capture that did not " +
+        "table has no price for, by model: their `cost_usd` is null; and, source `tool_calls`, a compaction's summariser whose transcript text carries tool results it could not tie to a call: one row per summariser, counting by tool those no call of the recording fits and those several fit); `capture`: an error or a warning (`warning: ...`) the capture reported, or a capture that did not " +
         "end cleanly; `blind`: actions the capture saw and could not record (io_uring requests " +
         "not decoded, io_uring not attached: see `blind_spots`), and, source `net`, a recording " +
         "with no LLM call whose traced processes connected to servers on loopback, which may " +

@@ -5,9 +5,10 @@
  * the summary: a tool call answered just before the compaction never has its result sent as a
  * message, only as that text. Such a result is tied to a tool call when the transcript
  * identifies it: an id the text names (`[Assistant tool call] (id ID): …`, as a transcript
- * that names its calls would; opencode's do not) or else the name and input, which exactly one
- * call of the summarised process that is still without a result has (the same name, the same
- * input as JSON values). A result no call, or more than one, fits is said, not guessed.
+ * that names its calls would; opencode's do not) or else its place among the transcript's
+ * results of the same name and input (as JSON values), matched in order with the summarised
+ * process's calls of that name and input. Results no call fits, or several, are said (one
+ * line per summariser, with counts), not guessed.
  */
 import type { ToolCallRow } from "./schema.ts";
 
@@ -50,18 +51,23 @@ export function transcriptResults(text: string): TranscriptResult[] {
   return out;
 }
 
-/** What tying a transcript's results did: the calls tied, and one line for each not tied. */
+/** What tying a transcript's results did: the calls tied, and one line for those not tied. */
 export interface Tied {
   tied: ToolCallRow[];
   untied: string[];
 }
 
 /**
- * Ties each result of transcript `text` (the summariser's LLM call `callId`, asked at `at` by
- * process `pid`) to the one call of `open` (calls still without a result; a tied one is taken
- * out of it) it identifies: by the id it names, else by name and input, asked by `pid`. A
- * result that fits none of `open` but a call of `all` (answered already, as a message) is no
- * loss: skipped; one that fits no call at all, or several, is said.
+ * Ties the results of transcript `text` (the summariser's LLM call `callId`, asked at `at` by
+ * process `pid`) to the calls they are of. The calls it may quote are those of `all` asked by
+ * `pid` (and of the conversation summarised, `summarised`, when that is known: a sub-agent may
+ * share its parent's process), in order. A result naming a call id is that call's. The others
+ * are matched in order: per name and input (as JSON values), the transcript's results of that
+ * key from its end with the calls of that key from the last (a transcript ends where the
+ * conversation stands; its start may be an earlier summary's), so a command run twice gets
+ * each run's own result. A result is tied only when its call is in `open` (still without a
+ * result; a tied one is taken out of it); one of a call answered already as a message is no
+ * loss: skipped. Results no call fits, or several (an id named twice), are counted in one line.
  */
 export function tieTranscriptResults(
   open: ToolCallRow[],
@@ -71,46 +77,66 @@ export function tieTranscriptResults(
   callId: bigint,
   at: bigint | null,
   pid: number,
+  summarised: (t: ToolCallRow) => boolean = () => true,
 ): Tied {
   const tied: ToolCallRow[] = [];
-  const untied: string[] = [];
-  for (const r of transcriptResults(text)) {
-    const fit = (t: ToolCallRow) =>
-      r.callId !== null
-        ? t.provider_call_id === r.callId
-        : t.name === r.name && (askedBy(t) ?? pid) === pid && sameJson(t.input, r.input);
-    const fits = open.filter(fit);
-    if (fits.length !== 1) {
-      // a result of a call answered as a message already: nothing lost, nothing to say
-      if (fits.length === 0 && all.some(fit)) continue;
-      untied.push(
-        `LLM call ${callId} (a compaction's summariser) carries the result of a ${r.name} call ` +
-          `only as transcript text, which ${
-            r.callId === null ? "names no call id" : `names call id ${r.callId}`
-          }; ${
-            fits.length ? `${fits.length} calls without a result fit it` : "no call fits it"
-          }: not tied to a tool call`,
-      );
-      continue;
-    }
-    const t = fits[0];
-    open.splice(open.indexOf(t), 1);
+  const mine = all.filter((t) => (askedBy(t) ?? pid) === pid && summarised(t));
+  const take = (t: ToolCallRow, r: TranscriptResult) => {
+    const i = open.indexOf(t);
+    if (i < 0) return; // answered as a message already
+    open.splice(i, 1);
     t.result_llm_call_id = callId;
     t.result_text = r.text;
     t.result_is_error = null;
     t.result_ns = at;
     tied.push(t);
+  };
+  const none = new Map<string, number>();
+  const several = new Map<string, number>();
+  const count = (m: Map<string, number>, name: string, n = 1) =>
+    m.set(name, (m.get(name) ?? 0) + n);
+  const byKey = new Map<string, TranscriptResult[]>();
+  for (const r of transcriptResults(text)) {
+    if (r.callId !== null) {
+      const fits = mine.filter((t) => t.provider_call_id === r.callId);
+      if (fits.length === 1) take(fits[0], r);
+      else count(fits.length ? several : none, r.name);
+      continue;
+    }
+    const key = `${r.name}\0${canonicalText(r.input)}`;
+    byKey.set(key, [...byKey.get(key) ?? [], r]);
   }
-  return { tied, untied };
+  for (const [key, results] of byKey) {
+    const calls = mine.filter((t) =>
+      t.input !== null && `${t.name}\0${canonicalText(t.input)}` === key
+    );
+    const paired = Math.min(results.length, calls.length);
+    for (let i = 1; i <= paired; i++) take(calls[calls.length - i], results[results.length - i]);
+    if (results.length > paired) count(none, results[0].name, results.length - paired);
+  }
+  const said = (m: Map<string, number>) =>
+    [...m].map(([name, n]) => `${n} of ${JSON.stringify(name)}`).join(", ");
+  const why = [
+    none.size ? `${said(none)} fit no call of the recording` : "",
+    several.size ? `${said(several)} fit several calls` : "",
+  ].filter(Boolean);
+  return {
+    tied,
+    untied: why.length
+      ? [
+        `LLM call ${callId} (a compaction's summariser) carries tool results only as ` +
+        `transcript text, not tied to a tool call: ${why.join("; ")}`,
+      ]
+      : [],
+  };
 }
 
-/** Whether JSON texts `a` and `b` hold the same value (key order aside). */
-function sameJson(a: string | null, b: string): boolean {
-  if (a === null) return false;
+/** JSON text `text` with its keys sorted (the text itself when it is not JSON). */
+function canonicalText(text: string): string {
   try {
-    return canonical(JSON.parse(a)) === canonical(JSON.parse(b));
+    return canonical(JSON.parse(text));
   } catch {
-    return a === b;
+    return text;
   }
 }
 

@@ -96,7 +96,7 @@ Deno.test("transcriptResults: each call with its result, a result over several l
   assert.deepEqual(transcriptResults("[Assistant tool call]: bash({})\n[User]: hi"), []);
 });
 
-Deno.test("tieTranscriptResults: tied by name and input (key order aside); one answered already is skipped; several fitting, or none, are said", () => {
+Deno.test("tieTranscriptResults: tied by name and input (key order aside); one answered already is skipped; none fitting is said, once", () => {
   // the read was answered as a message: not open, nothing to say of it
   const answered = tool(2, "read", { filePath: "/w/a.txt" });
   const ls = tool(1, "bash", { description: "list", command: "ls" });
@@ -108,34 +108,61 @@ Deno.test("tieTranscriptResults: tied by name and input (key order aside); one a
   assert.equal(ls.result_llm_call_id, 9n);
   assert.equal(ls.result_text, "a.txt\nb.txt");
   assert.equal(ls.result_ns, 100n);
-  // two calls the text fits alike: neither is tied
-  const twins = [
-    tool(1, "bash", { command: "ls", description: "list" }),
-    tool(3, "bash", {
-      command: "ls",
-      description: "list",
-    }),
-  ];
-  const both = tieTranscriptResults([...twins], [...twins, answered], () => 7, TEXT, 9n, 1n, 7);
-  assert.deepEqual(both.tied, []);
-  assert.deepEqual(both.untied, [
-    "LLM call 9 (a compaction's summariser) carries the result of a bash call only as " +
-    "transcript text, which names no call id; 2 calls without a result fit it: not tied to a " +
-    "tool call",
-  ]);
-  assert.equal(twins[0].result_llm_call_id, null);
-  // another process's call is not the summariser's, and a call id named is followed
+  // another process's calls are not the summariser's: one line for all it could not tie
   const other = tieTranscriptResults([ls], [ls, answered], () => 8, TEXT, 9n, 1n, 7);
-  assert.match(other.untied.join("\n"), /bash call .*; no call fits it: not tied/);
-  const named = tieTranscriptResults(
-    [tool(5, "bash", {})],
-    [],
-    () => 7,
-    "[Assistant tool call] (id toolu_5): bash(null)\n[Tool result]: ok",
-    9n,
-    1n,
-    7,
-  );
-  assert.equal(named.tied.length, 1);
-  assert.equal(named.tied[0].result_text, "ok");
+  assert.deepEqual(other.untied, [
+    "LLM call 9 (a compaction's summariser) carries tool results only as transcript text, " +
+    'not tied to a tool call: 1 of "bash", 1 of "read" fit no call of the recording',
+  ]);
+  // nor a call of another conversation of its process (a sub-agent's)
+  const sub = tool(1, "bash", { command: "ls", description: "list" });
+  const notOurs = tieTranscriptResults([sub], [sub], () => 7, TEXT, 9n, 1n, 7, () => false);
+  assert.deepEqual(notOurs.tied, []);
+  assert.equal(sub.result_llm_call_id, null);
+  // a call id named is followed, within the summariser's process
+  const named = "[Assistant tool call] (id toolu_5): bash(null)\n[Tool result]: ok";
+  const five = tool(5, "bash", {});
+  assert.deepEqual(tieTranscriptResults([five], [five], () => 8, named, 9n, 1n, 7).tied, []);
+  const tiedNamed = tieTranscriptResults([five], [five], () => 7, named, 9n, 1n, 7);
+  assert.equal(tiedNamed.tied.length, 1);
+  assert.equal(tiedNamed.tied[0].result_text, "ok");
+});
+
+/** A transcript of one command run twice, each run with its own result. */
+const TWICE = [
+  "<conversation>",
+  '[Assistant tool call]: bash({"command":"date"})',
+  "[Tool result]: first",
+  "",
+  '[Assistant tool call]: bash({"command":"date"})',
+  "[Tool result]: second",
+  "",
+  "</conversation>",
+].join("\n");
+
+Deno.test("tieTranscriptResults: a command run twice gets each run's own result, in order", () => {
+  // the first run answered as a message: the open second run gets the second result
+  const [a1, a2] = [tool(1, "bash", { command: "date" }), tool(2, "bash", { command: "date" })];
+  const one = tieTranscriptResults([a2], [a1, a2], () => 7, TWICE, 9n, 1n, 7);
+  assert.deepEqual(one, { tied: [a2], untied: [] });
+  assert.equal(a2.result_text, "second");
+  assert.equal(a1.result_llm_call_id, null);
+  // both open: each its own
+  const [b1, b2] = [tool(1, "bash", { command: "date" }), tool(2, "bash", { command: "date" })];
+  const both = tieTranscriptResults([b1, b2], [b1, b2], () => 7, TWICE, 9n, 1n, 7);
+  assert.deepEqual(both.untied, []);
+  assert.deepEqual([b1.result_text, b2.result_text], ["first", "second"]);
+  // a transcript that begins after the first run (an earlier summary): its result is the last
+  // run's
+  const [c1, c2] = [tool(1, "bash", { command: "date" }), tool(2, "bash", { command: "date" })];
+  const last = TWICE.split("\n").slice(3).join("\n");
+  const tail = tieTranscriptResults([c1, c2], [c1, c2], () => 7, last, 9n, 1n, 7);
+  assert.deepEqual(tail, { tied: [c2], untied: [] });
+  assert.equal(c2.result_text, "second");
+  // more runs in the text than in the recording: the one it cannot place is said
+  const d2 = tool(2, "bash", { command: "date" });
+  const more = tieTranscriptResults([d2], [d2], () => 7, TWICE, 9n, 1n, 7);
+  assert.equal(d2.result_text, "second");
+  assert.deepEqual(more.untied.length, 1);
+  assert.match(more.untied[0], /1 of "bash" fit no call of the recording/);
 });

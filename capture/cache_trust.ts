@@ -23,15 +23,29 @@ export type CacheRead = { text: string } | { distrusted: string } | undefined;
  * Reads the cache file `file` of directory `dir` if it may be believed (CacheRead). The name is
  * opened first, never following a link (O_NOFOLLOW: a link is refused, ELOOP) and without
  * waiting (O_NONBLOCK: a FIFO or device swapped in for the file opens at once instead of
- * blocking the capture until someone writes to it; a regular file ignores the flag), and what
+ * blocking the capture until someone writes to it; a regular file ignores the flag), never
+ * making a terminal swapped in the capture's controlling one (O_NOCTTY), and what
  * was opened is judged by its descriptor (fstat) before a byte is read: not a regular file, or
  * not owned and moded as a cache file must be, it is not believed. So there is no window between
- * a check of the name and the open.
+ * a check of the name and the open. The directory is judged first: in one not believed, the
+ * file is judged by its name (lstat) and never opened.
  */
 export function readCacheFile(dir: string, file: string): CacheRead {
+  // a directory not believed: its file is never opened (opening a device or FIFO planted there
+  // may itself do something); judged by its name, a miss still a miss
+  const whyDir = untrustedCacheDir(dir);
+  if (whyDir) {
+    let named: Deno.FileInfo;
+    try {
+      named = Deno.lstatSync(file);
+    } catch {
+      return undefined;
+    }
+    return { distrusted: whyNot(file, named, "file") ?? whyDir };
+  }
   let fd: number;
   try {
-    fd = fs.openSync(file, O_RDONLY | O_NONBLOCK | O_NOFOLLOW);
+    fd = fs.openSync(file, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_NOCTTY);
   } catch (e) {
     if ((e as { code?: string }).code === "ELOOP") {
       return { distrusted: `${file} is a symbolic link` };
@@ -39,7 +53,7 @@ export function readCacheFile(dir: string, file: string): CacheRead {
     return undefined; // a miss (or unreadable), not a distrust
   }
   try {
-    const why = whyNot(file, fdInfo(fs.fstatSync(fd)), "file") ?? untrustedCacheDir(dir);
+    const why = whyNot(file, fdInfo(fs.fstatSync(fd)), "file");
     if (why) return { distrusted: why };
     const chunks: Uint8Array[] = [];
     for (;;) {
@@ -56,7 +70,7 @@ export function readCacheFile(dir: string, file: string): CacheRead {
   }
 }
 
-const { O_RDONLY, O_NONBLOCK, O_NOFOLLOW } = fs.constants;
+const { O_RDONLY, O_NONBLOCK, O_NOFOLLOW, O_NOCTTY } = fs.constants;
 
 /** What whyNot reads of a file, from node:fs's fstat. */
 function fdInfo(st: fs.Stats): Judged {

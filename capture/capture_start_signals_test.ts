@@ -150,6 +150,10 @@ async function checkInterrupted(
   const [row] = JSON.parse(out || "[{}]");
   assert.equal(row.complete, false, `${out}\n${new TextDecoder().decode(q.stderr)}`);
   assert.ok(row.problems.includes(`capture: ${said}`), JSON.stringify(row.problems));
+  assert.ok(
+    !row.problems.some((p: string) => /did not end cleanly/.test(p)),
+    `said once, as its error: ${JSON.stringify(row.problems)}`,
+  );
   return rec;
 }
 

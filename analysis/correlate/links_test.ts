@@ -395,6 +395,108 @@ Deno.test("links: a long-lived shell's children go each to the call it ran them 
   }
 });
 
+// Two calls asked for in one answer (parallel tool calls) share their windows' start: each child
+// of the kept shell goes to the call its own argv names, with its own match, never the later
+// call's with a sibling's evidence; a child named by neither is tied between them (confidence
+// cut), not taken by the later one at full confidence.
+Deno.test("links: a kept shell's children of parallel calls go each to the call its argv names", async () => {
+  const ms = (x: number) => x * 1_000_000;
+  const S = 300;
+  const { c, close } = await syntheticDb({
+    process: [
+      r.fork(0, AGENT, 1, "node"),
+      r.exec(ms(1), AGENT, 1, ["/opt/copilot"]),
+      r.fork(ms(1300), S, AGENT),
+      r.exec(ms(1301), S, AGENT, ["bash", "--norc", "--noprofile"]),
+      r.fork(ms(1310), 301, S),
+      r.exec(ms(1311), 301, S, ["ls", "build-output"]),
+      r.exit(ms(1320), 301, S, 2),
+      r.fork(ms(1330), 302, S),
+      r.exec(ms(1331), 302, S, ["cat", "notes.txt"]),
+      r.exit(ms(1340), 302, S),
+      // named by neither call
+      r.fork(ms(1350), 303, S),
+      r.exec(ms(1351), 303, S, ["date"]),
+      r.exit(ms(1360), 303, S),
+      { ...r.exit(ms(7000), S, AGENT), exit_code: null, exit_signal: 1 },
+    ],
+    file: [],
+    llm: [1, 3].map((i) => r.llm(i, AGENT, ms(1000 * i), { agent: "copilot" })),
+    tools: [
+      r.tool(1, 1, ms(1200), ms(2000), "bash", { command: "ls build-output" }),
+      r.tool(2, 1, ms(1200), ms(2000), "bash", { command: "cat notes.txt" }),
+    ].map((t) => ({ ...t, result_llm_call_id: 3n })),
+  });
+  try {
+    assert.deepEqual(await buildCorrelation(c), []);
+    const got = await all(
+      c,
+      `SELECT a.pid, l.tool_call_id, l.matched, l.confidence < 0.95 AS tied
+       FROM links l JOIN actions a USING (recording, event_table, event_id)
+       WHERE a.op = 'exec' AND a.pid IN (301, 302, 303) ORDER BY a.pid`,
+    );
+    assert.deepEqual(got.map((x) => [x.pid, x.tool_call_id, x.matched]).slice(0, 2), [
+      [301, 1n, "ls build-output"],
+      [302, 2n, "cat notes.txt"],
+    ]);
+    assert.equal(got[2].tied, true, "a child named by neither of two calls is a tie");
+    const outcomes = await all(
+      c,
+      "SELECT tool_call_id, outcome FROM tool_outcomes ORDER BY tool_call_id",
+    );
+    // ls's end (cat's call has the tied `date` too: two children, unknown)
+    assert.deepEqual(outcomes.map((x) => [x.tool_call_id, x.outcome])[0], [1n, "exited 2"]);
+  } finally {
+    close();
+  }
+});
+
+// A program run with options alone is not a kept shell unless it is a shell started while a
+// call was under way: a language server the agent starts (gopls, started before any call;
+// typescript-language-server --stdio, started during one) is a branch of its own, its children
+// not split among the calls whose windows they start in.
+Deno.test("links: a language server run with options alone is no kept shell: its children are not the calls'", async () => {
+  const ms = (x: number) => x * 1_000_000;
+  const { c, close } = await syntheticDb({
+    process: [
+      r.fork(0, AGENT, 1, "node"),
+      r.exec(ms(1), AGENT, 1, ["/opt/copilot"]),
+      r.fork(ms(100), 400, AGENT),
+      r.exec(ms(101), 400, AGENT, ["/usr/bin/gopls"]),
+      r.fork(ms(1210), 401, 400),
+      r.exec(ms(1211), 401, 400, ["go", "list", "./..."]),
+      r.exit(ms(1220), 401, 400),
+      r.fork(ms(1230), 410, AGENT),
+      r.exec(ms(1231), 410, AGENT, ["typescript-language-server", "--stdio"]),
+      r.fork(ms(3210), 411, 410),
+      r.exec(ms(3211), 411, 410, ["tsserver"]),
+      r.exit(ms(3220), 411, 410),
+    ],
+    file: [],
+    llm: [1, 3, 5].map((i) => r.llm(i, AGENT, ms(1000 * i), { agent: "copilot" })),
+    tools: [
+      r.tool(1, 1, ms(1200), ms(2000), "bash", { command: "go build ./..." }),
+      r.tool(2, 3, ms(3200), ms(4000), "bash", { command: "npm test" }),
+    ].map((t, i) => ({ ...t, result_llm_call_id: BigInt([3, 5][i]) })),
+  });
+  try {
+    assert.deepEqual(await buildCorrelation(c), []);
+    assert.deepEqual(await all(c, "FROM input_shells()"), []);
+    const got = await all(
+      c,
+      `SELECT a.pid, list(DISTINCT l.tool_call_id) AS calls
+       FROM links l JOIN actions a USING (recording, event_table, event_id)
+       WHERE a.pid IN (401, 411) GROUP BY a.pid ORDER BY a.pid`,
+    );
+    assert.deepEqual(got.map((x) => [x.pid, x.calls]), [
+      [401, [null]], // gopls' branch started before any call: none's
+      [411, [1n]], // its server's branch, judged whole by its start (in call 1's window)
+    ]);
+  } finally {
+    close();
+  }
+});
+
 // What a user checks of the real capture (tests/fixtures/copilot_shell, Copilot CLI 1.0.12,
 // one `bash --norc --noprofile` per call there): each tool call's processes are the ones its
 // command ran, the agent's start-up probes (git, which) none's.

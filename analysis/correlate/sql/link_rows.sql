@@ -24,15 +24,16 @@
 -- A shell the agent keeps and gives its commands on its input (shell_units.sql, the one
 -- definition `tool_outcomes` reads too) runs the commands of several calls: it is not one
 -- branch. Each child it forks is a branch of its own (its unit: it and all below it), whose
--- only candidate is the call shell_units.sql gives it (the latest window of a call with a
--- command holding its start); one started outside every such window has none, so its actions
+-- candidates are the calls shell_units.sql gives it (every call with a command whose window
+-- holds its start: several for calls of one answer, told apart by the child's own argv, equal
+-- ones costing $tie_factor); one started outside every such window has none, so its actions
 -- are `unexplained`, not the first call's. The shell's own events stay a branch of their own,
--- judged among the calls whose window holds its start. What a shell did for one call (its
--- children of that call, and the shell for the call it is judged for) shares its argument
--- evidence: a builtin loop's `wc -l "$f"` is the call's as its `ls` is.
+-- judged among the calls whose window holds its start. A part of a shell's work (a child, or
+-- the shell) with no argument evidence for any of its candidates borrows, for a call, the
+-- best evidence of the parts whose own best call is that call alone: a builtin loop's
+-- `wc -l "$f"` is the call's as its `ls` is, while a child that matched a call keeps its own.
 INSERT INTO correlate.link_rows
 WITH
-units AS MATERIALIZED (FROM shell_units()),
 children AS MATERIALIZED (FROM shell_children()),
 -- every action with its branch: under a shell of shell_units.sql, its unit
 acts_u AS NOT MATERIALIZED (
@@ -40,7 +41,7 @@ acts_u AS NOT MATERIALIZED (
     coalesce(u.unit_pid, a.branch_pid) AS branch_pid,
     coalesce(u.unit_start_ns, a.branch_start_ns) AS branch_start_ns)
   FROM actions a
-  LEFT JOIN units u ON u.recording = a.recording AND u.pid = a.pid AND u.start_ns = a.proc_start_ns
+  LEFT JOIN shell_unit_rows u ON u.recording = a.recording AND u.pid = a.pid AND u.start_ns = a.proc_start_ns
 ),
 -- the parts of a shell's work for one call: its children of that call and the shell itself
 members AS (
@@ -186,14 +187,28 @@ bm AS (
   FROM bmatch
   GROUP BY ALL
 ),
--- the best evidence of a shell's work for one call, pooled over its parts (each part takes it
--- when it is stronger than its own: `scored`)
+-- the branches with argument evidence of their own for some candidate
+evidenced AS (SELECT DISTINCT recording, branch_pid, branch_start_ns FROM bm),
+-- a branch's own best call, when one call alone is its strongest
+own_best AS (
+  SELECT recording, branch_pid, branch_start_ns, any_value(tool_call_id) AS tool_call_id,
+    any_value(strength) AS strength, any_value(signal) AS signal, any_value(matched) AS matched
+  FROM (
+    FROM bm
+    QUALIFY rank() OVER (
+      PARTITION BY recording, branch_pid, branch_start_ns ORDER BY strength DESC) = 1
+  )
+  GROUP BY recording, branch_pid, branch_start_ns
+  HAVING count(*) = 1
+),
+-- the best evidence of a shell's work for one call, pooled over its parts whose own best call
+-- is that call (a part with no evidence of its own takes it: `scored`)
 pooled AS (
   SELECT p.recording, p.shell_pid, p.shell_start_ns, p.tool_call_id, max(m.strength) AS strength,
     arg_min(m.signal, (-m.strength, m.signal, m.matched)) AS signal,
     arg_min(m.matched, (-m.strength, m.signal, m.matched)) AS matched
   FROM members p
-  JOIN bm m
+  JOIN own_best m
     ON m.recording = p.recording AND m.branch_pid = p.member_pid
     AND m.branch_start_ns = p.member_start_ns AND m.tool_call_id = p.tool_call_id
   GROUP BY ALL
@@ -204,12 +219,9 @@ ncand AS (
 ),
 scored AS (
   SELECT c.recording, c.branch_pid, c.branch_start_ns, c.tool_call_id, c.win_start,
-    CASE WHEN pl.strength > coalesce(bm.strength, 0) THEN pl.strength ELSE bm.strength END
-      AS strength,
-    CASE WHEN pl.strength > coalesce(bm.strength, 0) THEN pl.signal ELSE bm.signal END
-      AS signal,
-    CASE WHEN pl.strength > coalesce(bm.strength, 0) THEN pl.matched ELSE bm.matched END
-      AS matched,
+    CASE WHEN ev.branch_pid IS NULL THEN pl.strength ELSE bm.strength END AS strength,
+    CASE WHEN ev.branch_pid IS NULL THEN pl.signal ELSE bm.signal END AS signal,
+    CASE WHEN ev.branch_pid IS NULL THEN pl.matched ELSE bm.matched END AS matched,
     bm.strength IS NULL AND pl.strength IS NULL AND n.n = 1
       AND c.tool_call_id IN (SELECT tool_call_id FROM cmd k WHERE k.recording = c.recording)
       AND c.tool_call_id NOT IN (
@@ -217,6 +229,7 @@ scored AS (
       ) AS exclusive
   FROM cand c
   LEFT JOIN bm USING (recording, branch_pid, branch_start_ns, tool_call_id)
+  LEFT JOIN evidenced ev USING (recording, branch_pid, branch_start_ns)
   LEFT JOIN members mb
     ON mb.recording = c.recording AND mb.member_pid = c.branch_pid
     AND mb.member_start_ns = c.branch_start_ns AND mb.tool_call_id = c.tool_call_id

@@ -13,8 +13,7 @@
 -- nothing of any command. Such a shell, and which call each of its children is, are as
 -- shell_units.sql defines them (`input_shells()`, `shell_children()`: the definition `links`
 -- splits such a shell's work by): run with options alone, not given a call's command; each
--- child the call's whose window (of calls with a command) holds its start, the latest such
--- window. A shell run with a script of the agent's (`bash /tmp/cmd.sh`) was given its command
+-- child the call `links` gave it, of those (with a command) whose window holds its start. A shell run with a script of the agent's (`bash /tmp/cmd.sh`) was given its command
 -- in that file: its end is the command's, as before. What it forked for a call decides
 -- instead. A call whose shell started no process
 -- in its window (builtins only: `echo hello`) is `unknown`, not its shell's end: a call with a
@@ -41,34 +40,37 @@ WITH linked AS (
   GROUP BY ALL
 ),
 commands AS (SELECT DISTINCT recording, tool_call_id FROM tool_terms WHERE kind = 'command'),
--- the shells that read their commands from their input (shell_units.sql), as linked
+-- the shells that read their commands from their input (shell_units.sql), whatever their
+-- own events were linked to, with their own execs (the evidence of a call they may have run)
 shells AS (
-  SELECT r.* FROM linked r
-  SEMI JOIN input_shells() i USING (recording, pid, start_ns)
-  WHERE r.top
+  SELECT i.recording, i.session_id, i.pid, i.start_ns,
+    list(a.event_id ORDER BY a.event_id) FILTER (WHERE a.op = 'exec') AS execs,
+    min(a.event_id) FILTER (WHERE a.op = 'fork') AS fork_event
+  FROM input_shells() i
+  JOIN actions a
+    ON a.recording = i.recording AND a.event_table = 'process' AND a.pid = i.pid
+    AND a.proc_start_ns = i.start_ns
+  GROUP BY ALL
 ),
--- what a shell forked, each child its call's (shell_units.sql; a child of no call is none's)
+-- what a shell forked, each child the call `links` gave it (of those whose window holds its
+-- start, shell_units.sql; a child of no call is none's)
 forked AS (
-  SELECT DISTINCT u.recording, u.tool_call_id, u.pid, u.start_ns, s.confidence
-  FROM shells s
-  JOIN shell_children() u
-    ON u.recording = s.recording AND u.shell_pid = s.pid AND u.shell_start_ns = s.start_ns
+  SELECT DISTINCT u.recording, u.pid, u.start_ns
+  FROM shell_children() u
   WHERE u.tool_call_id IS NOT NULL
 ),
 roots AS (
   SELECT recording, tool_call_id, pid, start_ns, confidence, execs, fork_event, exit_event,
     false AS via_shell
   FROM linked r
-  WHERE top AND (recording, tool_call_id, pid, start_ns) NOT IN (
-    SELECT (recording, tool_call_id, pid, start_ns) FROM shells)
+  WHERE top AND (recording, pid, start_ns) NOT IN (
+    SELECT (recording, pid, start_ns) FROM shells)
   UNION ALL
-  -- a child's events, as linked (to whichever call its shell's branch went)
-  SELECT f.recording, f.tool_call_id, f.pid, f.start_ns, f.confidence,
-    arg_max(p.execs, p.confidence), arg_max(p.fork_event, p.confidence),
-    arg_max(p.exit_event, p.confidence), true
+  -- a child's events, as linked, with the call they were linked to
+  SELECT p.recording, p.tool_call_id, p.pid, p.start_ns, p.confidence, p.execs, p.fork_event,
+    p.exit_event, true
   FROM forked f
   JOIN linked p ON p.recording = f.recording AND p.pid = f.pid AND p.start_ns = f.start_ns
-  GROUP BY ALL
 ),
 ended AS (
   SELECT r.*, p.end_ns, p.exit_code, p.exit_signal, p.killed_by_pid,
