@@ -8,79 +8,50 @@
  * link), owned by root or by the capture process's own user (under sudo that is root: the
  * invoking user's files are not believed, since that user could rewrite them), and writable by
  * nobody else (no group or other write bit). The file is judged by the descriptor it is read
- * through (fstat after an open that follows no link and does not wait: readCacheFile), so a
- * name swapped before the open is judged as what was opened, and a FIFO swapped in cannot block
- * the capture. Nothing is written into a directory not believed either: a root write there
- * could follow a link its owner planted. open(2), fstat(2), lstat(2) of the directory:
- * microseconds.
+ * through (fstat), the very inode lstat judged, so a name swapped between the check and the
+ * read is not believed. Nothing is written into a directory not believed either: a root write
+ * there could follow a link its owner planted. lstat(2), open(2), fstat(2): microseconds.
  */
-import fs from "node:fs";
 
 /** What reading a cache file gave: its text, why it is not believed, or nothing (no file). */
 export type CacheRead = { text: string } | { distrusted: string } | undefined;
 
-/**
- * Reads the cache file `file` of directory `dir` if it may be believed (CacheRead). The name is
- * opened first, never following a link (O_NOFOLLOW: a link is refused, ELOOP) and without
- * waiting (O_NONBLOCK: a FIFO or device swapped in for the file opens at once instead of
- * blocking the capture until someone writes to it; a regular file ignores the flag), never
- * making a terminal swapped in the capture's controlling one (O_NOCTTY), and what
- * was opened is judged by its descriptor (fstat) before a byte is read: not a regular file, or
- * not owned and moded as a cache file must be, it is not believed. So there is no window between
- * a check of the name and the open. The directory is judged first: in one not believed, the
- * file is judged by its name (lstat) and never opened.
- */
+/** Reads the cache file `file` of directory `dir` if it may be believed (CacheRead). */
 export function readCacheFile(dir: string, file: string): CacheRead {
-  // a directory not believed: its file is never opened (opening a device or FIFO planted there
-  // may itself do something); judged by its name, a miss still a miss
-  const whyDir = untrustedCacheDir(dir);
-  if (whyDir) {
-    let named: Deno.FileInfo;
-    try {
-      named = Deno.lstatSync(file);
-    } catch {
-      return undefined;
-    }
-    return { distrusted: whyNot(file, named, "file") ?? whyDir };
-  }
-  let fd: number;
+  let named: Deno.FileInfo;
   try {
-    fd = fs.openSync(file, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_NOCTTY);
-  } catch (e) {
-    if ((e as { code?: string }).code === "ELOOP") {
-      return { distrusted: `${file} is a symbolic link` };
-    }
-    return undefined; // a miss (or unreadable), not a distrust
+    named = Deno.lstatSync(file);
+  } catch {
+    return undefined; // a miss, not a distrust
+  }
+  const why = whyNot(file, named, "file") ?? untrustedCacheDir(dir);
+  if (why) return { distrusted: why };
+  let f: Deno.FsFile;
+  try {
+    f = Deno.openSync(file, { read: true });
+  } catch {
+    return undefined;
   }
   try {
-    const why = whyNot(file, fdInfo(fs.fstatSync(fd)), "file");
-    if (why) return { distrusted: why };
+    const st = f.statSync();
+    if (st.dev !== named.dev || st.ino !== named.ino) {
+      return { distrusted: `${file} was replaced while it was opened` };
+    }
+    const whyOpen = whyNot(file, st, "file");
+    if (whyOpen) return { distrusted: whyOpen };
     const chunks: Uint8Array[] = [];
     for (;;) {
       const buf = new Uint8Array(64 * 1024);
-      const n = fs.readSync(fd, buf);
-      if (n === 0) break;
+      const n = f.readSync(buf);
+      if (n === null || n === 0) break;
       chunks.push(buf.subarray(0, n));
     }
     return { text: new TextDecoder().decode(concat(chunks)) };
   } catch {
     return undefined;
   } finally {
-    fs.closeSync(fd);
+    f.close();
   }
-}
-
-const { O_RDONLY, O_NONBLOCK, O_NOFOLLOW, O_NOCTTY } = fs.constants;
-
-/** What whyNot reads of a file, from node:fs's fstat. */
-function fdInfo(st: fs.Stats): Judged {
-  return {
-    isFile: st.isFile(),
-    isDirectory: st.isDirectory(),
-    isSymlink: st.isSymbolicLink(),
-    uid: st.uid,
-    mode: st.mode,
-  };
 }
 
 /** The text of a believed cache file, or undefined (`onUntrusted` hears why it is not believed). */
@@ -141,10 +112,7 @@ export function writeCacheFile(dir: string, file: string, text: string): void {
   }
 }
 
-/** What a file is judged by (a Deno.FileInfo has it). */
-type Judged = Pick<Deno.FileInfo, "isFile" | "isDirectory" | "isSymlink" | "uid" | "mode">;
-
-function whyNot(path: string, st: Judged, want: "file" | "directory"): string | undefined {
+function whyNot(path: string, st: Deno.FileInfo, want: "file" | "directory"): string | undefined {
   if (want === "file" ? !st.isFile : !st.isDirectory) {
     return `${path} is ${st.isSymlink ? "a symbolic link" : `not a ${want}`}`;
   }

@@ -29,7 +29,8 @@ the offset measured when the capture started). \`pid\` is the process id (thread
 What was run (\`command\`, \`cwd\`, \`uid\`, \`mode\`: command, pid or comm), when
 (\`started_at\`, \`ended_at\`), where (\`host\`, \`kernel\`), with what (\`tool\`, \`options\`),
 how it ended (\`exit_code\`, \`exit_signal\`, \`complete\`: false while running or when the
-capture did not end cleanly), \`tables\` (file, rows in it, bytes, and \`lost\`: rows the
+capture did not end cleanly: a write failed, the loader's stream was lost, or a signal
+interrupted its start, so the command never ran), \`tables\` (file, rows in it, bytes, and \`lost\`: rows the
 capture had but could not write, the disk refusing them, absent when none), \`drops\` (ring-buffer
 reservation failures per event kind: records the kernel could not hand over; \`argv\`: pieces of
 long command lines), \`exec_argv\` (\`max_bytes\` of an exec's arguments kept, 1 MiB; \`cut\`:
