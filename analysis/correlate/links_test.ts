@@ -332,6 +332,17 @@ Deno.test("lineage and sessions: the agent, its descendants and its totals", asy
   }
 });
 
+/** The agent (Copilot CLI) and the shell `s` it keeps, started at 1.3 s, options alone. */
+function keptShell(s: number) {
+  const ms = (x: number) => x * 1_000_000;
+  return [
+    r.fork(0, AGENT, 1, "node"),
+    r.exec(ms(1), AGENT, 1, ["/opt/copilot"]),
+    r.fork(ms(1300), s, AGENT),
+    r.exec(ms(1301), s, AGENT, ["bash", "--norc", "--noprofile"]),
+  ];
+}
+
 // A shell the agent keeps and writes each command to (GitHub Copilot CLI's `bash --norc
 // --noprofile`) runs several calls' commands: each child it forks is the call's whose window
 // holds its start, one forked between calls is none's (not the call the shell started in).
@@ -340,11 +351,8 @@ Deno.test("links: a long-lived shell's children go each to the call it ran them 
   const S = 300;
   const { c, close } = await syntheticDb({
     process: [
-      r.fork(0, AGENT, 1, "node"),
-      r.exec(ms(1), AGENT, 1, ["/opt/copilot"]),
-      // the shell, started for the first command, given each command on its input
-      r.fork(ms(1300), S, AGENT),
-      r.exec(ms(1301), S, AGENT, ["bash", "--norc", "--noprofile"]),
+      // the agent, and the shell started for its first command, given each command on its input
+      ...keptShell(S),
       // call 1: ls build-output
       r.fork(ms(1310), 301, S),
       r.exec(ms(1311), 301, S, ["ls", "build-output"]),
@@ -404,10 +412,7 @@ Deno.test("links: a kept shell's children of parallel calls go each to the call 
   const S = 300;
   const { c, close } = await syntheticDb({
     process: [
-      r.fork(0, AGENT, 1, "node"),
-      r.exec(ms(1), AGENT, 1, ["/opt/copilot"]),
-      r.fork(ms(1300), S, AGENT),
-      r.exec(ms(1301), S, AGENT, ["bash", "--norc", "--noprofile"]),
+      ...keptShell(S),
       r.fork(ms(1310), 301, S),
       r.exec(ms(1311), 301, S, ["ls", "build-output"]),
       r.exit(ms(1320), 301, S, 2),
