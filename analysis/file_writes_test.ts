@@ -125,3 +125,28 @@ Deno.test("files written: /dev/shm is a real tmpfs whose files are written; devi
     close();
   }
 });
+
+Deno.test("files written: a subshell that never exec'd is named by the program it was forked from, not left unnamed", async () => {
+  // opencode 1.19.5 under capture ran `( ( sleep 7; echo c > late_double.txt ) & )`: bash
+  // forks a subshell, which forks the one that writes the file and never execs
+  const { c, close } = await syntheticDb({
+    process: [
+      r.fork(0, 100, 1, "opencode"),
+      r.exec(10, 100, 1, ["/opt/opencode", "run", "go"]),
+      r.fork(500, 200, 100),
+      r.exec(510, 200, 100, ["/usr/bin/bash", "-c", "( ( sleep 7; echo c > late.txt ) & )"]),
+      r.fork(520, 201, 200, "bash"),
+      r.fork(530, 202, 201, "bash"),
+    ],
+    file: [r.open(540, 202, "/w/late.txt", { flags: 577 })],
+    llm: [r.llm(1, 100, 300)],
+    tools: [r.tool(1, 1, 400, 800, "bash", { command: "( ( sleep 7; echo c > late.txt ) & )" })],
+  });
+  try {
+    assert.deepEqual(await buildCorrelation(c), []);
+    const files = (await c.runAndReadAll(sqlText("summary_files"), [REC])).getRowObjects();
+    assert.deepEqual(files.map((f) => [f.path, f.exe, f.by_tool]), [["/w/late.txt", "bash", true]]);
+  } finally {
+    close();
+  }
+});

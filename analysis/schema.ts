@@ -116,7 +116,9 @@ export const problemsTable = table(
         "answer was read at all: MCP's streamable HTTP accepts such a POST with a `202 Accepted` " +
         "and no body; the SDKs' HTTP+SSE servers answer every POST so): the client need not " +
         "read them; an error status, which may carry a JSON-RPC error, is still said when cut " +
-        "short); `running`: traced processes with no recorded exit, still " +
+        "short); also an MCP request over stdio or HTTP+SSE never answered nor cancelled whose " +
+        "receiver's process ended meanwhile (a server killed or crashed while it served a " +
+        "call: the message says how it ended and who sent the signal); `running`: traced processes with no recorded exit, still " +
         "running when the capture ended (or their exit lost): what they did afterwards is not " +
         "recorded (source `processes`); `row`: a row left out of a table " +
         "for breaking its declaration (the message names the table and the row); `sql`: a " +

@@ -65,6 +65,8 @@ interface McpProblem {
   source?: string;
   /** `problems.kind`; default `protocol` */
   kind?: string;
+  /** the `mcp_calls` row it is about, when one */
+  mcpCallId?: bigint;
 }
 
 /** Where a message was seen and how it travelled: the row's columns not read from the message. */
@@ -414,9 +416,51 @@ export async function unansweredRequests(c: DuckDBConnection): Promise<McpProble
     return {
       recording: String(r.recording),
       source: r.transport === "stdio" || r.server_host === null ? "ipc.arrow" : "tls.arrow",
+      mcpCallId: BigInt(r.mcp_call_id as bigint),
       message: `MCP ${r.transport} ${who}, ${r.method}${id}, got no answer although ` +
         `${r.later} later request${r.later === 1n ? " was" : "s were"} answered on the same ` +
         `session: dropped by the receiver, or its answer was not recorded.${batch}`,
+    };
+  });
+}
+
+/** The query of the requests never answered whose receiver's process ended meanwhile. */
+export const MCP_RECEIVER_ENDED = "mcp_receiver_ended";
+
+/**
+ * A problem (`incomplete`) per request never answered nor cancelled whose receiver's process
+ * ended after it came (a stdio server killed or crashed while it served a call: its client
+ * says only that the connection closed), with the end the kernel recorded and who sent the
+ * signal; `skip` holds the calls said already (unansweredRequests).
+ */
+export async function receiverEndedRequests(
+  c: DuckDBConnection,
+  skip: ReadonlySet<bigint> = new Set(),
+): Promise<McpProblem[]> {
+  const rows = (await c.runAndReadAll(readSql(SQL_DIR, MCP_RECEIVER_ENDED))).getRowObjects();
+  return rows.filter((r) => !skip.has(BigInt(r.mcp_call_id as bigint))).map((r) => {
+    const id = r.jsonrpc_id === null ? "" : ` (id ${r.jsonrpc_id})`;
+    const server = `${r.server_name ?? "an MCP server"}` +
+      (r.server_pid === null ? "" : ` (pid ${r.server_pid})`);
+    const who = r.from_server ? `${server}'s request to its client` : `request to ${server}`;
+    const what = r.tool === null ? `${r.method}` : `${r.method} ${r.tool}`;
+    const end = r.exit_signal !== null
+      ? `killed by ${r.exit_signal}` +
+        (r.killed_by_pid === null
+          ? ""
+          : ` from pid ${r.killed_by_pid}${r.killer === null ? "" : ` (${r.killer})`}`)
+      : r.exit_code === null
+      ? "exited"
+      : `exited ${r.exit_code}`;
+    const receiver = r.from_server ? "the client" : "the server";
+    return {
+      recording: String(r.recording),
+      source: r.transport === "stdio" || r.server_host === null ? "ipc.arrow" : "tls.arrow",
+      kind: "incomplete",
+      mcpCallId: BigInt(r.mcp_call_id as bigint),
+      message: `MCP ${r.transport} ${who}, ${what}${id}, got no answer: ${receiver}'s process ` +
+        `(pid ${r.receiver}, ${r.program}) ended ${r.after_ms} ms after it came, ${end}, ` +
+        "before answering.",
     };
   });
 }
@@ -459,7 +503,12 @@ export function buildMcp(c: DuckDBConnection, build?: Build): Promise<ProblemRow
       if (def === mcpMessagesTable) continue;
       await b.insert(def, `${def.name}.sql`, readSql(SQL_DIR, def.name), MCP_SQL_VALUES);
     }
-    for (const p of await unansweredRequests(c)) b.problem(p.source!, "protocol", p.message);
+    const unanswered = await unansweredRequests(c);
+    for (const p of unanswered) b.problem(p.source!, "protocol", p.message);
+    const said = new Set(unanswered.map((p) => p.mcpCallId!));
+    for (const p of await receiverEndedRequests(c, said)) {
+      b.problem(p.source!, p.kind!, p.message);
+    }
     const [links, serverLinks] = MCP_LINKS;
     // without an MCP call tied to a tool call the step gives nothing, yet DuckDB hashed every
     // link for it (0.17 s of a 1M-event recording without MCP): skipped then

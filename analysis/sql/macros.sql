@@ -35,6 +35,13 @@ CREATE OR REPLACE MACRO changes_files(op, flags, ret, path, path2) AS
       'truncate', 'utimes')
     OR (op = 'open' AND opens_for_writing(flags))
   );
+-- names_path: whether a tool call's arguments name path p: an absolute path among them
+-- (`paths`, no trailing slash), p under one of those, or p ending with a relative path among
+-- them (`rel_paths`, each with a leading `/`).
+CREATE OR REPLACE MACRO names_path(paths, rel_paths, p) AS
+  list_contains(paths, p)
+  OR len(list_filter(paths, x -> starts_with(p, x || '/'))) > 0
+  OR len(list_filter(rel_paths, x -> ends_with(p, x))) > 0;
 -- signal_name: a signal's name by its number as Linux numbers them on x86-64 and arm64
 -- (asm-generic/signal.h), as the capture writes sent signals (`privilege.request`, from
 -- capture/signal_names.ts): `SIGTERM`, `SIGRTMIN+2`; another number as itself; null for null.

@@ -6,11 +6,13 @@
 SELECT path,
   min(ts_ns) AS first_ns,
   count(*) AS writes,
-  -- the executable of the first write (of writes at the same time, the first by name)
-  arg_min(exe, (ts_ns, exe)) AS exe,
+  -- the executable of the first write (of writes at the same time, the first by name); a
+  -- process that never exec'd (a subshell a shell forked: `( (cmd > f) & )`) runs the program
+  -- it was forked from, named by its comm
+  arg_min(coalesce(exe, comm), (ts_ns, coalesce(exe, comm))) AS exe,
   bool_or(agent_role = 'descendant') AS by_tool
 FROM (
-  SELECT unnest(changed_paths(op, path, path2)) AS path, ts_ns, exe, agent_role
+  SELECT unnest(changed_paths(op, path, path2)) AS path, ts_ns, exe, comm, agent_role
   FROM file_events
   WHERE recording = $1 AND written AND agent_role IS NOT NULL AND NOT sandbox_setup
 )

@@ -3,8 +3,13 @@
 -- arguments do not name and that is neither under a path they name nor, read only, a
 -- directory on the way to one (its own code under
 -- node_modules, and /dev, /proc, /sys, shared libraries excepted), or a connection or DNS
--- question while serving a tool whose arguments name a path (a file tool). High when a
--- sensitive read or a network action is among them, else medium.
+-- question while serving a tool whose arguments name a path (a file tool). A rename, link or
+-- symlink is judged by both its paths (moving a named file to a place not named is
+-- overreach). A temporary file is part of writing the path it replaces: one the serving
+-- process created during the call and renamed onto a path the call names (an atomic write,
+-- as server-filesystem's write_file over an existing file and edit_file do: `F.<hex>.tmp`,
+-- then rename over F) is asked for with it. High when a sensitive read or a network action is
+-- among them, else medium.
 INSERT INTO findings
 WITH calls AS (
   SELECT m.recording, m.mcp_call_id, m.session_id, m.server_pid, m.server_name, m.tool,
@@ -19,27 +24,46 @@ WITH calls AS (
   FROM mcp_calls m
   JOIN mcp_tool_links k ON k.recording = m.recording AND k.mcp_call_id = m.mcp_call_id
 ),
-acts AS (
-  SELECT c.recording, c.mcp_call_id, a.event_table, a.event_id, a.op, a.ts_ns,
-    coalesce(a.path, a.qname, a.addr || ':' || a.port) AS what,
-    a.event_table = 'net' AS network,
-    EXISTS (SELECT 1 FROM sensitive_reads r WHERE r.recording = a.recording
-      AND r.event_id = a.event_id AND a.event_table = 'file') AS sensitive
+linked AS (
+  SELECT c.recording, c.mcp_call_id, c.start_ns, c.paths, c.rel_paths, a.event_table,
+    a.event_id, a.op, a.ts_ns, a.pid, a.proc_start_ns, a.path, a.path2, a.flags, a.written,
+    CASE WHEN a.path2 IS NOT NULL THEN a.path || ' -> ' || a.path2
+      ELSE coalesce(a.path, a.qname, a.addr || ':' || a.port) END AS what,
+    a.event_table = 'net' AS network
   FROM links l
   JOIN calls c ON c.recording = l.recording AND c.tool_call_id = l.tool_call_id
   JOIN actions a ON a.recording = l.recording AND a.event_table = l.event_table
     AND a.event_id = l.event_id
   WHERE list_contains(l.signals, 'mcp') AND a.ts_ns BETWEEN c.start_ns AND coalesce(c.end_ns, c.start_ns)
-    AND a.ok AND (
-      (a.event_table = 'file' AND a.op <> 'chdir'
-        AND NOT regexp_matches(coalesce(a.path, ''), '^/(dev|proc|sys)/|/node_modules/|\.so(\.[0-9]+)*$|^/etc/ld\.so')
-        AND NOT list_has_any(c.paths, [a.path])
-        AND len(list_filter(c.paths, p -> starts_with(a.path, p || '/'))) = 0
-        AND len(list_filter(c.rel_paths, p -> ends_with(a.path, p))) = 0
-        -- looking at a directory on the way to a named path (realpath, validation) is asking
-        AND NOT (NOT a.written AND len(list_filter(c.paths, p -> starts_with(p, a.path || '/'))) > 0))
-      OR (a.event_table = 'net' AND len(c.paths) > 0)
-    )
+    AND a.ok
+),
+-- temporary files of an atomic write: created by the serving process during the call, then
+-- renamed by it onto a path the call names
+temps AS (
+  SELECT r.recording, r.mcp_call_id, list(DISTINCT r.path) AS temps
+  FROM linked r
+  WHERE r.op = 'rename' AND r.path2 IS NOT NULL AND names_path(r.paths, r.rel_paths, r.path2)
+    AND EXISTS (SELECT 1 FROM linked o WHERE o.recording = r.recording
+      AND o.mcp_call_id = r.mcp_call_id AND o.pid = r.pid
+      AND o.proc_start_ns IS NOT DISTINCT FROM r.proc_start_ns AND o.op = 'open'
+      AND o.path = r.path AND (o.flags & 64) <> 0 AND o.ts_ns <= r.ts_ns)
+  GROUP BY ALL
+),
+acts AS (
+  SELECT x.recording, x.mcp_call_id, x.event_table, x.event_id, x.op, x.ts_ns, x.what,
+    x.network,
+    EXISTS (SELECT 1 FROM sensitive_reads r WHERE r.recording = x.recording
+      AND r.event_id = x.event_id AND x.event_table = 'file') AS sensitive
+  FROM linked x
+  LEFT JOIN temps t ON t.recording = x.recording AND t.mcp_call_id = x.mcp_call_id
+  WHERE (x.event_table = 'file' AND x.op <> 'chdir'
+      AND NOT regexp_matches(coalesce(x.path, ''), '^/(dev|proc|sys)/|/node_modules/|\.so(\.[0-9]+)*$|^/etc/ld\.so')
+      AND len(list_filter(list_distinct(list_filter([x.path, x.path2], p -> p IS NOT NULL)),
+        p -> NOT names_path(x.paths, x.rel_paths, p)
+          AND NOT list_contains(coalesce(t.temps, []), p))) > 0
+      -- looking at a directory on the way to a named path (realpath, validation) is asking
+      AND NOT (NOT x.written AND len(list_filter(x.paths, p -> starts_with(p, x.path || '/'))) > 0))
+    OR (x.event_table = 'net' AND len(x.paths) > 0)
 ),
 grouped AS (
   SELECT c.recording, c.session_id, c.mcp_call_id, c.tool_call_id, c.server_pid, c.server_name,
