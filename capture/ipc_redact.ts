@@ -10,7 +10,7 @@
  *   Mcp-Session-Id: `protocols/secret_headers.ts`) by the capture's HTTP/1 redactor, as for
  *   TLS; the value of a `sessionId=` URL parameter, where MCP's HTTP+SSE transport puts
  *   its session (the `endpoint` event's URL and every POST to it), up to `&`, a blank or a
- *   quote; and the same JSON keys' values in every JSON-RPC body and event-stream message of
+ *   quote, as its keyed digest (protocols/session_digest.ts); and the same JSON keys' values in every JSON-RPC body and event-stream message of
  *   every request and answer on the connection (keep-alive, chunked, SSE), by the body masker
  *   the TLS streams use (`protocols/http1_body_secrets.ts`, judged by
  *   `protocols/mcp_http_rule.ts`): an LLM API's bodies on the same machine or the LAN go
@@ -189,6 +189,8 @@ export class IpcRedactor<C extends RedactableCall = RedactableCall> {
         // a session id the stream ended inside (as `*`s), then what the body masker held
         const rest = s.http?.flush();
         if (rest?.length) this.#putH1(s, this.#h1After(s, rest));
+        const param = s.param?.flush();
+        if (param?.length) this.#putH1(s, s.body ? s.body.transform(param) : param);
         if (s.body) this.#putH1(s, s.body.flush());
         this.#drain(s);
       }
@@ -399,6 +401,9 @@ export class IpcRedactor<C extends RedactableCall = RedactableCall> {
       // a session id cut by the gap: held until now, it goes out (as `*`s) before the gap
       const held = s.http ? afterGap(s.http) : new Uint8Array(0);
       if (held.length) this.#putH1(s, this.#h1After(s, held));
+      // a `sessionId=` value cut by the gap, held until now: out as `*`s
+      const param = s.param?.flush();
+      if (param?.length) this.#putH1(s, s.body ? s.body.transform(param) : param);
       // the line the gap lands in is masked unless the framing places it in a body or at a
       // message's start
       if (s.http && s.body) s.http.land(s.body.landing(lost < 0 ? undefined : lost));

@@ -3,7 +3,8 @@
  * connection it picks the protocol (HTTP/2 when a direction starts with the h2 preface, else
  * HTTP/1.x), runs that protocol's redactor over each direction's bytes in call order (secret
  * header values, and the `sessionId=` URL parameter, where MCP's HTTP+SSE transport puts its
- * session: the `endpoint` event's URL and every POST to it; HTTP/2's redactor masks both, in
+ * session: the `endpoint` event's URL and every POST to it, as its keyed digest (held until
+ * the value ends; `*`s when a gap or the end cuts it); HTTP/2's redactor masks both, in
  * HPACK blocks and DATA payloads; both: also the secret-named JSON values of JSON-RPC bodies
  * and events, MCP over HTTPS's `initialize`, tool calls and answers, by the rule the analysis
  * masks `mcp_messages` by and only in the bodies it reads as MCP's, judged by the connection
@@ -200,6 +201,8 @@ export class TlsStreams {
     // a session id cut by the gap: held until now, it goes out (as `*`s) before the gap
     const r = d.redactor as Http1Redactor;
     this.#out(d, this.#h1After(d, afterGap(r)));
+    // a `sessionId=` value cut by the gap, held until now: out as `*`s
+    this.#out(d, this.#h1Body(d, d.param!.flush()));
     if (d.body) {
       r.land(d.body.landing(lost));
       this.#out(d, d.body.gap());
@@ -209,8 +212,12 @@ export class TlsStreams {
   /** Bytes the header redactor let out, through the HTTP/1 redactors after it. */
   #h1After(d: Direction, bytes: Uint8Array): Uint8Array {
     if (!bytes.length) return bytes;
-    const p = d.param ? d.param.transform(bytes) : bytes;
-    return d.body ? d.body.transform(p) : p;
+    return this.#h1Body(d, d.param ? d.param.transform(bytes) : bytes);
+  }
+
+  /** Bytes the `sessionId=` masker let out, through the body masker. */
+  #h1Body(d: Direction, bytes: Uint8Array): Uint8Array {
+    return d.body && bytes.length ? d.body.transform(bytes) : bytes;
   }
 
   #out(d: Direction, bytes: Uint8Array): void {
@@ -254,6 +261,7 @@ export class TlsStreams {
         const rest = d.redactor.flush();
         if (d.body) {
           this.#out(d, this.#h1After(d, rest));
+          this.#out(d, this.#h1Body(d, d.param!.flush()));
           this.#out(d, d.body.flush());
         } else this.#out(d, rest);
         this.#drain(d);
@@ -300,7 +308,7 @@ export function http1Redactors(
 ): [Http1Redactor, StreamRedactor, BodySecretMasker] {
   return [
     createHttp1Redactor(undefined, digest),
-    createParamRedactor(SECRET_PARAM),
+    createParamRedactor(SECRET_PARAM, { digest, hold: true }),
     createHttp1BodySecrets(shared),
   ];
 }

@@ -10,7 +10,12 @@ import { encodeLiteral } from "../protocols/hpack_encode.ts";
 import type { TlsCall } from "./tls_assembler.ts";
 import { type RedactedCall, TlsStreams } from "./tls_streams.ts";
 import { h2RedactorFactory, loadH2Redactor } from "./h2_glue.ts";
-import { assertSameForAllChunkings, TEST_DIGEST, testDigest } from "../protocols/testing.ts";
+import {
+  assertSameForAllChunkings,
+  TEST_DIGEST,
+  testDigest,
+  testParamDigest,
+} from "../protocols/testing.ts";
 import { concatBytes } from "../kit/bytes.ts";
 import {
   type McpHttpConnection,
@@ -60,17 +65,48 @@ Deno.test("a secret header split across two writes is masked in both rows", () =
   assert.deepEqual(out.map((r) => r.call.seq), [0n, 1n]);
 });
 
-Deno.test("MCP's HTTP+SSE session in a URL is masked both ways, also split across calls", () => {
+Deno.test("MCP's HTTP+SSE session in a URL is its digest both ways, also split across calls; two sessions stay two", () => {
   const { s, out } = collect();
   // the server's endpoint event, then the client's POST to it, split inside the value
   s.push(call(0, "event: endpoint\ndata: /messages?sessionId=3f2a", { dir: 1 }));
+  assert.equal(out.length, 0, "held until the value ends");
   s.push(call(1, "9c&x=1\n\n", { dir: 1 }));
   s.push(call(0, "POST /messages?SESSIONID=3f2a9c HTTP/1.1\r\nHost: h\r\n\r\n"));
+  const d = testParamDigest("3f2a9c");
   assert.deepEqual(out.map((r) => dec.decode(r.data)), [
-    "event: endpoint\ndata: /messages?sessionId=****",
-    "**&x=1\n\n",
-    "POST /messages?SESSIONID=****** HTTP/1.1\r\nHost: h\r\n\r\n",
+    `event: endpoint\ndata: /messages?sessionId=${d.slice(0, 4)}`,
+    `${d.slice(4)}&x=1\n\n`,
+    `POST /messages?SESSIONID=${d} HTTP/1.1\r\nHost: h\r\n\r\n`,
   ]);
+  assert.notEqual(testParamDigest("3f2a9d"), d);
+  assert.match(d, /^[A-Za-z0-9._-]{6}$/);
+  // every split point of a stream with two sessions: the same two digests
+  const text = "event: endpoint\ndata: /messages?sessionId=a1b2c3d4\n\n" +
+    'data: {"uri":"/messages?sessionId=e5f6a7b8"}\n\n';
+  const got = assertSameForAllChunkings(enc.encode(text), (chunks) => {
+    const { s, out } = collect();
+    chunks.forEach((c, i) => s.push(call(i, c.slice(), { dir: 1 })));
+    s.finish();
+    return out.map((r) => dec.decode(r.data)).join("");
+  });
+  assert.equal(
+    got,
+    text.replace("a1b2c3d4", testParamDigest("a1b2c3d4")).replace(
+      "e5f6a7b8",
+      testParamDigest("e5f6a7b8"),
+    ),
+  );
+  // a value cut by a gap or by the end is masked (and the line the gap lands in, a head's)
+  const cut = collect();
+  cut.s.push(call(0, "GET /messages?sessionId=abc", { total: 40, truncated: true }));
+  cut.s.push(call(1, "def HTTP/1.1\r\n"));
+  cut.s.push(call(2, "GET /m?sessionId=xyz"));
+  cut.s.finish();
+  assert.equal(
+    cut.out.map((r) => dec.decode(r.data)).join(""),
+    "GET /messages?sessionId=***" + "*".repeat("def HTTP/1.1".length) + "\r\n" +
+      "GET /m?sessionId=***",
+  );
 });
 
 Deno.test("--keep-secrets passes bytes through", () => {
