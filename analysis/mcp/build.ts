@@ -142,7 +142,10 @@ function sessionKey(r: McpMessageRow): string[] {
  * a POST target's, the server's stream's `endpoint` event's) only where every message of the
  * client and server pair has one: where some have none (an endpoint masked, in HTTP/2 DATA or
  * cut by a gap; a recording made before the digest) the pair's ids are dropped, so that a
- * session is never split in two (its POSTs keyed, its stream not).
+ * session is never split in two (its POSTs keyed, its stream not). Not counted: a message
+ * without one refused at the HTTP level (status 400 or more) — the streamable-HTTP probe a
+ * client sends before falling back to HTTP+SSE (MCP 2025-03-26, backwards compatibility: a
+ * POST of `initialize` to the server's URL, answered 404 or 405), no session's.
  */
 function sseSessionIds(rows: McpMessageRow[]): void {
   const pair = (r: McpMessageRow) =>
@@ -153,7 +156,10 @@ function sseSessionIds(rows: McpMessageRow[]): void {
       r.server_host,
     ].join(" ");
   const sse = rows.filter((r) => r.transport === "sse");
-  const unkeyed = new Set(sse.filter((r) => r.mcp_session_id === null).map(pair));
+  const refused = (r: McpMessageRow) => r.http_status !== null && r.http_status >= 400;
+  const unkeyed = new Set(
+    sse.filter((r) => r.mcp_session_id === null && !refused(r)).map(pair),
+  );
   for (const r of sse) if (unkeyed.has(pair(r))) r.mcp_session_id = null;
 }
 

@@ -791,3 +791,34 @@ Deno.test("HTTP+SSE: two sessions of one server, interleaved, are two by their s
   const masked = await two(false);
   assert.ok(masked.rows.every((m) => m.mcp_session_id === null));
 });
+
+Deno.test("Gemini CLI's HTTP+SSE fallback with its sessionId as the capture now writes it: one session by its id, the refused probe no session's", async () => {
+  const rows = await codexRows("gemini_sse_fallback_ipc.jsonl");
+  const dec = new TextDecoder("latin1");
+  const masked = /sessionId=(\*+)/g;
+  const lengths = new Set(
+    rows.flatMap((r) => [...dec.decode(r.data).matchAll(masked)]).map((m) => m[1].length),
+  );
+  assert.equal(lengths.size, 1, "one session id, masked alike in every place");
+  const [n] = lengths;
+  const id = testParamDigest("0".repeat(n - 1) + "1");
+  const keyed = rows.map((r) => ({
+    ...r,
+    data: Uint8Array.from(
+      dec.decode(r.data).replace(masked, `sessionId=${id}`),
+      (c) => c.charCodeAt(0),
+    ),
+  }));
+  const got = await analyse(keyed);
+  assert.deepEqual(got.problems, []);
+  const byId = (want: string | null) => got.rows.filter((m) => m.mcp_session_id === want);
+  // the probe (initialize POSTed to the URL, refused 404) has none; every other message the id
+  assert.deepEqual(byId(null).map((m) => [m.method, m.http_status]), [["initialize", 404]]);
+  assert.equal(byId(id).length, got.rows.length - 1);
+  assert.deepEqual(got.calls.filter((c) => c.method === "tools/call").map((c) => c.tool), [
+    "echo",
+    "longRunningOperation",
+    "getTinyImage",
+  ]);
+  assert.ok(got.calls.filter((c) => c.method === "tools/call").every((c) => c.result !== null));
+});

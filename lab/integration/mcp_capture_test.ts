@@ -352,6 +352,16 @@ for (
       assert.deepEqual(JSON.parse(String(calls[0].args)), {
         message: "hello over loopback http",
       });
+      if (transport === "sse") {
+        // one HTTP+SSE session, named by its sessionId's digest on every message (the
+        // endpoint event's and the POSTs' targets: one string); none on Gemini CLI's
+        // streamable-HTTP probe before it falls back (refused: no session's)
+        const sessions = await checkRows(db, "mcp_sse_sessions");
+        const named = sessions.filter((s) => s.mcp_session_id !== null);
+        assert.equal(named.length, 1, show(sessions));
+        assert.match(String(named[0].mcp_session_id), /^[A-Za-z0-9._-]{36}$/, show(sessions));
+        assert.ok(sessions.length === 1 || agent === "gemini", show(sessions));
+      }
       assert.match(String(calls[0].result), /Echo: hello over loopback http/);
       // the server is the node process listening on the port, a process of the capture
       const server = await checkRows(db, "listening_pids", { pid: Number(calls[0].server_pid) });

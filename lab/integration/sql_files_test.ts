@@ -112,6 +112,7 @@ const CHECK_FILES = [
   "mcp_server_ports",
   "mcp_servers_found",
   "mcp_session_ids",
+  "mcp_sse_sessions",
   "mcp_tool_count",
   "namespace_actions",
   "outside_destinations",
