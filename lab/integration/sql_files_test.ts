@@ -259,6 +259,7 @@ Deno.test("every .sql file runs on the empty schema", async () => {
         response: false,
         tool_calls: 0n,
         tool_results: 0n,
+        transcript_results: 0n,
         problems: "",
         unpriced: "",
       }],
