@@ -208,7 +208,8 @@ export function createParamRedactor(
         if (eq < 0) break;
         i = eq + 1;
         // The name must lie after any masked value: a value's end byte is not part of a name.
-        if (digest && nameBefore(chunk, eq)) {
+        const named = nameBefore(chunk, eq);
+        if (digest && named) {
           if (hold) {
             (parts ??= []).push((out ?? chunk).subarray(from, i));
             from = i;
@@ -223,7 +224,7 @@ export function createParamRedactor(
             (out ??= chunk.slice()).set(d, i);
             i = j;
           } else masking = true;
-        } else if (nameBefore(chunk, eq) || secretQueryName(chunk, eq)) masking = true;
+        } else if (named || secretQueryName(chunk, eq)) masking = true;
       }
       // Keep the last bytes for a name split across chunks.
       if (n >= keep) {
