@@ -10,7 +10,7 @@
  *   Mcp-Session-Id: `protocols/secret_headers.ts`) by the capture's HTTP/1 redactor, as for
  *   TLS; the value of a `sessionId=` URL parameter, where MCP's HTTP+SSE transport puts
  *   its session (the `endpoint` event's URL and every POST to it), up to `&`, a blank or a
- *   quote; and the same JSON keys' values in every JSON-RPC body and event-stream message of
+ *   quote, as its keyed digest (protocols/session_digest.ts); and the same JSON keys' values in every JSON-RPC body and event-stream message of
  *   every request and answer on the connection (keep-alive, chunked, SSE), by the body masker
  *   the TLS streams use (`protocols/http1_body_secrets.ts`, judged by
  *   `protocols/mcp_http_rule.ts`): an LLM API's bodies on the same machine or the LAN go
@@ -158,7 +158,8 @@ export class IpcRedactor<C extends RedactableCall = RedactableCall> {
       s = this.#newStream(call);
       this.#streams.set(key, s);
     }
-    if (call.streamOff !== s.next) this.#gap(s);
+    // the bytes between the last call and this one are lost (how many: the stream offsets)
+    if (call.streamOff !== s.next) this.#gap(s, Number(call.streamOff - s.next));
     s.next = call.streamOff + BigInt(call.total);
     if (s.dead) {
       this.#lose(call);
@@ -167,7 +168,8 @@ export class IpcRedactor<C extends RedactableCall = RedactableCall> {
     s.queue.push(call);
     this.#feed(s, call.data);
     this.#drain(s);
-    if (call.truncated || call.lost > 0) this.#gap(s);
+    // the bytes a cut call did not keep (holes are zero-filled in `data`: places stay true)
+    if (call.truncated || call.lost > 0) this.#gap(s, call.total - call.data.length);
   }
 
   /** Hands out everything still held (the end of the capture). */
@@ -187,6 +189,8 @@ export class IpcRedactor<C extends RedactableCall = RedactableCall> {
         // a session id the stream ended inside (as `*`s), then what the body masker held
         const rest = s.http?.flush();
         if (rest?.length) this.#putH1(s, this.#h1After(s, rest));
+        const param = s.param?.flush();
+        if (param?.length) this.#putH1(s, s.body ? s.body.transform(param) : param);
         if (s.body) this.#putH1(s, s.body.flush());
         this.#drain(s);
       }
@@ -390,12 +394,19 @@ export class IpcRedactor<C extends RedactableCall = RedactableCall> {
     }
   }
 
-  #gap(s: Stream): void {
+  /** A gap of `lost` bytes (by the stream offsets) before what comes next. */
+  #gap(s: Stream, lost: number): void {
     if (s.dead) return;
     if (s.proto === "h1") {
       // a session id cut by the gap: held until now, it goes out (as `*`s) before the gap
       const held = s.http ? afterGap(s.http) : new Uint8Array(0);
       if (held.length) this.#putH1(s, this.#h1After(s, held));
+      // a `sessionId=` value cut by the gap, held until now: out as `*`s
+      const param = s.param?.flush();
+      if (param?.length) this.#putH1(s, s.body ? s.body.transform(param) : param);
+      // the line the gap lands in is masked unless the framing places it in a body or at a
+      // message's start
+      if (s.http && s.body) s.http.land(s.body.landing(lost < 0 ? undefined : lost));
       if (s.body) {
         // inside a body it lets through (an LLM API's), on a connection not MCP's: the bytes
         // after the gap go through too, as over TLS, until the next request or status line

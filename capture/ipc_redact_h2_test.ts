@@ -15,7 +15,16 @@ import { IpcRedactor, type RedactableCall } from "./ipc_redact.ts";
 import { startsWithHttp2Settings } from "../protocols/http2_frame.ts";
 import { h2RedactorFactory, loadH2Redactor } from "./h2_glue.ts";
 import type { H2RedactorFactory } from "./tls_streams.ts";
-import { chunkings, concatBytes, TEST_DIGEST, testDigest, utf8 } from "../protocols/testing.ts";
+import {
+  chunkings,
+  concatBytes,
+  TEST_DIGEST,
+  testDigest,
+  testParamDigest,
+  utf8,
+} from "../protocols/testing.ts";
+import type { Http2Exchanges } from "../protocols/http2_body_secrets.ts";
+import type { SessionDigest } from "../protocols/session_digest.ts";
 import { createHttp2Parser } from "../protocols/mod.ts";
 import { huffmanEncode } from "../protocols/hpack_huffman.ts";
 import { startRecordingRelay } from "../protocols/testdata/record_relay.ts";
@@ -214,7 +223,8 @@ const H1_REQ = "POST /messages?sessionId=" + SESSION + " HTTP/1.1\r\nHost: 127.0
   "Authorization: Bearer sk-h1-abc\r\nCookie: a=b\r\nContent-Length: 75\r\n\r\n" +
   '{"method":"initialize","params":{"env":{"API_TOKEN":"tk"}},"jsonrpc":"2.0"}';
 const H1_ANS = "HTTP/1.1 200 OK\r\nMcp-Session-Id: sess-77\r\nContent-Length: 2\r\n\r\n{}";
-const H1_REQ_MASKED = "POST /messages?sessionId=" + "*".repeat(SESSION.length) +
+// HTTP+SSE's session in the URL: its keyed digest too (URL-safe), so two sessions stay two
+const H1_REQ_MASKED = "POST /messages?sessionId=" + testParamDigest(SESSION) +
   " HTTP/1.1\r\nHost: 127.0.0.1:5\r\nAuthorization: ****************\r\nCookie: ***\r\n" +
   'Content-Length: 75\r\n\r\n{"method":"initialize","params":{"env":{"API_TOKEN":"**"}},"jsonrpc":"2.0"}';
 // the session id: its keyed digest (the recording's key; the test's here), same length
@@ -336,11 +346,12 @@ Deno.test("h2c calls wait, in order, while the HTTP/2 code loads; lost if it nev
   for (const loads of [true, false]) {
     let loaded = false;
     const factory: H2RedactorFactory = Object.assign(
-      () => loaded && loads ? h2RedactorFactory() : undefined,
+      (shared?: Http2Exchanges, digest?: SessionDigest) =>
+        loaded && loads ? h2RedactorFactory(shared, digest) : undefined,
       { ready: () => Promise.resolve().then(() => void (loaded = true)) },
     );
     const out: RedactableCall[] = [];
-    const r = new IpcRedactor({ h2Redactor: factory }, (c) => out.push(c));
+    const r = new IpcRedactor({ h2Redactor: factory, digest: TEST_DIGEST }, (c) => out.push(c));
     const parts = [C.subarray(0, 30), C.subarray(30)];
     let off = 0n;
     for (const data of parts) {

@@ -12,6 +12,15 @@
  * (rather than by parsing message framing) means a body line that happens to look like a
  * secret header is masked too: over-redaction, never under-redaction.
  *
+ * After a gap (bytes the capture lost) the line it lands in has lost its start, and with it
+ * maybe a secret header's name: its rest is masked to the LF, unless the message framing
+ * (followed by the body masker, protocols/http1_body_secrets.ts `landing`, from RFC 9112 6:
+ * a body of known length or chunk, or one read to the end of the connection) says the gap
+ * landed inside a body (the line goes through, as body lines do) or exactly at a message's
+ * start (a new line begins). Where the framing cannot tell (a gap of unknown length, one in a
+ * head, past a body's end, or while framing is lost), at most MAX_CUT_LINE bytes are masked,
+ * so that a one-line body cut there loses a bounded part.
+ *
  * HTTP/2 header blocks are HPACK-coded; their redaction lives in the HTTP/2 redactor of
  * protocols, which this module selects when a stream starts with the h2 preface.
  */
@@ -22,6 +31,8 @@ import {
   type SessionDigest,
 } from "../protocols/session_digest.ts";
 import { concatBytes } from "../kit/bytes.ts";
+import type { GapLanding } from "../protocols/http1_body_secrets.ts";
+import { StartLineMatcher } from "../protocols/start_line.ts";
 
 export { isDefaultSecretHeader };
 
@@ -44,7 +55,25 @@ const enum LineState {
   Skip,
   /** inside a session header's value: held until the line ends, then its digest */
   Digest,
+  /**
+   * the rest of a line a gap cut, where the framing cannot tell a head from a body: masked to
+   * the LF (its header name may be what was lost), at most MAX_CUT_LINE bytes
+   */
+  Cut,
+  /**
+   * the start of a line a gap cut, held while it may yet be a start line (a message may begin
+   * right after a gap: then the line goes through); else masked as Cut
+   */
+  CutHeld,
 }
+
+/**
+ * The most bytes of a line cut by a gap that are masked when it may be a header line: the
+ * over-redaction of a one-line body cut by a gap where the framing is not known stays bounded.
+ * RFC 9110 5.4 leaves field sizes to implementations; servers refuse header lines past
+ * 8 KiB (nginx, Apache) and whole heads past 16 KiB (Node), so no header line is longer.
+ */
+export const MAX_CUT_LINE = 16384;
 
 /** What a header name's value gets. */
 const enum Verdict {
@@ -55,7 +84,14 @@ const enum Verdict {
 
 /** An HTTP/1 redactor; `gap()`: the stream skips here (see afterGap). */
 export interface Http1Redactor extends StreamRedactor {
+  /**
+   * The stream skips here: returns the bytes held from before the gap (a session id cut by it,
+   * as `*`s). Until `land` says otherwise, the bytes after it may be in a message head: the
+   * rest of the line the gap landed in is masked (`Cut`).
+   */
   gap(): Uint8Array;
+  /** Where the gap just passed landed, as the framing tells (GapLanding). */
+  land(where: GapLanding): void;
 }
 
 /**
@@ -82,6 +118,15 @@ export function createHttp1Redactor(
   /** Digest state: the bytes of the line after the colon, held */
   const held = digest ? new Uint8Array(MAX_DIGEST_VALUE) : new Uint8Array(0);
   let heldLen = 0;
+
+  /** Cut state: bytes it may still mask */
+  let cutLeft = 0;
+  /** CutHeld state: the line's bytes so far, and whether they begin a message */
+  let cutBuf: Uint8Array | null = null;
+  let cutLen = 0;
+  const startLine = new StartLineMatcher();
+  /** a gap has just passed, no bytes since: `land` may still say where it landed */
+  let gapped = false;
 
   /** FNV-1a of name[0..nameLen), kept as the name is read */
   let nameHash = FNV_START;
@@ -127,14 +172,25 @@ export function createHttp1Redactor(
     return out;
   };
 
+  /** The held start of a cut line, out masked (CRs kept); Cut goes on for the rest. */
+  const releaseCut = (): Uint8Array => {
+    const out = cutBuf!.slice(0, cutLen);
+    for (let i = 0; i < out.length; i++) if (out[i] !== CR) out[i] = STAR;
+    cutLeft = MAX_CUT_LINE - cutLen;
+    cutLen = 0;
+    state = LineState.Cut;
+    return out;
+  };
+
   return {
     transform(chunk) {
+      if (chunk.length) gapped = false;
       let out: Uint8Array | null = null;
       /** with a value held in this chunk: the output so far, and where the chunk's next starts */
       let parts: Uint8Array[] | null = null;
       let from = 0;
       const n = chunk.length;
-      if (state === LineState.Digest) parts = [];
+      if (state === LineState.Digest || state === LineState.CutHeld) parts = [];
       for (let i = 0; i < n; i++) {
         if (state === LineState.Skip) {
           // nothing to do until the next line (bodies are long lines)
@@ -142,6 +198,27 @@ export function createHttp1Redactor(
           if (i < 0) break;
         }
         const c = chunk[i];
+        if (state === LineState.CutHeld) {
+          const v = startLine.feed(c);
+          if (v === "maybe" && c !== LF && cutLen < MAX_CUT_LINE) {
+            cutBuf![cutLen++] = c;
+            continue;
+          }
+          from = i;
+          if (v === "status" || v === "request") {
+            // a message begins here: its start line goes through
+            parts!.push(cutBuf!.slice(0, cutLen));
+            cutLen = 0;
+            state = LineState.Skip;
+            if (c !== LF) continue;
+          } else {
+            parts!.push(releaseCut());
+            if (cutLeft === 0) {
+              state = LineState.Skip;
+              continue;
+            }
+          }
+        }
         if (state === LineState.Digest) {
           if (c !== LF) {
             if (heldLen < held.length) {
@@ -159,7 +236,8 @@ export function createHttp1Redactor(
           }
         }
         if (c === LF) {
-          afterSecret = state === LineState.Mask || state === LineState.Digest;
+          afterSecret = state === LineState.Mask || state === LineState.Digest ||
+            state === LineState.Cut;
           state = LineState.Name;
           nameLen = 0;
           nameEnded = false;
@@ -196,7 +274,11 @@ export function createHttp1Redactor(
             nameHash = Math.imul(nameHash ^ lower, FNV_PRIME);
           }
         } else if (c === CR) {
-          // Mask: kept, and masking goes on to the LF (text after a bare CR is the value's)
+          // Mask, Cut: kept, and masking goes on to the LF (text after a bare CR is the value's)
+        } else if (state === LineState.Cut) {
+          out ??= chunk.slice();
+          out[i] = STAR;
+          if (--cutLeft === 0) state = LineState.Skip;
         } else if (leadingSpace && (c === SP || c === HT)) {
           // keep the separator
         } else {
@@ -206,27 +288,45 @@ export function createHttp1Redactor(
         }
       }
       if (!parts) return out ?? chunk;
-      if (state !== LineState.Digest) parts.push((out ?? chunk).subarray(from));
+      if (state !== LineState.Digest && state !== LineState.CutHeld) {
+        parts.push((out ?? chunk).subarray(from));
+      }
       return concatBytes(parts);
     },
     flush() {
       // the stream ended inside a held value: it is cut, so not digested
+      if (state === LineState.CutHeld) return releaseCut();
       return state === LineState.Digest ? (state = LineState.Skip, release(false)) : EMPTY;
     },
     gap() {
-      if (state !== LineState.Digest) {
-        // A name being read is cut: Skip, so that the bytes after a gap are not taken for the
-        // start of a header line. (A line a
-        // gap lands in passes as it comes: masking it to its LF would mask a whole one-line
-        // JSON body after every gap; a secret header's value cut by a gap is masked, Mask
-        // state going on to the LF.)
-        if (state === LineState.Name) state = LineState.Skip;
-        return EMPTY;
+      let held: Uint8Array = state === LineState.CutHeld ? releaseCut() : EMPTY;
+      if (state === LineState.Digest) {
+        // a value cut by the gap: what came goes out as `*`s, the rest of its line is masked
+        held = release(false);
+        state = LineState.Mask;
+        leadingSpace = false;
+      } else if (state !== LineState.Mask) {
+        // a name being read, or a line being skipped, is cut: the line the gap lands in may be
+        // a header line whose name was lost, so the rest of it is masked, unless it is a start
+        // line (a secret's value cut by the gap is masked already, Mask going on to the LF)
+        state = LineState.CutHeld;
+        cutBuf ??= new Uint8Array(MAX_CUT_LINE);
+        cutLen = 0;
+        startLine.reset();
       }
-      // a value cut by the gap: what came goes out as `*`s, the rest of its line is masked
-      state = LineState.Mask;
+      gapped = true;
+      return held;
+    },
+    land(where) {
+      if (!gapped || where === "unknown") return; // bytes came since the gap: too late to say
+      gapped = false;
       leadingSpace = false;
-      return release(false);
+      afterSecret = false;
+      nameLen = 0;
+      nameEnded = false;
+      nameHash = FNV_START;
+      // in a body the line goes through as bodies do; at a message's start a line begins
+      state = where === "body" ? LineState.Skip : LineState.Name;
     },
   };
 }
@@ -268,7 +368,8 @@ export function nextLf(b: Uint8Array, from: number): number {
 /**
  * Resets an HTTP/1 redactor's view after a gap in the stream (we are mid-line); returns the
  * bytes it held from before the gap (a session header's value cut by it, as `*`s), which go
- * out before anything after the gap.
+ * out before anything after the gap. The line the gap lands in is masked unless `land` (once
+ * the framing has seen those bytes) says it is in a body or at a message's start.
  */
 export function afterGap(r: Http1Redactor): Uint8Array {
   return r.gap();

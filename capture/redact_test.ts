@@ -1,6 +1,7 @@
 /** Header redaction: same length, across chunk boundaries, nothing else touched. */
 import assert from "node:assert/strict";
-import { afterGap, createHttp1Redactor, nextLf } from "./redact.ts";
+import { afterGap, createHttp1Redactor, MAX_CUT_LINE, nextLf } from "./redact.ts";
+import type { GapLanding } from "../protocols/http1_body_secrets.ts";
 import { startsWithHttp2Preface } from "../protocols/http2_frame.ts";
 import { h2RedactorFactory, loadH2Redactor } from "./h2_glue.ts";
 import { createHttp2Parser } from "../protocols/mod.ts";
@@ -81,13 +82,92 @@ Deno.test("HTTP/1 redaction: keep-alive, and after a gap the next line is found 
   r.transform(enc.encode("Authorization: Bea"));
   afterGap(r); // the rest of that line was lost
   assert.equal(dec.decode(r.transform(enc.encode("rer\r\nCookie: q\r\n"))), "***\r\nCookie: *\r\n");
+  // a gap that lands mid-line where no framing says "body": the line's rest is masked, even
+  // when it looks like a header (its start was lost with the gap)
   const s = createHttp1Redactor();
   s.transform(enc.encode("GET / HTTP/1.1\r\nHost: a"));
   afterGap(s);
   assert.equal(
     dec.decode(s.transform(enc.encode("Cookie: not-a-line-start\r\nCookie: q\r\n"))),
-    "Cookie: not-a-line-start\r\nCookie: *\r\n",
+    "************************\r\nCookie: *\r\n",
   );
+});
+
+/** `before`, a gap that `land`s as told (none: unknown), then `chunks`: the text out after it. */
+function afterGapRun(before: string, where?: GapLanding) {
+  return (chunks: Uint8Array[]): string => {
+    const r = createHttp1Redactor(undefined, TEST_DIGEST);
+    r.transform(enc.encode(before));
+    const out = [afterGap(r)];
+    if (where) r.land(where);
+    for (const c of chunks) out.push(r.transform(c));
+    out.push(r.flush());
+    return dec.decode(concatBytes(out));
+  };
+}
+
+Deno.test("HTTP/1 redaction after a gap: a header line whose name was lost is masked, a start line goes through — at every split point", () => {
+  const before = "GET / HTTP/1.1\r\nHost: a\r\nAuthor";
+  const after = "ization: Bearer sk-lost-name\r\nAccept: */*\r\n\r\n" +
+    "GET /next HTTP/1.1\r\nx-api-key: sk-2\r\n\r\n";
+  const want = "*".repeat("ization: Bearer sk-lost-name".length) + "\r\nAccept: */*\r\n\r\n" +
+    "GET /next HTTP/1.1\r\nx-api-key: ****\r\n\r\n";
+  const got = assertSameForAllChunkings(enc.encode(after), afterGapRun(before));
+  assert.equal(got, want);
+  assert.ok(!got.includes("sk-"));
+  // a message that begins right after the gap: its start line is not masked
+  for (
+    const start of [
+      "POST /v1/messages?beta=true HTTP/1.1\r\n",
+      "HTTP/1.1 200 OK\r\n",
+      "GET * HTTP/1.0\n",
+    ]
+  ) {
+    const text = `${start}Cookie: c=1\r\nHost: h\r\n\r\n`;
+    const got = assertSameForAllChunkings(enc.encode(text), afterGapRun(before));
+    assert.equal(got, `${start}Cookie: ***\r\nHost: h\r\n\r\n`);
+  }
+  // lines that only begin like one are masked whole
+  for (
+    const odd of [
+      "GET /x HTTP/1.2\r\n",
+      "HTTP/1.1 2x0\r\n",
+      "get / HTTP/1.1\r\n",
+      "GET  / HTTP/1.1\r\n",
+    ]
+  ) {
+    const got = assertSameForAllChunkings(enc.encode(odd), afterGapRun(before));
+    assert.equal(got, odd.replace(/[^\r\n]/g, "*"), odd);
+  }
+  // cut again inside the held start: masked, and the next line after that gap too
+  const r = createHttp1Redactor();
+  afterGap(r);
+  r.transform(enc.encode("POST /v1"));
+  assert.equal(dec.decode(afterGap(r)), "********");
+  assert.equal(dec.decode(r.transform(enc.encode("key: k\r\nA: b\r\n"))), "******\r\nA: b\r\n");
+});
+
+Deno.test("HTTP/1 redaction after a gap: a body goes through, a message start is read as one — as the framing says", () => {
+  const before = 'POST / HTTP/1.1\r\nContent-Length: 999\r\n\r\n{"a": "b';
+  const body = 'ody text", "x-api-key": "in body"}\n{"one": "line"}';
+  // landed in a body: the line goes through as body lines do
+  assert.equal(assertSameForAllChunkings(enc.encode(body), afterGapRun(before, "body")), body);
+  // landed where a message begins: the first line is a start (and secret headers are found)
+  const next = "x-api-key: sk-3\r\nHost: h\r\n";
+  assert.equal(
+    assertSameForAllChunkings(enc.encode(next), afterGapRun(before, "start")),
+    "x-api-key: ****\r\nHost: h\r\n",
+  );
+  // unknown: a one-line body cut there loses at most MAX_CUT_LINE bytes to masking
+  const long = "z".repeat(MAX_CUT_LINE + 500) + "\nafter";
+  const out = afterGapRun(before)([enc.encode(long)]);
+  assert.equal(out, "*".repeat(MAX_CUT_LINE) + "z".repeat(500) + "\nafter");
+  // `land` after bytes came since the gap changes nothing
+  const r = createHttp1Redactor();
+  afterGap(r);
+  assert.equal(dec.decode(r.transform(enc.encode("AB"))), ""); // held: it may begin a request line
+  r.land("body");
+  assert.equal(dec.decode(r.transform(enc.encode("c\r\n"))), "***\r\n");
 });
 
 Deno.test("the h2 preface is recognised; the h2 redactor masks HPACK values", async () => {

@@ -40,6 +40,8 @@ export interface TlsCall {
   truncated: boolean;
   /** bytes of `data` that are holes (lost chunks, unreadable memory) */
   lost: number;
+  /** where the holes are, when there are any: [start, end) offsets in `data`, in order */
+  holes?: number[];
   target: number;
 }
 
@@ -103,10 +105,12 @@ export class TlsAssembler {
     if (c.offset > p.filled) {
       p.call.lost += c.offset - p.filled; // a chunk went missing
       data.fill(0, p.filled, c.offset);
+      addHole(p.call, p.filled, c.offset);
     }
     if (fault) {
       p.call.lost += span;
       data.fill(0, c.offset, c.offset + span);
+      addHole(p.call, c.offset, c.offset + span);
     } else data.set(c.data.subarray(0, span), c.offset);
     p.filled = Math.max(p.filled, c.offset + span);
     if (c.hflags & Flag.LAST) this.#finish(key, p);
@@ -168,6 +172,7 @@ export class TlsAssembler {
     if (p.filled < p.expectedLen) {
       p.call.lost += p.expectedLen - p.filled;
       p.call.data.fill(0, p.filled);
+      addHole(p.call, p.filled, p.expectedLen);
     }
     try {
       this.#onCall(p.call);
@@ -175,4 +180,12 @@ export class TlsAssembler {
       this.#give(p.buf);
     }
   }
+}
+
+/** Notes a hole [a, b) of `call.data` (after any it has; one that touches the last joins it). */
+function addHole(call: TlsCall, a: number, b: number): void {
+  if (b <= a) return;
+  const h = call.holes ??= [];
+  if (h.length && h[h.length - 1] >= a) h[h.length - 1] = Math.max(h[h.length - 1], b);
+  else h.push(a, b);
 }

@@ -3,7 +3,8 @@
  * connection it picks the protocol (HTTP/2 when a direction starts with the h2 preface, else
  * HTTP/1.x), runs that protocol's redactor over each direction's bytes in call order (secret
  * header values, and the `sessionId=` URL parameter, where MCP's HTTP+SSE transport puts its
- * session: the `endpoint` event's URL and every POST to it; HTTP/2's redactor masks both, in
+ * session: the `endpoint` event's URL and every POST to it, as its keyed digest (held until
+ * the value ends; `*`s when a gap or the end cuts it); HTTP/2's redactor masks both, in
  * HPACK blocks and DATA payloads; both: also the secret-named JSON values of JSON-RPC bodies
  * and events, MCP over HTTPS's `initialize`, tool calls and answers, by the rule the analysis
  * masks `mcp_messages` by and only in the bodies it reads as MCP's, judged by the connection
@@ -13,8 +14,10 @@
  * holds bytes back (an HTTP/2 header block split across calls, a JSON-RPC body or event until
  * it ends) delays the calls it covers, never splits or merges them.
  *
- * After a gap (a lost call, a truncated or partly lost payload), an HTTP/1 redactor resumes
- * at the next line (a JSON-RPC body cut by it goes out masked as far as it went, and bodies
+ * After a gap (a lost call, a truncated or partly lost payload), an HTTP/1 redactor masks the
+ * rest of the line the gap lands in (its header name may be what was lost) unless the framing
+ * places the gap inside a body or at a message's start (capture/redact.ts), and resumes at
+ * the next line (a JSON-RPC body cut by it goes out masked as far as it went, and bodies
  * are found again from the next request or status line); an HTTP/2 redactor cannot find frame boundaries again, so the rest of
  * that direction is not recorded (counted in `lost`, and as `withheld`: stream_damage.ts)
  * rather than risk writing a secret.
@@ -136,19 +139,21 @@ export class TlsStreams {
     const gapBefore = call.seq !== d.nextSeq;
     d.nextSeq = call.seq + 1n;
     if (gapBefore && h2) this.#kill(d);
-    else if (gapBefore) this.#h1Gap(d);
+    else if (gapBefore) this.#h1Gap(d, undefined); // whole calls lost: how many bytes, unknown
 
     if (d.dead) {
       this.#emit(withheld(call));
       return;
     }
     d.queue.push(call);
-    let red = d.redactor.transform(call.data);
-    if (d.param) red = d.param.transform(red);
-    if (d.body) red = d.body.transform(red);
-    this.#out(d, red);
-    const gapAfter = call.lost > 0 || call.truncated;
-    if (gapAfter && !h2) this.#h1Gap(d);
+    const cut = call.total - call.data.length;
+    let gapAfter = call.lost > 0 || call.truncated;
+    if (call.holes && !h2) {
+      // HTTP/1: each hole is a gap of its length, its zeros written as they are
+      gapAfter = this.#h1Holes(d, call.data, call.holes, cut);
+    } else this.#feed(d, call.data);
+    // the bytes a cut call did not keep
+    if (gapAfter && !h2) this.#h1Gap(d, cut);
     this.#drain(d);
     // held back by the redactor (an HTTP/2 header block going on in the next call): keep it,
     // and the output so far, which may be views of the call's lent data
@@ -161,18 +166,58 @@ export class TlsStreams {
     if (gapAfter && h2) this.#kill(d);
   }
 
-  /** An HTTP/1 direction after a gap: resume at the next line; a held body goes out, masked as cut. */
-  #h1Gap(d: Direction): void {
+  /** Bytes of a direction through its redactors, out. */
+  #feed(d: Direction, bytes: Uint8Array): void {
+    let red = d.redactor!.transform(bytes);
+    if (d.param) red = d.param.transform(red);
+    if (d.body) red = d.body.transform(red);
+    this.#out(d, red);
+  }
+
+  /**
+   * An HTTP/1 call with holes (zero-filled): the bytes between them through the redactors, each
+   * hole a gap of its length (one at the end joins the `cut` bytes not kept). Whether a gap is
+   * still to be taken after it (the call cut, its end no hole).
+   */
+  #h1Holes(d: Direction, data: Uint8Array, holes: number[], cut: number): boolean {
+    let at = 0;
+    for (let k = 0; k < holes.length; k += 2) {
+      const [a, b] = [holes[k], holes[k + 1]];
+      if (a > at) this.#feed(d, data.subarray(at, a));
+      this.#h1Gap(d, b - a + (b === data.length ? cut : 0));
+      this.#out(d, data.subarray(a, b));
+      at = b;
+    }
+    if (at < data.length) this.#feed(d, data.subarray(at));
+    return cut > 0 && at < data.length;
+  }
+
+  /**
+   * An HTTP/1 direction after a gap of `lost` bytes (undefined: not known): the line it lands
+   * in is masked unless the framing places it in a body or at a message's start; a held body
+   * goes out, masked as cut.
+   */
+  #h1Gap(d: Direction, lost: number | undefined): void {
     // a session id cut by the gap: held until now, it goes out (as `*`s) before the gap
-    this.#out(d, this.#h1After(d, afterGap(d.redactor as Http1Redactor)));
-    if (d.body) this.#out(d, d.body.gap());
+    const r = d.redactor as Http1Redactor;
+    this.#out(d, this.#h1After(d, afterGap(r)));
+    // a `sessionId=` value cut by the gap, held until now: out as `*`s
+    this.#out(d, this.#h1Body(d, d.param!.flush()));
+    if (d.body) {
+      r.land(d.body.landing(lost));
+      this.#out(d, d.body.gap());
+    }
   }
 
   /** Bytes the header redactor let out, through the HTTP/1 redactors after it. */
   #h1After(d: Direction, bytes: Uint8Array): Uint8Array {
     if (!bytes.length) return bytes;
-    const p = d.param ? d.param.transform(bytes) : bytes;
-    return d.body ? d.body.transform(p) : p;
+    return this.#h1Body(d, d.param ? d.param.transform(bytes) : bytes);
+  }
+
+  /** Bytes the `sessionId=` masker let out, through the body masker. */
+  #h1Body(d: Direction, bytes: Uint8Array): Uint8Array {
+    return d.body && bytes.length ? d.body.transform(bytes) : bytes;
   }
 
   #out(d: Direction, bytes: Uint8Array): void {
@@ -216,6 +261,7 @@ export class TlsStreams {
         const rest = d.redactor.flush();
         if (d.body) {
           this.#out(d, this.#h1After(d, rest));
+          this.#out(d, this.#h1Body(d, d.param!.flush()));
           this.#out(d, d.body.flush());
         } else this.#out(d, rest);
         this.#drain(d);
@@ -262,7 +308,7 @@ export function http1Redactors(
 ): [Http1Redactor, StreamRedactor, BodySecretMasker] {
   return [
     createHttp1Redactor(undefined, digest),
-    createParamRedactor(SECRET_PARAM),
+    createParamRedactor(SECRET_PARAM, { digest, hold: true }),
     createHttp1BodySecrets(shared),
   ];
 }

@@ -10,7 +10,12 @@ import { encodeLiteral } from "../protocols/hpack_encode.ts";
 import type { TlsCall } from "./tls_assembler.ts";
 import { type RedactedCall, TlsStreams } from "./tls_streams.ts";
 import { h2RedactorFactory, loadH2Redactor } from "./h2_glue.ts";
-import { assertSameForAllChunkings, TEST_DIGEST, testDigest } from "../protocols/testing.ts";
+import {
+  assertSameForAllChunkings,
+  TEST_DIGEST,
+  testDigest,
+  testParamDigest,
+} from "../protocols/testing.ts";
 import { concatBytes } from "../kit/bytes.ts";
 import {
   type McpHttpConnection,
@@ -60,17 +65,48 @@ Deno.test("a secret header split across two writes is masked in both rows", () =
   assert.deepEqual(out.map((r) => r.call.seq), [0n, 1n]);
 });
 
-Deno.test("MCP's HTTP+SSE session in a URL is masked both ways, also split across calls", () => {
+Deno.test("MCP's HTTP+SSE session in a URL is its digest both ways, also split across calls; two sessions stay two", () => {
   const { s, out } = collect();
   // the server's endpoint event, then the client's POST to it, split inside the value
   s.push(call(0, "event: endpoint\ndata: /messages?sessionId=3f2a", { dir: 1 }));
+  assert.equal(out.length, 0, "held until the value ends");
   s.push(call(1, "9c&x=1\n\n", { dir: 1 }));
   s.push(call(0, "POST /messages?SESSIONID=3f2a9c HTTP/1.1\r\nHost: h\r\n\r\n"));
+  const d = testParamDigest("3f2a9c");
   assert.deepEqual(out.map((r) => dec.decode(r.data)), [
-    "event: endpoint\ndata: /messages?sessionId=****",
-    "**&x=1\n\n",
-    "POST /messages?SESSIONID=****** HTTP/1.1\r\nHost: h\r\n\r\n",
+    `event: endpoint\ndata: /messages?sessionId=${d.slice(0, 4)}`,
+    `${d.slice(4)}&x=1\n\n`,
+    `POST /messages?SESSIONID=${d} HTTP/1.1\r\nHost: h\r\n\r\n`,
   ]);
+  assert.notEqual(testParamDigest("3f2a9d"), d);
+  assert.match(d, /^[A-Za-z0-9._-]{6}$/);
+  // every split point of a stream with two sessions: the same two digests
+  const text = "event: endpoint\ndata: /messages?sessionId=a1b2c3d4\n\n" +
+    'data: {"uri":"/messages?sessionId=e5f6a7b8"}\n\n';
+  const got = assertSameForAllChunkings(enc.encode(text), (chunks) => {
+    const { s, out } = collect();
+    chunks.forEach((c, i) => s.push(call(i, c.slice(), { dir: 1 })));
+    s.finish();
+    return out.map((r) => dec.decode(r.data)).join("");
+  });
+  assert.equal(
+    got,
+    text.replace("a1b2c3d4", testParamDigest("a1b2c3d4")).replace(
+      "e5f6a7b8",
+      testParamDigest("e5f6a7b8"),
+    ),
+  );
+  // a value cut by a gap or by the end is masked (and the line the gap lands in, a head's)
+  const cut = collect();
+  cut.s.push(call(0, "GET /messages?sessionId=abc", { total: 40, truncated: true }));
+  cut.s.push(call(1, "def HTTP/1.1\r\n"));
+  cut.s.push(call(2, "GET /m?sessionId=xyz"));
+  cut.s.finish();
+  assert.equal(
+    cut.out.map((r) => dec.decode(r.data)).join(""),
+    "GET /messages?sessionId=***" + "*".repeat("def HTTP/1.1".length) + "\r\n" +
+      "GET /m?sessionId=***",
+  );
 });
 
 Deno.test("--keep-secrets passes bytes through", () => {
@@ -381,4 +417,63 @@ Deno.test("an LLM API on HTTP/2: its JSON answer is written call by call, none h
     s.push(call(seq++, piece, { conn: 10n, dir: 1 }));
     assert.equal(out.length, 1 + seq, `call ${seq - 1} held back`);
   }
+});
+
+Deno.test("a gap in a head: the line it lands in is masked, its header name lost with the gap", () => {
+  const head = "POST /v1/messages HTTP/1.1\r\nHost: api\r\nX-Api";
+  const { s, out } = collect();
+  // a call cut at --max-tls-bytes: "-Key:" was not kept; the next write goes on with the value
+  s.push(call(0, head, { total: head.length + 5, truncated: true }));
+  s.push(call(1, " sk-ant-secret-1\r\nCookie: c=1\r\n\r\n"));
+  // a lost call: how many bytes is unknown; the next one lands inside a header line
+  s.push(call(3, "ization: Bearer sk-ant-secret-2\r\nAccept: */*\r\n\r\n"));
+  s.finish();
+  const rows = out.map((r) => dec.decode(r.data));
+  assert.deepEqual(rows, [
+    head,
+    "****************\r\nCookie: ***\r\n\r\n",
+    "*".repeat("ization: Bearer sk-ant-secret-2".length) + "\r\nAccept: */*\r\n\r\n",
+  ]);
+  assert.ok(!rows.join("").includes("secret"));
+});
+
+Deno.test("a gap inside a body goes through; one that ends where the body does lands on the next message", () => {
+  const body = JSON.stringify({ model: "m", messages: [{ role: "user", content: "hi there" }] });
+  const head = `POST /v1/messages HTTP/1.1\r\nContent-Length: ${body.length}\r\n\r\n`;
+  const { s, out } = collect();
+  // cut 10 bytes into the body, 6 bytes lost: the next write is still the same one-line body
+  const first = head + body.slice(0, 10);
+  s.push(call(0, first, { total: first.length + 6, truncated: true }));
+  s.push(call(1, body.slice(16)));
+  // cut again, the rest of the body lost exactly: the next write begins a message
+  const next = head + body.slice(0, 20);
+  s.push(call(2, next, { total: next.length + body.length - 20, truncated: true }));
+  s.push(call(3, `GET /v1/models HTTP/1.1\r\nx-api-key: sk-3\r\n\r\n`));
+  // a body read to the end of the connection: any gap lands in it
+  const answer = 'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n{"text": "a';
+  s.push(call(0, answer, { dir: 1 }));
+  s.push(call(5, 'nswer\r\n", "x-api-key": "in body"}', { dir: 1 }));
+  s.finish();
+  assert.deepEqual(out.map((r) => dec.decode(r.data)), [
+    first,
+    body.slice(16),
+    next,
+    `GET /v1/models HTTP/1.1\r\nx-api-key: ****\r\n\r\n`,
+    answer,
+    'nswer\r\n", "x-api-key": "in body"}',
+  ]);
+});
+
+Deno.test("a hole in a call (a lost chunk, zero-filled) is a gap: the line after it is masked in a head", () => {
+  const a = "GET / HTTP/1.1\r\nHost: h\r\nAuthor";
+  const hole = new Uint8Array(6);
+  const b = " Bearer sk-hole-secret\r\nAccept: */*\r\n\r\n";
+  const data = concatBytes([enc.encode(a), hole, enc.encode(b)]);
+  const { s, out } = collect();
+  s.push(call(0, data, { lost: 6, holes: [a.length, a.length + 6] }));
+  s.finish();
+  const got = dec.decode(out[0].data);
+  assert.equal(got.length, data.length);
+  assert.ok(!got.includes("sk-hole"), got);
+  assert.ok(got.endsWith("\r\nAccept: */*\r\n\r\n"));
 });

@@ -76,7 +76,22 @@ export interface BodySecretMasker {
    * of the bytes after it; one anywhere else (a head, a JSON-RPC body) may.
    */
   readonly passing: boolean;
+  /**
+   * Where a gap of `lost` bytes (undefined: not known) right after the bytes fed so far lands,
+   * by the framing (call it before `gap`, which loses the framing).
+   */
+  landing(lost: number | undefined): GapLanding;
 }
+
+/**
+ * Where a gap in an HTTP/1 byte stream lands, as the framing followed up to it tells
+ * (RFC 9112 6): `body` — inside a message body (one of known length or a chunk with more left
+ * than the gap, one read to the end of the connection, or a tunnel after a `101` or a
+ * `CONNECT`); `start` — exactly where the next message begins (a body of known length ends
+ * where the gap does); `unknown` — anywhere else (a gap in a head, across a body's end, of
+ * unknown length, or while the framing is lost): it may be inside a head.
+ */
+export type GapLanding = "body" | "start" | "unknown";
 
 const LF = 10, CR = 13, SP = 32, HT = 9, QUOTE = 34;
 const J = 0x6a;
@@ -679,6 +694,18 @@ export function createHttp1BodySecrets(
     },
     get framed() {
       return st !== St.Lost;
+    },
+    landing(lost) {
+      if (st === St.Tunnel || (st === St.Body && remaining === Infinity)) return "body";
+      if (lost === undefined) return "unknown";
+      if (st === St.Body) {
+        return lost < remaining ? "body" : lost === remaining ? "start" : "unknown";
+      }
+      // a gap that ends where a chunk's data does lands on the CRLF after it: still the body
+      if (st === St.ChunkData) return lost <= remaining ? "body" : "unknown";
+      // between messages, at a line's start (a body just ended): the next begins there
+      if (st === St.Head && start === null && line === "" && lost === 0) return "start";
+      return "unknown";
     },
     get passing() {
       return kind === Kind.Pass && !holding && st !== St.Head && st !== St.Lost &&

@@ -5,8 +5,11 @@
  * masked (see `maskHeaderBlock` in hpack.ts for how, and why the dynamic table stays
  * consistent for a later decoder of the masked stream), and so are the values of a secret URL
  * parameter (`secretParam`, MCP's `sessionId=`): inside `:path` values (`partialMask` in
- * hpack.ts: the rest of the path stays readable) and in DATA payloads (per stream, so a value
- * split across frames is masked whole; pad length and padding are left as they are).
+ * hpack.ts: the rest of the path stays readable; with the recording's `digest`, a
+ * `sessionId=` value becomes its URL-safe keyed string, of its length and Huffman bits, the
+ * same as HTTP/1's: `paramMasks` in url_param_mask.ts) and in DATA payloads (`*`s: per
+ * stream, so a value split across frames is masked whole; not digested, since a value split
+ * across frames would have to be held; pad length and padding are left as they are).
  *
  * Streaming: bytes of frames that carry no header block (DATA, SETTINGS, ...) are passed
  * through as soon as their 9-octet frame header is known, as views of the input (adjacent ones
@@ -49,8 +52,8 @@ import { ByteAccumulator } from "./byte_accumulator.ts";
 import { ProtocolError } from "./protocol_error.ts";
 import {
   createParamRedactor,
+  paramMasks,
   type ParamRedactor,
-  paramValuePositions,
   SECRET_PARAM,
 } from "./url_param_mask.ts";
 
@@ -244,9 +247,9 @@ export function createHttp2Redactor(
         : secretMask(range, f.value.length, f.representation);
     } else if (secretParam !== null && f.value.includes("=")) {
       // `:path`, and any other value that may hold a URL (location, referer, link)
-      const positions = paramValuePositions(f.value, secretParam);
-      if (positions.length === 0) return undefined;
-      mask = partialMask(range, f.value, positions) ??
+      const { value, positions } = paramMasks(f.value, secretParam, options.digest);
+      if (value === f.value && positions.length === 0) return undefined;
+      mask = partialMask(range, value, positions) ??
         secretMask(range, f.value.length, f.representation);
     } else return undefined;
     setHuffmanBit(fieldBase + range.prefixOffset, mask.huffman);
@@ -450,6 +453,8 @@ export function createHttp2Redactor(
     if (frame.length === 0) return endData();
     if (secretParam !== null) {
       let m = dataMaskers.get(frame.streamId);
+      // `*`s, not the digest: a value split across DATA frames or calls would have to be
+      // held, which DATA is not here; masked alike however the stream is cut
       if (!m) dataMaskers.set(frame.streamId, m = createParamRedactor(secretParam));
       dataMasker = m;
     }

@@ -11,6 +11,7 @@ import {
   concatBytes,
   TEST_DIGEST,
   testDigest,
+  testParamDigest,
   utf8,
 } from "./testing.ts";
 
@@ -382,4 +383,47 @@ Deno.test("redactor: mcp-session-id from real node:http2 peers (Huffman, indexed
     assert.deepEqual(got, [sa, sb, sa, sa, sb], direction);
     for (const id of ids) assert.deepEqual(leakedPieces(out, id), []);
   }
+});
+
+Deno.test("redactor with the recording's digest: sessionId in :path is its URL-safe keyed string (Huffman or plain, indexed), as HTTP/1's; in DATA `*`s", () => {
+  const session: string = mcpMeta.sent.sessionId;
+  const withDigest = (chunks: Uint8Array[]) => {
+    const r = createHttp2Redactor(isDefaultSecretHeader, { digest: TEST_DIGEST });
+    return concatBytes([...chunks.map((c) => r.transform(c).slice()), r.flush()]);
+  };
+  const client = assertSameForAllChunkings(mcpClient, withDigest, { randomRuns: 5 });
+  assert.equal(client.length, mcpClient.length);
+  assert.deepEqual(leakedPieces(client, session), []);
+  const paths = headersOf("client", client).flatMap((h) =>
+    h.headers.filter(([n, v]) => n === ":path" && v.includes("sessionId=")).map(([, v]) => v)
+  );
+  assert.equal(paths.length, mcpMeta.sent.requests.length);
+  for (const p of paths) assert.equal(p, `/messages?sessionId=${testParamDigest(session)}`);
+  // hand-made: a plain and a Huffman literal entered into the table, then referred to
+  for (const huffman of [false, true]) {
+    const path = "/messages?sessionId=0123abcd-Zz&x=1";
+    const block1 = [...encodeIndexed(3), ...encodeLiteral(4, path, "incremental", huffman)];
+    const block2 = [...encodeIndexed(3), ...encodeIndexed(62)];
+    const body = utf8("data: /m?SESSIONID=secret-42\n\n");
+    const input = concatBytes([
+      HTTP2_PREFACE,
+      encodeFrame(FrameType.HEADERS, Flag.END_HEADERS, 1, Uint8Array.from(block1)),
+      encodeFrame(FrameType.DATA, Flag.END_STREAM, 1, body),
+      encodeFrame(
+        FrameType.HEADERS,
+        Flag.END_HEADERS | Flag.END_STREAM,
+        3,
+        Uint8Array.from(block2),
+      ),
+    ]);
+    const out = assertSameForAllChunkings(input, withDigest);
+    assert.equal(out.length, input.length);
+    const heads = headersOf("client", out);
+    const want = `/messages?sessionId=${testParamDigest("0123abcd-Zz")}&x=1`;
+    assert.equal(heads[0].headers.find(([n]) => n === ":path")![1], want, `huffman ${huffman}`);
+    assert.equal(heads[1].headers.find(([n]) => n === ":path")![1], want);
+    assert.equal(dataOf("client", out).get(1), "data: /m?SESSIONID=*********\n\n");
+  }
+  // two sessions, two strings
+  assert.notEqual(testParamDigest("0123abcd-Zz"), testParamDigest("0123abcd-Zy"));
 });

@@ -37,7 +37,7 @@ export interface McpHttpMessage extends JsonRpcMessage {
 export interface McpHttpCallbacks {
   onMessage(message: McpHttpMessage): void;
   /** The HTTP+SSE transport's `endpoint` event: where the client is to POST. */
-  onEndpoint?(endpoint: { url: string; lastByte: number }): void;
+  onEndpoint?(endpoint: { url: string; lastByte: number; httpIndex: number }): void;
   /** Each HTTP message's head as it is parsed (a request's: the client's; a response's: the
    * server's; `head.index` pairs them): what was asked and what was answered at all. */
   onHead?(side: "client" | "server", head: Http1Head): void;
@@ -133,7 +133,7 @@ export function createMcpHttpParser(
           ? b.head.bodyOffset
           : Math.max(b.head.bodyOffset, last - (ev.lastByte - ev.firstByte));
         if (ev.type === "endpoint") {
-          callbacks.onEndpoint?.({ url: ev.data, lastByte: last });
+          callbacks.onEndpoint?.({ url: ev.data, lastByte: last, httpIndex: b.head.index });
         } else if (/^\s*[[{]/.test(ev.data)) {
           emit(b, ev.data, "sse", first, last, ev.incomplete);
         }

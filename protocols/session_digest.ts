@@ -1,6 +1,8 @@
 /**
  * A keyed, same-length digest for header values that name a session rather than grant access
- * alone: `Mcp-Session-Id` (MCP streamable HTTP, "Session Management"). The capture must not
+ * alone: `Mcp-Session-Id` (MCP streamable HTTP, "Session Management"), and the `sessionId=`
+ * URL parameter of MCP's HTTP+SSE transport (2024-11-05), in an alphabet of its own
+ * (URL_ALPHABET, `digestParam`). The capture must not
  * write the id (whoever holds it can use the session), yet the analysis needs to tell two
  * sessions on one endpoint apart (mcp_messages.mcp_session_id keys them). Masking with `*`
  * made every session one; this replaces the value v with one string S(v), keyed by HMAC-SHA-256
@@ -47,30 +49,61 @@ export interface SessionDigest {
    * recording; null where none fits (or the value is longer than MAX_DIGEST_VALUE): mask it.
    */
   digest(value: Uint8Array): Uint8Array | null;
+  /**
+   * The same for a URL parameter's value (HTTP+SSE's `sessionId=`), of URL-safe characters
+   * (URL_ALPHABET): the same string in a request target, an `endpoint` event, an HTTP/2
+   * `:path` (plain or Huffman-coded: as many octets) and any body; null: mask it.
+   */
+  digestParam(value: Uint8Array): Uint8Array | null;
 }
 
-/**
- * The symbols S is made of (visible ASCII but `*`), by Huffman code length (none has 9 or
- * 16-18 bits; the one of 19, `\\`, is left out).
- */
-const SYMBOLS_BY_LENGTH: Map<number, Uint8Array> = (() => {
+/** The symbols a digest is made of, by Huffman code length. */
+interface Alphabet {
+  byLength: Map<number, Uint8Array>;
+  /** the code lengths, ascending */
+  lengths: number[];
+  min: number;
+  max: number;
+  /** the HMAC stream's domain: digests of one value in two alphabets are unrelated */
+  domain: number;
+}
+
+function alphabet(accept: (symbol: number, codeLength: number) => boolean, domain: number) {
   const groups = new Map<number, number[]>();
   for (let s = 0x21; s < 0x7f; s++) {
     const len = HUFFMAN_CODES[s][1];
-    if (s === 0x2a || len > 15) continue;
-    groups.set(len, [...groups.get(len) ?? [], s]);
+    if (accept(s, len)) groups.set(len, [...groups.get(len) ?? [], s]);
   }
-  return new Map([...groups].map(([len, syms]) => [len, Uint8Array.from(syms)]));
-})();
-/** Lengths 5-8 and 10-15: n >= 2 of them sum to every total in [5n, 15n], one to all but 9. */
-const LENGTHS = [...SYMBOLS_BY_LENGTH.keys()].sort((a, b) => a - b);
-const MIN_LENGTH = LENGTHS[0];
-const MAX_LENGTH = LENGTHS[LENGTHS.length - 1];
+  const byLength = new Map([...groups].map(([len, syms]) => [len, Uint8Array.from(syms)]));
+  const lengths = [...byLength.keys()].sort((a, b) => a - b);
+  return { byLength, lengths, min: lengths[0], max: lengths[lengths.length - 1], domain };
+}
 
-/** Whether n lengths can sum into [lo, hi] (a window of 8 totals: 9 alone cannot be missed). */
-function feasible(n: number, lo: number, hi: number): boolean {
+/**
+ * A header value's symbols: visible ASCII but `*` (the mask), and `\\` (19 bits): lengths 5-8
+ * and 10-15, n >= 2 of which sum to every total in [5n, 15n], one to all but 9.
+ */
+const HEADER_ALPHABET: Alphabet = alphabet((s, len) => s !== 0x2a && len <= 15, 0);
+
+/**
+ * A URL parameter value's symbols (HTTP+SSE's `sessionId=`): URL unreserved characters
+ * (RFC 3986 2.3) but `~` (13 bits) — letters, digits, `-`, `.`, `_`: codes of 5, 6 and 7
+ * bits, whose n sum to every total in [5n, 7n]; S(v) has v's Huffman bits exactly (not only
+ * its octets: a parameter is part of a `:path`, whose octets must stay), which tells how many
+ * of v's characters have codes of each length in sum, no more. None ends a parameter's value, needs
+ * percent-encoding or escaping in a JSON string, so S(v) reads back as the whole value
+ * wherever v stood (a request target, an `endpoint` event, a JSON string). A value of
+ * characters of at most 7 bits each (a UUID, hex, base64url) always has one.
+ */
+const URL_ALPHABET: Alphabet = alphabet(
+  (s, len) => len <= 7 && /[A-Za-z0-9\-._]/.test(String.fromCharCode(s)),
+  0x80000000,
+);
+
+/** Whether n lengths of `a` can sum into [lo, hi] (windows of 8 totals: no gap is missed). */
+function feasible(n: number, lo: number, hi: number, a: Alphabet): boolean {
   if (n === 0) return lo <= 0 && 0 <= hi;
-  return Math.max(lo, MIN_LENGTH * n) <= Math.min(hi, MAX_LENGTH * n);
+  return Math.max(lo, a.min * n) <= Math.min(hi, a.max * n);
 }
 
 /**
@@ -78,24 +111,29 @@ function feasible(n: number, lo: number, hi: number): boolean {
  * [8·octets − 7, 8·octets]), or null if none. Each is the length nearest the even share of
  * what is left of the window's top (longer codes up to 7 bits have more symbols: more of the
  * key's bits per character), the most numerous symbols on ties, so long as the rest can still
- * fit. From (count, octets) alone: it tells nothing the lengths on the wire did not.
+ * fit. From (count, octets) alone: it tells nothing the lengths on the wire did not. `url`:
+ * of the URL parameter alphabet.
  */
 export function planCodeLengths(count: number, octets: number): number[] | null {
-  let lo = 8 * octets - 7, hi = 8 * octets;
-  if (!feasible(count, lo, hi)) return null;
-  const plan: number[] = [];
+  return plan(count, 8 * octets - 7, 8 * octets, HEADER_ALPHABET);
+}
+
+/** Code lengths of `a` for `count` characters whose sum is in [lo, hi], or null. */
+function plan(count: number, lo: number, hi: number, a: Alphabet): number[] | null {
+  if (!feasible(count, lo, hi, a)) return null;
+  const lengths: number[] = [];
   for (let n = count; n > 0; n--) {
     const ideal = hi / n;
-    const order = [...LENGTHS].sort((a, b) =>
-      Math.abs(a - ideal) - Math.abs(b - ideal) ||
-      SYMBOLS_BY_LENGTH.get(b)!.length - SYMBOLS_BY_LENGTH.get(a)!.length
+    const order = [...a.lengths].sort((x, y) =>
+      Math.abs(x - ideal) - Math.abs(y - ideal) ||
+      a.byLength.get(y)!.length - a.byLength.get(x)!.length
     );
-    const len = order.find((l) => feasible(n - 1, lo - l, hi - l))!;
-    plan.push(len);
+    const len = order.find((l) => feasible(n - 1, lo - l, hi - l, a))!;
+    lengths.push(len);
     lo -= len;
     hi -= len;
   }
-  return plan;
+  return lengths;
 }
 
 /** A digest under `key` (default: 32 random bytes, this recording's, kept in memory only). */
@@ -107,35 +145,41 @@ export function createSessionDigest(
   const opad = new Uint8Array(64).fill(0x5c);
   for (let i = 0; i < k.length; i++) (ipad[i] ^= k[i], opad[i] ^= k[i]);
   const hmac = (msg: Uint8Array) => sha256(concat(opad, sha256(concat(ipad, msg))));
-  return {
-    digest(value) {
-      if (value.length > MAX_DIGEST_VALUE) return null;
-      let bits = 0;
-      for (const b of value) bits += HUFFMAN_CODES[b][1];
-      const plan = planCodeLengths(value.length, Math.ceil(bits / 8));
-      if (plan === null) return null;
-      // the HMAC stream, counter mode: block j is HMAC(key, j as 4 bytes || value)
-      const msg = new Uint8Array(4 + value.length);
-      msg.set(value, 4);
-      let block: Uint8Array = new Uint8Array(0), at = 0, j = 0;
-      const nextByte = (): number => {
-        if (at === block.length) {
-          new DataView(msg.buffer).setUint32(0, j++);
-          block = hmac(msg);
-          at = 0;
-        }
-        return block[at++];
-      };
-      const out = new Uint8Array(value.length);
-      for (let i = 0; i < plan.length; i++) {
-        const symbols = SYMBOLS_BY_LENGTH.get(plan[i])!;
-        const limit = 256 - (256 % symbols.length); // bytes at or above: rejected, no bias
-        let b: number;
-        do b = nextByte(); while (b >= limit);
-        out[i] = symbols[b % symbols.length];
+  const make = (value: Uint8Array, a: Alphabet): Uint8Array | null => {
+    if (value.length > MAX_DIGEST_VALUE) return null;
+    let bits = 0;
+    for (const b of value) bits += HUFFMAN_CODES[b][1];
+    // a header value is a whole HPACK string: its octets are what must stay; a parameter's is
+    // part of one (`:path`), whose octets stay only if its bits do
+    const lengths = a === URL_ALPHABET
+      ? plan(value.length, bits, bits, a)
+      : plan(value.length, 8 * Math.ceil(bits / 8) - 7, 8 * Math.ceil(bits / 8), a);
+    if (lengths === null) return null;
+    // the HMAC stream, counter mode: block j is HMAC(key, (domain + j) as 4 bytes || value)
+    const msg = new Uint8Array(4 + value.length);
+    msg.set(value, 4);
+    let block: Uint8Array = new Uint8Array(0), at = 0, j = 0;
+    const nextByte = (): number => {
+      if (at === block.length) {
+        new DataView(msg.buffer).setUint32(0, (a.domain + j++) >>> 0);
+        block = hmac(msg);
+        at = 0;
       }
-      return out;
-    },
+      return block[at++];
+    };
+    const out = new Uint8Array(value.length);
+    for (let i = 0; i < lengths.length; i++) {
+      const symbols = a.byLength.get(lengths[i])!;
+      const limit = 256 - (256 % symbols.length); // bytes at or above: rejected, no bias
+      let b: number;
+      do b = nextByte(); while (b >= limit);
+      out[i] = symbols[b % symbols.length];
+    }
+    return out;
+  };
+  return {
+    digest: (value) => make(value, HEADER_ALPHABET),
+    digestParam: (value) => make(value, URL_ALPHABET),
   };
 }
 

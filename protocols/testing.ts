@@ -41,6 +41,13 @@ export const testDigest = (value: string): string => {
   return new TextDecoder().decode(s);
 };
 
+/** The test digest of a URL parameter's value (`sessionId=`). */
+export const testParamDigest = (value: string): string => {
+  const s = TEST_DIGEST.digestParam(new TextEncoder().encode(value));
+  if (s === null) throw new Error(`no parameter digest for ${JSON.stringify(value)}`);
+  return new TextDecoder().decode(s);
+};
+
 export interface ChunkingOptions {
   /** Only split points 1..splitPointLimit are tried one by one (default: all). */
   splitPointLimit?: number;

@@ -5,7 +5,8 @@
  *
  * Two rules. MCP's HTTP+SSE session, `sessionId=` (the `endpoint` event's URL and every POST to
  * it), is found case-insensitively anywhere, not only after `?` or `&`: over-redaction, never
- * under. Any other query parameter named like a secret (isSecretParam: Gemini's `key=`,
+ * under; with the recording's digest its value becomes its keyed URL-safe string
+ * (session_digest.ts `digestParam`), so that two sessions stay two in the analysis. Any other query parameter named like a secret (isSecretParam: Gemini's `key=`,
  * `access_token=` ...) is found by its name between a byte that may precede one (`?`, `&`, `#`,
  * `;`, or JSON's `\u0026`) and `=`, so that prose such as "the key=value pairs" and a file sent
  * whole (`API_TOKEN=...` lines) stay.
@@ -14,6 +15,8 @@
  */
 
 import { SECRET_KEY } from "./json_secrets.ts";
+import { concatBytes } from "../kit/bytes.ts";
+import { MAX_DIGEST_VALUE, type SessionDigest } from "./session_digest.ts";
 
 /** The URL parameter whose value is a session (MCP's HTTP+SSE transport), lowercase. */
 export const SECRET_PARAM = "sessionid=";
@@ -51,8 +54,23 @@ const ENDS_VALUE = new Set([38, 32, 9, 13, 10, 34, 39, 92]);
 export interface ParamRedactor {
   /** Masks the next chunk; returns `chunk` itself when nothing in it was masked. */
   transform(chunk: Uint8Array): Uint8Array;
-  /** Nothing is held back: always empty. */
+  /** What is held back (a `name=` value being digested, cut by the end or a gap: `*`s). */
   flush(): Uint8Array;
+}
+
+export interface ParamRedactorOptions {
+  /**
+   * The recording's keyed digest: the value of `name=` becomes its digest (`digestParam`,
+   * session_digest.ts: same length, URL-safe), so that two sessions stay two; a value with
+   * none, or longer than MAX_DIGEST_VALUE, or cut, is masked with `*`. Without it: `*`s.
+   */
+  digest?: SessionDigest;
+  /**
+   * Hold a `name=` value split across chunks until it ends (output lags input), so that it
+   * is digested however the stream is cut. Without: a value that runs past its chunk's end is
+   * masked with `*` (for callers that need each chunk's output at once: HTTP/2 DATA).
+   */
+  hold?: boolean;
 }
 
 /** 1 for the bytes that end a URL parameter's value, by byte. */
@@ -88,7 +106,11 @@ for (const c of "?&#;") BEFORE_NAME[c.charCodeAt(0)] = 1;
  * at a time) and compares the bytes before each with the name: the redactor sees every byte of
  * every TLS payload, and a test of each byte cost about 8 ms per MB.
  */
-export function createParamRedactor(name: string): ParamRedactor {
+export function createParamRedactor(
+  name: string,
+  options: ParamRedactorOptions = {},
+): ParamRedactor {
+  const { digest, hold = false } = options;
   const want = new TextEncoder().encode(name);
   if (
     want.length < 2 || want[want.length - 1] !== EQUALS || want.indexOf(EQUALS) !== want.length - 1
@@ -101,6 +123,17 @@ export function createParamRedactor(name: string): ParamRedactor {
   const keep = Math.max(stem, SCAN);
   // ---- state that crosses chunk boundaries ----
   let masking = false; // inside a value
+  /** inside a `name=` value being digested (hold mode): its bytes so far */
+  let digesting = false;
+  const held = digest && hold ? new Uint8Array(MAX_DIGEST_VALUE) : new Uint8Array(0);
+  let heldLen = 0;
+  /** The held value out: its digest when `whole`, else (or with none) `*`s. */
+  const release = (whole: boolean): Uint8Array => {
+    const v = held.slice(0, heldLen);
+    heldLen = 0;
+    digesting = false;
+    return (whole ? digest!.digestParam(v) : null) ?? v.fill(STAR);
+  };
   const tail = new Uint8Array(keep); // the stream's last `keep` bytes before this chunk (lowercase)
   let tailLen = 0;
 
@@ -141,9 +174,28 @@ export function createParamRedactor(name: string): ParamRedactor {
   return {
     transform(chunk) {
       let out: Uint8Array | null = null;
+      /** with a value held in this chunk: the output so far, and where the chunk's next starts */
+      let parts: Uint8Array[] | null = digesting ? [] : null;
+      let from = 0;
       let i = 0;
       const n = chunk.length;
       for (;;) {
+        if (digesting) {
+          let j = i;
+          while (j < n && ENDS[chunk[j]] === 0) j++;
+          if (j - i > held.length - heldLen) {
+            // too long to be a session: out as `*`s, and the rest of the value masked
+            parts!.push(release(false));
+            from = i;
+            masking = true;
+          } else {
+            held.set(chunk.subarray(i, j), heldLen);
+            heldLen += j - i;
+            if (j === n) break;
+            parts!.push(release(true));
+            from = i = j;
+          }
+        }
         if (masking) {
           let j = i;
           while (j < n && ENDS[chunk[j]] === 0) j++;
@@ -156,7 +208,23 @@ export function createParamRedactor(name: string): ParamRedactor {
         if (eq < 0) break;
         i = eq + 1;
         // The name must lie after any masked value: a value's end byte is not part of a name.
-        if (nameBefore(chunk, eq) || secretQueryName(chunk, eq)) masking = true;
+        const named = nameBefore(chunk, eq);
+        if (digest && named) {
+          if (hold) {
+            (parts ??= []).push((out ?? chunk).subarray(from, i));
+            from = i;
+            digesting = true;
+            continue;
+          }
+          // not held: digested if it ends in this chunk, else masked
+          let j = i;
+          while (j < n && ENDS[chunk[j]] === 0) j++;
+          const d = j < n ? digest.digestParam(chunk.subarray(i, j)) : null;
+          if (d) {
+            (out ??= chunk.slice()).set(d, i);
+            i = j;
+          } else masking = true;
+        } else if (named || secretQueryName(chunk, eq)) masking = true;
       }
       // Keep the last bytes for a name split across chunks.
       if (n >= keep) {
@@ -168,10 +236,13 @@ export function createParamRedactor(name: string): ParamRedactor {
         for (let k = 0; k < n; k++) tail[old + k] = lower(chunk[k]);
         tailLen = old + n;
       }
-      return out ?? chunk;
+      if (!parts) return out ?? chunk;
+      if (!digesting) parts.push((out ?? chunk).subarray(from));
+      return concatBytes(parts);
     },
     flush() {
-      return new Uint8Array(0);
+      // the stream ended (or a gap came) inside a held value: it is cut, so not digested
+      return digesting ? release(false) : new Uint8Array(0);
     },
   };
 }
@@ -239,6 +310,35 @@ export function paramValuePositions(s: string, name: string): number[] {
     for (let i = start; i < s.length && !ENDS_VALUE.has(s.charCodeAt(i)); i++) positions.add(i);
   }
   return [...positions].sort((a, b) => a - b);
+}
+
+/**
+ * What becomes of a decoded header value (`:path`, ...): `value` with each value of `name=`
+ * replaced by its digest (`digestParam`: same length and Huffman bits, so a Huffman-coded
+ * string keeps its octets), and the `positions` still to mask: those of secret query
+ * parameters, and of `name=` values with no digest (or all, without `digest`).
+ */
+export function paramMasks(
+  s: string,
+  name: string,
+  digest?: SessionDigest,
+): { value: string; positions: number[] } {
+  const positions = paramValuePositions(s, name);
+  if (!digest || positions.length === 0) return { value: s, positions };
+  const lower = s.toLowerCase();
+  let value = s;
+  const digested = new Set<number>();
+  for (let at = lower.indexOf(name); at >= 0; at = lower.indexOf(name, at + 1)) {
+    const a = at + name.length;
+    let b = a;
+    while (b < s.length && !ENDS_VALUE.has(s.charCodeAt(b))) b++;
+    const bytes = Uint8Array.from(s.slice(a, b), (c) => c.charCodeAt(0));
+    const d = digest.digestParam(bytes);
+    if (!d) continue;
+    value = value.slice(0, a) + String.fromCharCode(...d) + value.slice(b);
+    for (let k = a; k < b; k++) digested.add(k);
+  }
+  return { value, positions: positions.filter((p) => !digested.has(p)) };
 }
 
 /**

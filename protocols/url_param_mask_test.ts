@@ -11,6 +11,8 @@ import {
   chunkings,
   concatBytes,
   seededRandom,
+  TEST_DIGEST,
+  testParamDigest,
   utf8,
 } from "./testing.ts";
 import { readMcpHttpFixture } from "./testdata/mcp_http_fixture.ts";
@@ -235,4 +237,24 @@ Deno.test("nextNamedEquals: the first = after a name byte, the given byte or the
       assert.equal(nextNamedEquals(b, from, also), plain(b, from, also), `${b} from ${from}`);
     }
   }
+});
+
+Deno.test("sessionId= with the recording's digest: its URL-safe keyed string, held across any split; other secrets `*`", () => {
+  const text = "GET /messages?sessionId=3b9f0c2e-7d41&key=AIza HTTP/1.1\r\n\r\n" +
+    'data: {"u":"/m?SESSIONID=abc\\"x"}\n' + "sessionid=" + "y".repeat(1100) + "\n";
+  const run = (hold: boolean) => (chunks: Uint8Array[]) => {
+    const r = createParamRedactor(SECRET_PARAM, { digest: TEST_DIGEST, hold });
+    return new TextDecoder().decode(concatBytes([...chunks.map((c) => r.transform(c)), r.flush()]));
+  };
+  const want = text.replace("3b9f0c2e-7d41", testParamDigest("3b9f0c2e-7d41"))
+    .replace("AIza", "****").replace("abc", testParamDigest("abc"))
+    .replace("y".repeat(1100), "*".repeat(1100)); // longer than any session: masked
+  assert.equal(assertSameForAllChunkings(utf8(text), run(true), { splitPointLimit: 200 }), want);
+  // not held: digested when the value ends in its chunk, else masked
+  assert.equal(run(false)([utf8(text)]), want);
+  const cut = text.indexOf("3b9f") + 4;
+  const split = run(false)([utf8(text.slice(0, cut)), utf8(text.slice(cut))]);
+  assert.equal(split, want.replace(testParamDigest("3b9f0c2e-7d41"), "*".repeat(13)));
+  // cut by the end: `*`s
+  assert.equal(run(true)([utf8("?sessionId=abc")]), "?sessionId=***");
 });

@@ -132,7 +132,37 @@ function pendingRow(m: JsonRpcMessage, at: MessagePlace) {
  * `endpoint` event was not recorded).
  */
 function sessionKey(r: McpMessageRow): string[] {
-  return r.transport === "http" ? [r.http_endpoint ?? "", r.mcp_session_id ?? ""] : [];
+  return r.transport === "http"
+    ? [r.http_endpoint ?? "", r.mcp_session_id ?? ""]
+    : r.transport === "sse"
+    ? ["", r.mcp_session_id ?? ""]
+    : [];
+}
+
+/**
+ * HTTP+SSE sessions are told apart by their `sessionId` (https_messages.ts, http_messages.ts:
+ * a POST target's, the server's stream's `endpoint` event's) only where every message of the
+ * client and server pair has one: where some have none (an endpoint masked, in HTTP/2 DATA or
+ * cut by a gap; a recording made before the digest) the pair's ids are dropped, so that a
+ * session is never split in two (its POSTs keyed, its stream not). Not counted: a message
+ * without one refused at the HTTP level (status 400 or more) — the streamable-HTTP probe a
+ * client sends before falling back to HTTP+SSE (MCP 2025-03-26, backwards compatibility: a
+ * POST of `initialize` to the server's URL, answered 404 or 405), no session's.
+ */
+function sseSessionIds(rows: McpMessageRow[]): void {
+  const pair = (r: McpMessageRow) =>
+    [
+      r.recording,
+      ...[r.from_pid ?? -1, r.to_pid ?? -1].sort((a, b) => a - b),
+      r.server_port,
+      r.server_host,
+    ].join(" ");
+  const sse = rows.filter((r) => r.transport === "sse");
+  const refused = (r: McpMessageRow) => r.http_status !== null && r.http_status >= 400;
+  const unkeyed = new Set(
+    sse.filter((r) => r.mcp_session_id === null && !refused(r)).map(pair),
+  );
+  for (const r of sse) if (unkeyed.has(pair(r))) r.mcp_session_id = null;
 }
 
 /**
@@ -380,6 +410,7 @@ export async function readMcpMessages(
     pendingRows.push(row);
   }
   endpointPaths(pendingRows.map((p) => p.row));
+  sseSessionIds(pendingRows.map((p) => p.row));
   problems.push(...uninitialisedSessions(pendingRows, overTls));
   // Secrets travel in `initialize` (client env, tokens in params) and its answer, in a later
   // `tools/call`'s arguments (an `api_key`), in a server's answer (a `token`): every message's

@@ -27,7 +27,12 @@
 import { createMcpHttpParser, type McpHttpMessage } from "../../protocols/mcp_http.ts";
 import type { Http1Head } from "../../protocols/http1.ts";
 import { holdsNoJsonRpcRequest } from "../open_ended_answers.ts";
-import { NO_SESSION_HEADERS, type SessionHeaders, sessionHeaders } from "./session_headers.ts";
+import {
+  NO_SESSION_HEADERS,
+  type SessionHeaders,
+  sessionHeaders,
+  sseSessionId,
+} from "./session_headers.ts";
 import {
   addMcpServer,
   connectionName,
@@ -72,7 +77,8 @@ export function httpMcpMessages(
   problems: { recording: string; message: string; kind?: string }[];
 } {
   const problems: { recording: string; message: string; kind?: string }[] = [];
-  const found: Omit<HttpMcpMessage, "transport">[] = [];
+  /** with HTTP+SSE's session (`sessionId=`): a POST target's, or its stream's endpoint's */
+  const found: (Omit<HttpMcpMessage, "transport"> & { sseId?: string | null })[] = [];
   /** `recording client port` of the HTTP+SSE transport */
   const sse = new Set<string>();
   const conns = groupTcpConnections(chunks).map(splitTcpConnection);
@@ -138,6 +144,8 @@ export function httpMcpMessages(
     const carried = new Map<number, string[]>();
     /** the POSTs (by index), whole, whose body holds no JSON-RPC request (open_ended_answers.ts) */
     const noRequest = new Set<number>();
+    /** the session each `endpoint` event names, by its stream's (answer's) index */
+    const streamSessions = new Map<number, string | null>();
     const parser = createMcpHttpParser({
       onHead(side, head) {
         if (side === "client") asked.set(head.index, head);
@@ -180,8 +188,9 @@ export function httpMcpMessages(
           http_endpoint: null,
         });
       },
-      onEndpoint() {
+      onEndpoint(e) {
         sse.add(`${recording} ${clientPid} ${port}`);
+        streamSessions.set(e.httpIndex, sseSessionId(e.url));
       },
       onError(e) {
         if (errors++ < 5) problems.push({ recording, message: `${what}: ${e.message}` });
@@ -227,6 +236,11 @@ export function httpMcpMessages(
         found[at],
         sessionHeaders(asking?.target, asking?.lookup, answerOf.get(request)?.lookup),
       );
+      // HTTP+SSE's session: a POST's `sessionId=`, or the endpoint event of the stream it came on
+      const m = found[at].message;
+      found[at].sseId = m.side === "server" && streamSessions.has(m.httpIndex)
+        ? streamSessions.get(m.httpIndex)!
+        : sseSessionId(asking?.target);
       found[at].http_endpoint = asking?.method === "POST" && answersRpc.has(request)
         ? found[at].http_path
         : null;
@@ -253,14 +267,17 @@ export function httpMcpMessages(
       }
     }
   }
-  const messages = found.map((m) => ({
-    ...m,
-    transport: sse.has(
-        `${m.recording} ${m.message.side === "client" ? m.from_pid : m.to_pid} ${m.server_port}`,
-      )
-      ? "sse" as const
-      : "http" as const,
-  }));
+  const messages = found.map(({ sseId, ...m }) => {
+    const isSse = sse.has(
+      `${m.recording} ${m.message.side === "client" ? m.from_pid : m.to_pid} ${m.server_port}`,
+    );
+    return {
+      ...m,
+      // over HTTP+SSE the session is the `sessionId` parameter (build.ts `sseSessionIds`)
+      ...(isSse && m.mcp_session_id === null ? { mcp_session_id: sseId ?? null } : {}),
+      transport: isSse ? "sse" as const : "http" as const,
+    };
+  });
   return { messages, problems };
 }
 

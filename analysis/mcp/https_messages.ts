@@ -11,7 +11,7 @@
  * exchange with TLS bytes lost or cut, are `problems` rows (at most five parse problems per
  * host and port). A server is its host and port: two on one host apart.
  */
-import { type SessionHeaders, sessionHeaders } from "./session_headers.ts";
+import { type SessionHeaders, sessionHeaders, sseSessionId } from "./session_headers.ts";
 import { buildHeaderLookup } from "../../protocols/header_fields.ts";
 import { hostPort } from "../../protocols/authority.ts";
 import {
@@ -125,6 +125,8 @@ export function httpsMcpMessages(
     x: HttpsExchange;
     side: "client" | "server";
     m: Omit<HttpsMcpMessage, "transport" | "http_endpoint">;
+    /** HTTP+SSE's session (`sessionId=`): the POST target's, or its stream's endpoint's */
+    sseId: string | null;
   }[] = [];
   /** `recording pid host port` of the servers that sent an `endpoint` event */
   const sse = new Set<string>();
@@ -163,6 +165,7 @@ export function httpsMcpMessages(
       ts: bigint | null,
       incomplete: boolean,
       report: boolean,
+      sseId: string | null = sseSessionId(x.path),
     ) => {
       if (report) { for (const p of parsed.problems) problem(p); }
       const at = ts ?? x.request_ts ?? x.response_ts;
@@ -177,6 +180,7 @@ export function httpsMcpMessages(
           key,
           x,
           side,
+          sseId,
           m: {
             recording: x.recording,
             message: { ...m, index: 0, framing, firstByte: 0, lastByte: 0, incomplete },
@@ -206,9 +210,13 @@ export function httpsMcpMessages(
     }
     const ok = x.status !== null && x.status >= 200 && x.status < 300;
     if (x.events) {
+      /** the session the stream's `endpoint` event names (HTTP+SSE) */
+      let streamSession: string | null = null;
       for (const e of x.events) {
-        if (e.type === "endpoint") sse.add(key);
-        else if (e.type === "message" && e.data.trim() !== "") {
+        if (e.type === "endpoint") {
+          sse.add(key);
+          streamSession = sseSessionId(e.data);
+        } else if (e.type === "message" && e.data.trim() !== "") {
           add(
             parseJsonRpcText(e.data),
             "server",
@@ -216,6 +224,7 @@ export function httpsMcpMessages(
             e.ts_ns ?? x.response_ts,
             e.incomplete,
             true,
+            streamSession,
           );
         }
       }
@@ -229,8 +238,10 @@ export function httpsMcpMessages(
       side === "server" && (m.message.kind === "response" || m.message.kind === "error")
     ).map(({ x }) => x),
   );
-  const messages = found.map(({ key, x, m }) => ({
+  const messages = found.map(({ key, x, m, sseId }) => ({
     ...m,
+    // over HTTP+SSE the session is the `sessionId` parameter (build.ts `sseSessionIds`)
+    ...(sse.has(key) && m.mcp_session_id === null ? { mcp_session_id: sseId } : {}),
     transport: sse.has(key) ? "sse" as const : "http" as const,
     http_endpoint: x.method === "POST" && answersRpc.has(x) ? m.http_path : null,
   }));

@@ -126,6 +126,27 @@ Deno.test("https MCP: other APIs on the host, failed answers, damage, HTTP+SSE",
     sse.messages.map((m) => [m.transport, m.message.kind, m.message.framing, m.ts_ns]),
     [["sse", "response", "sse", 5n], ["sse", "request", "http", 3n]],
   );
+  // the id masked (`*`s): no session id
+  assert.deepEqual(sse.messages.map((m) => m.mcp_session_id), [null, null]);
+  // as the capture writes it now (a digest, the same in the endpoint event and the POST's
+  // target): each message is its session's, the server's by its stream's endpoint event
+  const keyed = (id: string, n: bigint): HttpsExchange[] => [
+    {
+      ...get,
+      exchange_id: 300n + n,
+      events: get.events!.map((e) =>
+        e.type === "endpoint" ? { ...e, data: `/messages?sessionId=${id}` } : e
+      ),
+    },
+    { ...post, exchange_id: 310n + n, path: `/messages?sessionId=${id}&x=1` },
+  ];
+  const two = httpsMcpMessages([...keyed("Ab3_x.9-", 0n), ...keyed("Zq8_y.1-", 1n)]);
+  assert.deepEqual(two.messages.map((m) => [m.message.kind, m.mcp_session_id]), [
+    ["response", "Ab3_x.9-"],
+    ["request", "Ab3_x.9-"],
+    ["response", "Zq8_y.1-"],
+    ["request", "Zq8_y.1-"],
+  ]);
 });
 
 Deno.test("https MCP: two servers on one host, two ports: each its transport and problems", () => {

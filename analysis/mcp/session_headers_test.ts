@@ -1,6 +1,6 @@
 /** The session headers of an exchange (session_headers.ts), on heads as agents send them. */
 import assert from "node:assert/strict";
-import { sessionHeaders, targetPath } from "./session_headers.ts";
+import { sessionHeaders, sseSessionId, targetPath } from "./session_headers.ts";
 import { buildHeaderLookup } from "../../protocols/header_fields.ts";
 
 Deno.test("session headers: the request's, else the answer's; a masked id is none", () => {
@@ -36,4 +36,13 @@ Deno.test("targetPath: origin-form and absolute-form targets, query and fragment
   assert.equal(targetPath("http://127.0.0.1:8080/a/mcp#x"), "/a/mcp");
   assert.equal(targetPath("http://127.0.0.1:8080"), "/");
   assert.equal(targetPath(null), null);
+});
+
+Deno.test("HTTP+SSE's session: the sessionId parameter of a URL, none when masked or absent", () => {
+  assert.equal(sseSessionId("/messages?sessionId=Ab3_x.9-&x=1"), "Ab3_x.9-");
+  assert.equal(sseSessionId("http://h:1/m?a=b&SESSIONID=q#f"), "q");
+  assert.equal(sseSessionId("/messages?sessionId=****"), null);
+  assert.equal(sseSessionId("/messages?sessionId="), null);
+  assert.equal(sseSessionId("/messages?xsessionId=a"), null);
+  assert.equal(sseSessionId(null), null);
 });

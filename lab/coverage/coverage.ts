@@ -398,6 +398,7 @@ async function whatWasRecovered(
     response,
     toolCalls: Number(res.tool_calls),
     toolResults: Number(res.tool_results),
+    transcriptResults: Number(res.transcript_results),
   });
   // what the interrupted agent left running of its command, among the processes the recording
   // traced and has no end of: its leftovers, ended here
@@ -423,7 +424,8 @@ async function whatWasRecovered(
         message: String(p.message),
       })),
       toolCalls: Number(res.tool_calls),
-      toolResults: Number(res.tool_results),
+      // sent back in any form (the interrupted agent that carried on)
+      toolResults: Number(res.tool_results) + Number(res.transcript_results),
       exitCode: run.exitCode,
       sleeps: (await queryDb(db, readSql(SQL_DIR, "coverage_sleeps"))).map((p) => ({
         pid: Number(p.pid),
@@ -600,7 +602,13 @@ export interface Recovered {
   request: boolean;
   response: boolean;
   toolCalls: number;
+  /** results sent back as messages: what the server counts (`ServedFacts.answerable`) */
   toolResults: number;
+  /**
+   * results sent back only as the text of a compaction's transcript (opencode's summariser),
+   * which the analysis tied to their calls and the server counts as none
+   */
+  transcriptResults?: number;
 }
 
 /**
@@ -621,6 +629,9 @@ export function judgeCapture(
     notes.push(
       `${got.toolCalls} of ${served.toolCalls} tool calls served recovered, ` +
         `${got.toolResults} of ${served.answerable} results` + (toolsOk ? "" : " (MISMATCH)") +
+        (got.transcriptResults
+          ? `, ${got.transcriptResults} more sent only in a compaction's transcript`
+          : "") +
         (served.searches ? ` (${served.searches} of them tool searches)` : ""),
     );
   }

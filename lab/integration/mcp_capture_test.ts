@@ -305,9 +305,13 @@ function assertNoSecrets(out: string, secret: string) {
     if (!f.isFile) continue;
     const text = new TextDecoder("latin1").decode(Deno.readFileSync(join(out, f.name)));
     assert.ok(!text.includes(secret), `${f.name} holds the secret`);
-    // a session id (the SDKs' are UUIDs) is written as its keyed digest, which is none
+    // a session id (the SDKs' are UUIDs) is written as its keyed digest, which is none (an
+    // SSE one's digest is of letters, digits, `-`, `.` and `_`: no UUID's shape either)
     assert.ok(!/mcp-session-id: [0-9a-f]{8}-[0-9a-f]{4}-/i.test(text), `${f.name}: a session id`);
-    assert.ok(!/sessionId=[0-9a-f]/i.test(text), `${f.name} holds an SSE session id`);
+    assert.ok(
+      !/sessionId=[0-9a-f]{8}-[0-9a-f]{4}-/i.test(text),
+      `${f.name} holds an SSE session id`,
+    );
   }
 }
 
@@ -348,6 +352,16 @@ for (
       assert.deepEqual(JSON.parse(String(calls[0].args)), {
         message: "hello over loopback http",
       });
+      if (transport === "sse") {
+        // one HTTP+SSE session, named by its sessionId's digest on every message (the
+        // endpoint event's and the POSTs' targets: one string); none on Gemini CLI's
+        // streamable-HTTP probe before it falls back (refused: no session's)
+        const sessions = await checkRows(db, "mcp_sse_sessions");
+        const named = sessions.filter((s) => s.mcp_session_id !== null);
+        assert.equal(named.length, 1, show(sessions));
+        assert.match(String(named[0].mcp_session_id), /^[A-Za-z0-9._-]{36}$/, show(sessions));
+        assert.ok(sessions.length === 1 || agent === "gemini", show(sessions));
+      }
       assert.match(String(calls[0].result), /Echo: hello over loopback http/);
       // the server is the node process listening on the port, a process of the capture
       const server = await checkRows(db, "listening_pids", { pid: Number(calls[0].server_pid) });

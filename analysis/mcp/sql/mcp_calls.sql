@@ -47,8 +47,10 @@ keyed AS (
     -- responses) and the session id tell sessions apart on one host:port (not HTTP+SSE's
     -- paths, its GET stream and POST endpoint two paths of one session, read as `http` when
     -- its `endpoint` event was not recorded)
+    -- (HTTP+SSE: its `sessionId`, build.ts sseSessionIds)
     CASE WHEN transport = 'http'
-      THEN coalesce(http_endpoint, '') || ' ' || coalesce(mcp_session_id, '') ELSE '' END
+      THEN coalesce(http_endpoint, '') || ' ' || coalesce(mcp_session_id, '')
+      WHEN transport = 'sse' THEN ' ' || coalesce(mcp_session_id, '') ELSE '' END
       AS session_key
   FROM mcp_messages
 ),
