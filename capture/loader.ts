@@ -73,7 +73,7 @@ const READ_BUFFER_BYTES = 4 << 20;
 
 /**
  * Read buffers no stream is reading into: a resident capture's next session takes one (a
- * fresh 4 MiB buffer cost a session ~8 ms of the resident capture's CPU on average, up to 27:
+ * fresh 4 MiB buffer took 15-27 ms of the resident capture's CPU in 4 of 10 profiled sessions:
  * the garbage collection V8 runs for the external memory it adds; Session 36 of
  * reports/bench/capture.md). A capture of its own reads one stream at a time: one buffer.
  */
