@@ -19,9 +19,11 @@ Deno.test("readCacheFile: a file of its own, 0600 in a 0700 directory, is read w
     assert.deepEqual(readCacheFile(dir, `${dir}/a.json`), { text });
     assert.equal(Deno.statSync(`${dir}/a.json`).mode! & 0o777, 0o600);
     assert.equal(readCacheFile(dir, `${dir}/none.json`), undefined);
+    writeCacheFile(dir, `${dir}/empty.json`, "");
+    assert.deepEqual(readCacheFile(dir, `${dir}/empty.json`), { text: "" });
     assert.deepEqual(
-      [...Deno.readDirSync(dir)].map((e) => e.name),
-      ["a.json"],
+      [...Deno.readDirSync(dir)].map((e) => e.name).sort(),
+      ["a.json", "empty.json"],
       "no temporary left",
     );
   } finally {

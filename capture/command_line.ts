@@ -54,12 +54,14 @@ export function commandEnv(): Record<string, string> | undefined {
  * its own (the agent runner's isolated HOME), and a capture with an empty cache compiles its
  * modules again and has no V8 code cache, ~140 ms more CPU per capture (Session 9 of
  * reports/bench/capture.md). A shell sets DENO_DIR and execs Deno in its place (same pid),
- * keeping the DENO_DIR the command would have had in COMMAND_DENO_DIR.
+ * keeping the DENO_DIR the command would have had in COMMAND_DENO_DIR. `main`: another
+ * checkout's capture/main.ts (a benchmark comparing two trees).
  */
 export function captureCommand(
   out: string,
   cmd: string[],
   flags: string[] = ["--quiet"],
+  main: string = CAPTURE_MAIN,
 ): string[] {
   const cache = denoDir();
   return [
@@ -68,7 +70,7 @@ export function captureCommand(
     "run",
     "-A",
     "--quiet",
-    CAPTURE_MAIN,
+    main,
     "--out",
     out,
     ...flags,

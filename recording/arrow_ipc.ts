@@ -225,8 +225,18 @@ function encapsulate(meta: Uint8Array): Uint8Array {
   return out;
 }
 
+/** Each table's schema message, once built (a resident capture starts its tables at every
+ * session); never written to: a writer writes it as it is. */
+const schemas = new WeakMap<TableDef, Uint8Array>();
+
 /** The schema message of a table (its fields, and metadata sightline.table = its name). */
 export function schemaMessage(def: TableDef): Uint8Array {
+  let m = schemas.get(def);
+  if (!m) schemas.set(def, m = buildSchemaMessage(def));
+  return m;
+}
+
+function buildSchemaMessage(def: TableDef): Uint8Array {
   const b = new Builder();
   const fields = def.columns.map((c) => fieldTable(b, c.name, c.type, c.nullable));
   const fieldsVec = b.refs(fields);

@@ -49,6 +49,8 @@ export interface RunSpec {
    * the resident capture and the loader it started used over the session (serverCpu)
    */
   resident?: { socket: string; pid: number };
+  /** the capture's capture/main.ts, when it is another checkout's (default this tree's) */
+  captureMain?: string;
 }
 
 interface TimerOut extends TimerUsage {
@@ -135,7 +137,7 @@ export async function measuredRun(spec: RunSpec): Promise<RunMeasure> {
         "--quiet",
         ...(spec.resident ? ["--via", "--socket", spec.resident.socket] : []),
         ...(spec.captureArgs ?? []),
-      ]),
+      ], spec.captureMain),
     ];
   };
   const toIdle = (...pids: number[]) => {

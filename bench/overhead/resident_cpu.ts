@@ -3,17 +3,22 @@
  * (`capture --serve` / `--via`), on the overhead benchmark's Claude Code quick understand
  * workload with zero model latency (the stress cell):
  *
- *   sudo deno run -A bench/overhead/resident_cpu.ts [--pairs N] [--out FILE.json]
+ *   sudo deno run -A bench/overhead/resident_cpu.ts [--pairs N] [--arms A,B,...]
+ *     [--base DIR] [--out FILE.json]
  *
  * Starts two resident captures on sockets of their own: `kept`, with its kept loader
  * (capture/kept_loader.ts), and `resident`, a loader per session (SIGHTLINE_SERVE_LOADER_PER_
- * SESSION=1, as before the kept loader); runs one warm-up of each arm, then N rounds of the
- * three arms interleaved (their order rotating), each run measured by measured_run.ts (a
+ * SESSION=1, as before the kept loader); with --base, a third, `base`: DIR's resident capture
+ * with its kept loader, its sessions' clients DIR's too (DIR: another checkout, e.g. main's,
+ * with its loader built: this tree's changes before and after, in the same run). --arms picks
+ * the arms (default standalone,resident,kept, and base with --base). Runs one warm-up of each
+ * arm, then N rounds of the arms interleaved (their order rotating), each run measured by
+ * measured_run.ts (a
  * resident arm: the client's CPU from the timer around it, the resident capture's and its
  * loader's from their /proc/PID/stat over the session, in 10 ms clock ticks). Prints, per arm,
  * the medians and ranges of the capture's CPU, the agent's and their ratio, the rows recorded,
  * and the paired differences of the kept arm from the others; the runs go to FILE.json. Not a
- * test: a benchmark (reports/bench/capture.md, Sessions 33-35).
+ * test: a benchmark (reports/bench/capture.md, Sessions 33-36).
  */
 import { parseArgs } from "node:util";
 import { buildCTool } from "../c_tool.ts";
@@ -24,15 +29,32 @@ import { SIZES, WORKLOADS } from "./workloads.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
-  options: { pairs: { type: "string", default: "10" }, out: { type: "string" } },
+  options: {
+    pairs: { type: "string", default: "10" },
+    out: { type: "string" },
+    base: { type: "string" },
+    arms: { type: "string" },
+  },
 });
 const pairs = Number(values.pairs);
+type Arm = "standalone" | "resident" | "kept" | "base";
+const ALL: Arm[] = ["standalone", "resident", "kept", "base"];
+const ARMS = (values.arms?.split(",") ??
+  ["standalone", "resident", "kept", ...(values.base ? ["base"] : [])]) as Arm[];
+for (const a of ARMS) if (!ALL.includes(a)) throw new Error(`no arm ${a} (${ALL.join(", ")})`);
+if (ARMS.includes("base") && !values.base) throw new Error("the base arm needs --base DIR");
+const baseMain = values.base ? `${values.base.replace(/\/$/, "")}/capture/main.ts` : undefined;
+if (baseMain) Deno.statSync(baseMain);
 if (Deno.uid() !== 0) throw new Error("captures with eBPF: run it as root");
 
 const tmp = "/tmp/sightline-bench-resident";
 const workdir = `${tmp}/work`;
 const scratch = `${tmp}/scratch`;
-const sockets = { resident: `${tmp}/sock/capture.sock`, kept: `${tmp}/sock/kept.sock` };
+const sockets = {
+  resident: `${tmp}/sock/capture.sock`,
+  kept: `${tmp}/sock/kept.sock`,
+  base: `${tmp}/sock/base.sock`,
+};
 await Deno.mkdir(scratch, { recursive: true });
 const timer = await buildCTool(new URL("./proc_timer.c", import.meta.url).pathname);
 const info = await new Deno.Command(Deno.execPath(), { args: ["info", "--json"], stdout: "piped" })
@@ -45,9 +67,9 @@ const transcript = await ensureTranscript("claude", w, size, workdir, log);
 const zero = await timedTranscript(transcript, "zero", 1, scratch);
 const prompt = JSON.parse(await Deno.readTextFile(w.scenario)).prompt as string;
 
-const startServer = (socket: string, perSession: boolean) => {
+const startServer = (socket: string, perSession: boolean, main = CAPTURE_MAIN) => {
   const server = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--quiet", CAPTURE_MAIN, "--serve", "--socket", socket],
+    args: ["run", "-A", "--quiet", main, "--serve", "--socket", socket],
     env: { DENO_DIR: denoDir, ...(perSession ? { SIGHTLINE_SERVE_LOADER_PER_SESSION: "1" } : {}) },
     stdin: "null",
     stdout: "null",
@@ -55,11 +77,15 @@ const startServer = (socket: string, perSession: boolean) => {
   }).spawn();
   return server;
 };
+// the resident captures run side by side, those of arms left out too: every arm's runs pay
+// the same per-system-call cost of the kept loaders' tracepoints
 const servers = {
   resident: startServer(sockets.resident, true),
   kept: startServer(sockets.kept, false),
-};
-for (const socket of Object.values(sockets)) {
+  ...(baseMain ? { base: startServer(sockets.base, false, baseMain) } : {}),
+} as Record<Exclude<Arm, "standalone">, Deno.ChildProcess>;
+for (const [arm, socket] of Object.entries(sockets)) {
+  if (!(arm in servers)) continue;
   for (let i = 0; i < 100; i++) {
     try {
       if (Deno.lstatSync(socket).isSocket) break;
@@ -70,8 +96,6 @@ for (const socket of Object.values(sockets)) {
 // the kept loader loads once its server listens: a session waits for it; the benchmark too
 await new Promise((r) => setTimeout(r, 2000));
 
-type Arm = "standalone" | "resident" | "kept";
-const ARMS: Arm[] = ["standalone", "resident", "kept"];
 const one = (arm: Arm) =>
   measuredRun({
     agent: "claude",
@@ -85,18 +109,19 @@ const one = (arm: Arm) =>
     timer,
     denoDir,
     ...(arm !== "standalone" ? { resident: { socket: sockets[arm], pid: servers[arm].pid } } : {}),
+    ...(arm === "base" ? { captureMain: baseMain } : {}),
   });
 
 const runs: (RunMeasure & { arm: string; load: number })[] = [];
 const loadavg = () => Number(Deno.readTextFileSync("/proc/loadavg").split(" ")[0]);
 try {
   for (let p = -1; p < pairs; p++) {
-    // every order of the three arms in turn (six rounds)
-    const k = ((p % 6) + 6) % 6;
-    const order = k < 3 ? [...ARMS.slice(k), ...ARMS.slice(0, k)] : [
-      ...ARMS.slice(k - 3),
-      ...ARMS.slice(0, k - 3),
-    ].reverse();
+    // each arm first in turn, then the same rotations reversed
+    const n = ARMS.length;
+    const k = ((p % (2 * n)) + 2 * n) % (2 * n);
+    const r = k % n;
+    const rotated = [...ARMS.slice(r), ...ARMS.slice(0, r)];
+    const order = k < n ? rotated : rotated.reverse();
     for (const arm of order) {
       const m = await one(arm);
       const resident = arm !== "standalone";
@@ -134,18 +159,31 @@ for (const arm of ARMS) {
       `rows ${JSON.stringify([...new Set(rs.map((r) => JSON.stringify(r.rows)))])}`,
   );
 }
-for (const other of ["standalone", "resident"] as const) {
+const first = ARMS.includes("kept") ? "kept" : ARMS[0];
+for (const other of ARMS.filter((a) => a !== first)) {
   const d: number[] = [];
+  const parts: Record<"deno" | "loader" | "client", number[]> = {
+    deno: [],
+    loader: [],
+    client: [],
+  };
   for (let p = 0; p < pairs; p++) {
-    const a = runs.find((r) => r.arm === "kept" && r.pair === p && r.ok);
+    const a = runs.find((r) => r.arm === first && r.pair === p && r.ok);
     const b = runs.find((r) => r.arm === other && r.pair === p && r.ok);
-    if (a && b) d.push(a.captureCpuMs! - b.captureCpuMs!);
+    if (!a || !b) continue;
+    d.push(a.captureCpuMs! - b.captureCpuMs!);
+    parts.deno.push(a.denoCpuMs! - b.denoCpuMs!);
+    parts.loader.push(a.loaderCpuMs! - b.loaderCpuMs!);
+    if (a.clientCpuMs != null && b.clientCpuMs != null) {
+      parts.client.push(a.clientCpuMs - b.clientCpuMs);
+    }
   }
   if (d.length) {
     console.log(
-      `kept - ${other}: capture CPU ms paired ${fmt(d)}; lower in ${
+      `${first} - ${other}: capture CPU ms paired ${fmt(d)}; lower in ${
         d.filter((x) => x < 0).length
-      } of ${d.length}`,
+      } of ${d.length}; deno ${fmt(parts.deno)}, loader ${fmt(parts.loader)}` +
+        (parts.client.length ? `, client ${fmt(parts.client)}` : ""),
     );
   }
 }

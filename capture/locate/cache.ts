@@ -42,8 +42,8 @@ export interface LoadSegment {
   filesz: number;
 }
 
-/** PT_LOAD, PF_X (the ELF specification's values; elf.ts is not imported here, see later() in
- * mod.ts). */
+/** PT_LOAD, PF_X (the ELF specification's values; elf.ts is not imported here, see kit/later.ts
+ * and mod.ts). */
 const PT_LOAD = 1;
 const PF_X = 1;
 
@@ -77,7 +77,7 @@ export async function cacheKeyOf(
     }`;
   }
   // loaded only here: most binaries have a build-id, and node: modules are slow to load (a
-  // specifier Deno does not follow at start-up: see later() in mod.ts)
+  // specifier Deno does not follow at start-up: see kit/later.ts)
   const { createHash } = await import(NODE_CRYPTO) as typeof import("node:crypto");
   const hash = createHash("sha256");
   using file = await Deno.open(path, { read: true });

@@ -35,6 +35,7 @@ import {
   writeCache,
 } from "./cache.ts";
 import type { LocateResult } from "./types.ts";
+import { later } from "../../kit/later.ts";
 
 export type { HookFn, Library, LocatedHook, LocateResult } from "./types.ts";
 export type { QuickScan } from "./quick_scan.ts";
@@ -153,16 +154,11 @@ export async function locateCached(
   }
 }
 
-/**
- * A module imported when it is needed, by a specifier Deno does not read at start-up: an
- * import("./x.ts") is followed when the capture starts, with what x.ts imports (here the x86
- * decoder from npm, node:buffer, node:crypto), and an npm package in that graph has Deno
- * resolve its npm packages and check node_modules in every capture (~4 ms of CPU, measured on
- * `capture/main.ts --help`, Session 9 of reports/bench/capture.md).
- */
-function later<M>(specifier: string): Promise<M> {
-  return import(new URL(specifier, import.meta.url).href);
-}
+/** A module of this directory, imported when it is needed (kit/later.ts): an import("./x.ts")
+ * would have Deno read x.ts with what it imports (here the x86 decoder from npm, node:buffer,
+ * node:crypto) when the capture starts (~4 ms of CPU for the npm package alone, Session 9 of
+ * reports/bench/capture.md). */
+const here = (name: string) => new URL(name, import.meta.url);
 
 /**
  * The quick scan, then, only for a file with marker data, the methods (in analyse.ts, loaded
@@ -176,7 +172,7 @@ async function analyse(
 ): Promise<CachedResult> {
   // loaded here, not with the capture: it brings node:buffer (slow to load), and a file in the
   // cache (most) never gets this far
-  const { scanElf } = await later<typeof import("./quick_scan.ts")>("./quick_scan.ts");
+  const { scanElf } = await later<typeof import("./quick_scan.ts")>(here("./quick_scan.ts"));
   const [hints, noneReason] = scanElf(elf);
   const tried = [`quick scan: ${hints.length ? hints.join(", ") : noneReason}`];
   if (!hints.length) {
@@ -190,6 +186,6 @@ async function analyse(
       reason: noneReason,
     };
   }
-  const { runMethods } = await later<typeof import("./analyse.ts")>("./analyse.ts");
+  const { runMethods } = await later<typeof import("./analyse.ts")>(here("./analyse.ts"));
   return runMethods(elf, hints, { buildId, cacheKey, tried });
 }
