@@ -1,7 +1,7 @@
 /**
  * Builds the correlation tables in an analysed recording's DuckDB database: creates them from
  * their declarations (replacing earlier ones), makes the event numbering (`sql/first_rows.sql`)
- * and fills them by running `sql/<table>.sql` in build order with the settings bound (a view,
+ * and the one definition of which raw rows are actions (`sql/action_rows.sql`), and fills them by running `sql/<table>.sql` in build order with the settings bound (a view,
  * `actions`, is made by its file instead). A step that fails, or rows that break a declaration,
  * become `problems` rows (analysis/build_steps.ts), never an exception.
  */
@@ -23,6 +23,12 @@ export const BUILD_ORDER = CORRELATE_TABLES.map((t) => t.name);
  * and by the detectors that read raw tables.
  */
 export const FIRST_ROWS = "first_rows";
+
+/**
+ * After `FIRST_ROWS`: the table macro `action_rows()`, which raw rows are actions (defined
+ * once), read by `actions` and by the detectors that count or order every action.
+ */
+export const ACTION_ROWS = "action_rows";
 
 /** After `lineage`: the agent of each descendant in `processes`, from the one tree walk. */
 export const PROCESS_AGENTS = "process_agents";
@@ -60,6 +66,7 @@ export function buildCorrelation(
     const params = settingsParams(settings);
     await b.create(CORRELATE_TABLES);
     await b.run(`${FIRST_ROWS}.sql`, readSql(SQL_DIR, FIRST_ROWS));
+    await b.run(`${ACTION_ROWS}.sql`, readSql(SQL_DIR, ACTION_ROWS));
     for (const def of CORRELATE_TABLES) {
       const sql = readSql(SQL_DIR, def.name);
       if (def.name === "links") {

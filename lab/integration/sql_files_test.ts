@@ -22,6 +22,7 @@ import {
 import { buildLinksAndFindings } from "../../analysis/detect/insights.ts";
 import { buildTrace } from "../../analysis/observer/trace.ts";
 import {
+  ACTION_ROWS,
   AGENT_HELPER_ROLES,
   AGENT_HELPERS,
   BUILD_ORDER,
@@ -180,6 +181,7 @@ Deno.test("every .sql file is a build step, an evaluation query or a trace query
     sqlFilesIn(CORRELATE_SQL),
     [
       FIRST_ROWS,
+      ACTION_ROWS,
       ...BUILD_ORDER,
       PROCESS_AGENTS,
       AGENT_HELPERS,

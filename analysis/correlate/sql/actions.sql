@@ -1,4 +1,5 @@
--- actions: every raw process, file, net and privilege event with a stable id — its row number
+-- actions: every action (a raw process, file, net or privilege event: `action_rows.sql`, the
+-- one definition of which raw rows are actions) with a stable id — its row number
 -- in the recording's table, in load order (`first_rows.sql`: its rowid less the first rowid of
 -- its recording in its table, worked out once for the four tables after their union) — and the
 -- lineage of the process that did it (the incarnation of its pid that had started by then).
@@ -10,7 +11,7 @@
 -- it as it stacks a table (its stacked tables are views of the main schema, not TEMP, which
 -- would come first in a recording's view as well).
 -- The texts (`summary`) and `written` are made after the lineage join, from the raw columns
--- carried through the union (`s_*`): a reader that keeps only some events (a session's, a
+-- carried through action_rows()' union (`s_*`): a reader that keeps only some events (a session's, a
 -- descendant's) makes them only for those (made before the join, they were made for every
 -- event: about 3.5 s of operator time at 10M events for findings_evasion.sql's few hundred
 -- thousand descendant events: reports/bench/analysis.md, session 31).
@@ -25,52 +26,6 @@ WITH inc AS (
     PARTITION BY recording, pid ORDER BY start_ns, session_id, role, branch_pid, branch_start_ns
   ) AS next_start_ns
   FROM lineage
-),
-ev AS (
-  SELECT recording, 'process' AS event_table, rowid AS row_id,
-    ts_ns, pid, tid, kind AS op, filename AS path, NULL::VARCHAR AS path2,
-    NULL::VARCHAR AS raw_path, NULL::BIGINT AS flags, argv, NULL::VARCHAR AS addr, NULL::INTEGER AS port,
-    NULL::VARCHAR AS qname, NULL::VARCHAR AS family,
-    CASE WHEN kind = 'exit' THEN coalesce(exit_code, 128 + exit_signal) END::BIGINT AS ret,
-    'syscall' AS via, NULL::INTEGER AS target_pid,
-    kind = 'exec' AND exe_unlinked AS from_memory,
-    -- an exit by a signal (exit_code null) did not succeed
-    kind <> 'exit' OR coalesce(exit_code = 0, false) AS ok,
-    -- what the summary is made of, beyond the columns above
-    comm AS s_comm, ppid AS s_ppid, exit_code AS s_exit_code, exit_signal AS s_exit_signal,
-    exe AS s_exe, exe_unlinked AS s_exe_unlinked, NULL::INTEGER AS s_mode,
-    NULL::INTEGER AS s_owner, NULL::INTEGER AS s_group, NULL::BIGINT AS s_length,
-    NULL::VARCHAR AS s_qtype, NULL::VARCHAR AS s_local_addr, NULL::INTEGER AS s_local_port,
-    NULL::VARCHAR AS s_request, NULL::VARCHAR[] AS s_ids, NULL::BIGINT AS s_ns
-  -- (a `joined` row is what a process ran when the capture joined it, not something it did)
-  FROM process WHERE kind <> 'joined'
-  UNION ALL
-  SELECT recording, 'file',
-    rowid,
-    ts_ns, pid, tid, op, path, path2, raw_path, flags, NULL::VARCHAR[], NULL, NULL, NULL, NULL,
-    ret, via, NULL, false,
-    ret >= 0,
-    NULL, NULL, NULL, NULL, NULL, NULL, mode, owner, "group", length, NULL, NULL, NULL, NULL,
-    NULL, NULL
-  FROM file
-  UNION ALL
-  SELECT recording, 'net',
-    rowid,
-    ts_ns, pid, tid, op, NULL, NULL, NULL, NULL, NULL::VARCHAR[], addr, port, qname, family, ret,
-    via, NULL, false,
-    ret >= 0 OR (op = 'connect' AND ret = -115),
-    NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, qtype, local_addr, local_port,
-    NULL, NULL, NULL
-  FROM net
-  UNION ALL
-  SELECT recording, 'privilege',
-    rowid,
-    ts_ns, pid, tid, op, NULL, NULL, NULL, NULL, NULL::VARCHAR[], NULL, NULL, NULL, NULL, ret,
-    'syscall', target_pid, false,
-    ret >= 0,
-    NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, request, ids,
-    ns
-  FROM privilege
 )
 SELECT e.recording, e.event_table, e.row_id - f.first_rowid AS event_id, e.ts_ns, e.pid, e.tid,
   e.op, e.path, e.path2, e.raw_path, e.flags, e.argv, e.addr, e.port, e.qname, e.family, e.ret,
@@ -132,7 +87,8 @@ SELECT e.recording, e.event_table, e.row_id - f.first_rowid AS event_id, e.ts_ns
     -- never negative) and the path it came by when not a plain system call
     CASE WHEN e.ret < 0 AND NOT e.ok THEN ' (failed, errno ' || (-e.ret) || ')' ELSE '' END ||
     CASE WHEN e.via = 'syscall' THEN '' ELSE ' via ' || e.via END AS summary
-FROM ev e
+-- every action's raw row (action_rows.sql: which raw rows are actions)
+FROM action_rows() e
 JOIN first_rows() f ON f.event_table = e.event_table AND f.recording = e.recording
 LEFT JOIN inc l
   ON l.recording = e.recording AND l.pid = e.pid AND e.ts_ns >= l.start_ns

@@ -82,12 +82,32 @@ args AS (
   SELECT recording, branch_pid, branch_start_ns, unnest(argv[2:]) AS arg FROM procs
 ),
 -- the file and net actions of a session's agent and descendants, each with every tool call
--- whose window holds it
+-- whose window holds it. Their paths are not carried through the windows' join from every
+-- action: they are fetched by rowid for the actions in a window only (a file event's: a net
+-- event has none, action_rows.sql). At 10M events the two scans of `file` with its three path
+-- columns were about 2.7 s of this step's operator time, for 0.1M actions in a window
+-- (reports/bench/analysis.md, session 36). The fetch's one side is the keys alone: with every
+-- column of the windowed actions on it, DuckDB built its hash table on the 8M file rows
+-- instead (7 s), and an inner join there made it build the last joins on the 8M actions.
 acts AS NOT MATERIALIZED (
-  SELECT *, ts_ns AS at_ns FROM acts_u
+  SELECT * EXCLUDE (path, path2, raw_path), ts_ns AS at_ns FROM acts_u
   WHERE role IN ('agent', 'helper', 'descendant') AND event_table IN ('file', 'net')
 ),
-in_window AS (FROM in_tool_window('acts')),
+win AS MATERIALIZED (FROM in_tool_window('acts')),
+-- the paths of the file actions in a window, by rowid (first_rows.sql: an event's id is its
+-- rowid less its recording's first)
+win_paths AS (
+  SELECT k.recording, k.event_table, k.event_id, f.path, f.path2, f.raw_path
+  FROM (SELECT DISTINCT recording, event_table, event_id FROM win) k
+  JOIN first_rows() r ON r.event_table = k.event_table AND r.recording = k.recording
+  LEFT JOIN file f
+    ON f.recording = k.recording
+    AND f.rowid = CASE WHEN k.event_table = 'file' THEN k.event_id + r.first_rowid END
+),
+in_window AS (
+  SELECT w.*, p.path, p.path2, p.raw_path
+  FROM win w JOIN win_paths p USING (recording, event_table, event_id)
+),
 -- event-level argument matches: an action within a tool call's window touching what it names
 evm AS (
   SELECT a.recording, a.event_table, a.event_id, a.role, a.branch_pid, a.branch_start_ns,

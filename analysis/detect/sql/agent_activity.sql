@@ -17,13 +17,8 @@ inc AS (
     SELECT (recording, session_id) FROM sessions WHERE end_ns IS NULL
   )
 ),
--- every event's process and time, as `actions` has them
-ev AS NOT MATERIALIZED (
-  SELECT recording, pid, ts_ns FROM process WHERE kind <> 'joined'
-  UNION ALL SELECT recording, pid, ts_ns FROM file
-  UNION ALL SELECT recording, pid, ts_ns FROM net
-  UNION ALL SELECT recording, pid, ts_ns FROM privilege
-),
+-- every action's process and time (action_rows.sql: which raw rows are actions)
+ev AS NOT MATERIALIZED (SELECT recording, pid, ts_ns FROM action_rows()),
 iv AS (
   SELECT c.recording, c.pid AS session_id, 'model' AS kind, c.request_ns AS s,
     coalesce(c.end_ns, c.request_ns) AS e
