@@ -4,13 +4,14 @@
  * With the gate, the loader connects a second time for its watchdog (bpf/watchdog.h), which
  * reports on that connection what it resumed should the loader die (watchdogReport).
  */
+import { filePath } from "../kit/file_path.ts";
 import { decode, EVENTS_H_HASH, Kind, type SlEvent } from "./events.ts";
 import { createFrameParser } from "./frames.ts";
 import { phaseEnv } from "./phase_log.ts";
 import { commandEnv } from "./command_line.ts";
 import { readWatchdogReport, type WatchdogReport } from "./watchdog_report.ts";
 
-export const LOADER_PATH = new URL("../bpf/build/sightline-loader", import.meta.url).pathname;
+export const LOADER_PATH = filePath("../bpf/build/sightline-loader", import.meta.url);
 
 /** Exit codes of sightline-loader (enum exit_code in loader.c). */
 export const LoaderExit = { USAGE: 2, PERM: 3, NOBTF: 4, LOAD: 5, SOCK: 6 } as const;
