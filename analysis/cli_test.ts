@@ -3,6 +3,7 @@
  * recording, mode 0600, a rebuild gives the same rows, exit codes) and `deno task sql` over one
  * and many recordings, as a table, CSV and JSON.
  */
+import { filePath } from "../kit/file_path.ts";
 import assert from "node:assert/strict";
 import { dirname } from "node:path";
 import { ALL_TABLES } from "./schema.ts";
@@ -810,7 +811,7 @@ Deno.test("analyze: killed outright (SIGKILL, the OOM killer) mid-build, its bui
   const { tmp, recs: [rec] } = await datasetCopies(["team-claude-gemini-codex"], "sl-cli-int-");
   try {
     const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", "--quiet", new URL("./analyze_main.ts", import.meta.url).pathname, rec],
+      args: ["run", "-A", "--quiet", filePath("./analyze_main.ts", import.meta.url), rec],
       stdout: "null",
       stderr: "null",
     }).spawn();
@@ -840,7 +841,7 @@ Deno.test("analyze: Ctrl-C mid-build is one line and exit 130, and leaves no hal
   const { tmp, recs: [rec] } = await datasetCopies(["team-claude-gemini-codex"], "sl-cli-int-");
   try {
     const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", "--quiet", new URL("./analyze_main.ts", import.meta.url).pathname, rec],
+      args: ["run", "-A", "--quiet", filePath("./analyze_main.ts", import.meta.url), rec],
       stdout: "null",
       stderr: "piped",
     }).spawn();

@@ -7,6 +7,7 @@
  * followed past shells and runtimes with no script; java's jar, class or module; an npm
  * package's name over its bin's (a platform build's, a `.bin` link's).
  */
+import { filePath } from "../kit/file_path.ts";
 import assert from "node:assert/strict";
 import { dirname } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
@@ -20,7 +21,7 @@ import { unnamedAgentsProblem } from "./unnamed_agents.ts";
 
 const ms = (x: number) => x * 1_000_000;
 
-const FIXTURES = new URL("../tests/fixtures/", import.meta.url).pathname;
+const FIXTURES = filePath("../tests/fixtures/", import.meta.url);
 
 /** program_name(exe, argv, cwd) of each case. */
 async function programNames(

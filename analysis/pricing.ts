@@ -7,6 +7,7 @@
  * Anthropic's input count excludes cache reads and writes (each billed at its own rate), while
  * OpenAI's and Gemini's input counts include the cached tokens.
  */
+import { filePath } from "../kit/file_path.ts";
 import type { Provider, Usage } from "./llm/shapes.ts";
 import { errorLine, usageError, userPath } from "../kit/cli.ts";
 import { parseJsonText } from "../kit/json_text.ts";
@@ -32,7 +33,7 @@ export interface PriceTable {
   path: string;
 }
 
-export const DEFAULT_PRICES = new URL("./prices.json", import.meta.url).pathname;
+export const DEFAULT_PRICES = filePath("./prices.json", import.meta.url);
 
 /**
  * A `--prices FILE` option, as the user's path, checked at once (undefined when not given): a

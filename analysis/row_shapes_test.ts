@@ -7,6 +7,7 @@
  * check. Rows that break a table's declaration are set aside as `problems` naming the table
  * and the row, and the rest of the analysis stands.
  */
+import { filePath } from "../kit/file_path.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { opt, table } from "../kit/columns.ts";
@@ -18,7 +19,7 @@ import { fileRow, processRow, readParts, writeRecording } from "../recording/rec
 import { openDuckDb } from "./duckdb_open.ts";
 import { queryRows, type SqlValue } from "../kit/sql_runner.ts";
 
-const base = readParts(new URL("../datasets/demo-claude", import.meta.url).pathname);
+const base = readParts(filePath("../datasets/demo-claude", import.meta.url));
 const AGENT = 10231;
 const t0 = base.process[0].ts_ns;
 /** A time `ms` after the agent started. */

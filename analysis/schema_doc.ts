@@ -3,11 +3,12 @@
  * the declarations in `schema.ts` (`deno run -A analysis/schema_doc.ts --update`); a test keeps
  * the committed file in step with the declarations.
  */
+import { filePath } from "../kit/file_path.ts";
 import { markdownDoc, schemaDocCommand } from "../kit/columns.ts";
 import { ANALYSIS_TABLES, RAW_TABLES, VIEWS } from "./schema.ts";
 import { NON_UTF8_TEXT } from "../recording/schema.ts";
 
-export const DOC_PATH = new URL("./SCHEMA.md", import.meta.url).pathname;
+export const DOC_PATH = filePath("./SCHEMA.md", import.meta.url);
 
 export function schemaDoc(): string {
   const views = VIEWS.map((v) => `### \`${v.name}\`\n\n${v.doc} (\`sql/${v.name}.sql\`)\n`);

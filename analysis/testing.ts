@@ -5,6 +5,7 @@
  * fixture analysed in a temporary copy, and a JSON-friendly digest of the built tables for golden
  * files.
  */
+import { filePath } from "../kit/file_path.ts";
 import assert from "node:assert/strict";
 import {
   type Connection,
@@ -29,15 +30,15 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import type { LlmCallRow } from "./schema.ts";
 import { copyRecording } from "../recording/manifest.ts";
 
-export const FIXTURES = new URL("../tests/fixtures/analysis/", import.meta.url).pathname;
+export const FIXTURES = filePath("../tests/fixtures/analysis/", import.meta.url);
 export const AGENT_FIXTURES = ["claude", "gemini", "codex"] as const;
 /** Codex in its default transport, Responses over WebSocket: compressed with context takeover
  * (in 64-byte fragments), without it, and with compression refused by the server. */
 export const WS_FIXTURES = ["codex_ws", "codex_ws_no_context", "codex_ws_refused"] as const;
 export const UPDATE = Deno.args.includes("--update");
 
-const ROOT = new URL("../", import.meta.url).pathname;
-const DATASETS = new URL("../datasets/", import.meta.url).pathname;
+const ROOT = filePath("../", import.meta.url);
+const DATASETS = filePath("../datasets/", import.meta.url);
 
 /** Runs `deno task --quiet ARGS` in the project as a user would (`env` added to the environment). */
 export async function denoTask(args: string[], env?: Record<string, string>) {
@@ -528,7 +529,7 @@ export function scenarioExpectations(agent: string): ExpectedCall[] {
  * written from the project's root in digests: a recording made inside a checkout names other
  * paths under it (agent runs, node_modules), and those are the recording's own text.
  */
-const PATTERN_DIR = new URL("./detect/", import.meta.url).pathname;
+const PATTERN_DIR = filePath("./detect/", import.meta.url);
 
 export interface Digest {
   rows: number;

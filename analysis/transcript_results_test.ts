@@ -2,6 +2,7 @@
  * Tool results that reached the model only as a compaction's transcript text (opencode): tied
  * to the call the transcript identifies, said when it identifies none or several.
  */
+import { filePath } from "../kit/file_path.ts";
 import assert from "node:assert/strict";
 import { dirname } from "node:path";
 import { tieTranscriptResults, transcriptResults } from "./transcript_results.ts";
@@ -10,7 +11,7 @@ import { withDb } from "./analysed_db.ts";
 import { queryRows } from "../kit/sql_runner.ts";
 import type { ToolCallRow } from "./schema.ts";
 
-const FIXTURE = new URL("../tests/fixtures/opencode_compaction", import.meta.url).pathname;
+const FIXTURE = filePath("../tests/fixtures/opencode_compaction", import.meta.url);
 
 Deno.test("transcript results (real capture, opencode 1.19.5): the bash call answered only in the summariser's text is tied to it", async () => {
   const s = await analysedCopy(FIXTURE, { prefix: "sl-opencode-compaction-" });

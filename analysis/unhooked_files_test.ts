@@ -5,6 +5,7 @@
  * real recording of a TLS stack the capture missed (tests/fixtures/copilot_unhooked), the
  * problem names it.
  */
+import { filePath } from "../kit/file_path.ts";
 import assert from "node:assert/strict";
 import { dirname } from "node:path";
 import { analysedCopy } from "./testing.ts";
@@ -124,7 +125,7 @@ Deno.test("saidAlready: a listed file a capture problem names", () => {
  */
 async function onlyLoopbackProblem(fixture: string, head: RegExp) {
   const s = await analysedCopy(
-    new URL(`../tests/fixtures/${fixture}`, import.meta.url).pathname,
+    filePath(`../tests/fixtures/${fixture}`, import.meta.url),
     { prefix: "sl-unhooked-" },
   );
   try {

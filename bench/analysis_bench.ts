@@ -19,6 +19,7 @@
  *
  * The recording is cached in .cache/bench-analysis/ (regenerated with --fresh).
  */
+import { filePath } from "../kit/file_path.ts";
 import { intOption, parseCommand, runCommand } from "../kit/cli.ts";
 import { memoryLimitOption } from "../analysis/duckdb_open.ts";
 import { ArrowStreamWriter } from "../recording/arrow_writer.ts";
@@ -33,7 +34,7 @@ import type { RenderedResponse, Reply } from "../lab/simulator/reply.ts";
 import { encodeLiteral } from "../protocols/hpack_encode.ts";
 import { encodeFrame as frame, HTTP2_PREFACE } from "../protocols/http2_frame.ts";
 
-const ROOT = new URL("..", import.meta.url).pathname;
+const ROOT = filePath("..", import.meta.url);
 const enc = new TextEncoder();
 const SYSTEM = "You are a coding agent. ".repeat(80); // ~2 KB of system prompt
 
@@ -598,7 +599,7 @@ async function main(args: string[]) {
         "run",
         "-A",
         "--v8-flags=--max-old-space-size=8192",
-        new URL(import.meta.url).pathname,
+        filePath(import.meta.url),
         "--child",
         dir,
         ...(values["memory-limit"] ? ["--memory-limit", values["memory-limit"]] : []),

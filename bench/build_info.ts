@@ -2,9 +2,10 @@
  * What a benchmark measured: the project's commit (and whether the capture's sources had local
  * changes) and a hash of the loader binary, since eBPF programs are embedded in it.
  */
+import { filePath } from "../kit/file_path.ts";
 import { createHash } from "node:crypto";
 
-const ROOT = new URL("../", import.meta.url).pathname;
+const ROOT = filePath("../", import.meta.url);
 
 export interface BuildInfo {
   commit: string;

@@ -2,10 +2,11 @@
  * Builds the benchmarks' small C helpers (proc_timer, load generators) with the machine's gcc
  * into .cache/bench/, rebuilding only when the source changed (keyed by its hash).
  */
+import { filePath } from "../kit/file_path.ts";
 import { createHash } from "node:crypto";
 import { basename } from "node:path";
 
-export const BENCH_CACHE = new URL("../.cache/bench/", import.meta.url).pathname;
+export const BENCH_CACHE = filePath("../.cache/bench/", import.meta.url);
 
 /** Compiles `source` (a .c file) unless an up-to-date binary exists; returns its path. */
 export async function buildCTool(source: string, extraFlags: string[] = []): Promise<string> {

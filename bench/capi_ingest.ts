@@ -14,6 +14,7 @@
  * Each way writes a fresh database in a temporary directory (removed after). Issue #15's session
  * 26 section of reports/bench/analysis.md has what it measured and why the way was not taken.
  */
+import { filePath } from "../kit/file_path.ts";
 import * as arrow from "apache-arrow";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { join } from "node:path";
@@ -26,7 +27,7 @@ import { bufferAddress, INLINE, pointTo } from "../analysis/duckdb_strings.ts";
 
 /** node-api's own copy of the library (its binding links it dynamically). */
 function libPath(): string {
-  const store = new URL("../node_modules/.deno/", import.meta.url).pathname;
+  const store = filePath("../node_modules/.deno/", import.meta.url);
   const dir = [...Deno.readDirSync(store)].find((e) =>
     e.name.startsWith("@duckdb+node-bindings-linux-x64@")
   );

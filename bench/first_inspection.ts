@@ -16,9 +16,10 @@
  * Programs: python-ssl (`python3 -c 'import ssl'`), python-duckdb (python3 loading the
  * project's libduckdb.so with ctypes), node-duckdb (node requiring @duckdb's duckdb.node).
  */
+import { filePath } from "../kit/file_path.ts";
 import { CliError, intOption, parseCommand, runCommand, userPath } from "../kit/cli.ts";
 
-const ROOT = new URL("../", import.meta.url).pathname;
+const ROOT = filePath("../", import.meta.url);
 
 const PY_MAPS = "import sys; print(open('/proc/self/maps').read())";
 const NODE_MAPS = "console.log(require('fs').readFileSync('/proc/self/maps', 'utf8'))";

@@ -16,9 +16,10 @@
  * workload the median ms/MB and ns/byte of each, the range, and NEW/BASE of the medians. Note
  * the load; run it under the lock (`flock /tmp/sightline-ebpf.lock`).
  */
+import { filePath } from "../kit/file_path.ts";
 import type { RedactableCall } from "../capture/ipc_redact.ts";
 
-const here = new URL("../", import.meta.url).pathname;
+const here = filePath("../", import.meta.url);
 const [baseArg, newArg, runsArg] = Deno.args;
 if (!baseArg) {
   console.error("usage: ipc_redact_bench.ts BASE [NEW] [RUNS]");

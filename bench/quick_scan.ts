@@ -10,9 +10,10 @@
  *
  *   deno run -A bench/quick_scan.ts --baseline DIR [--runs R] [--expect-diff PATH]... FILE...
  */
+import { filePath } from "../kit/file_path.ts";
 import { CliError, intOption, parseCommand, runCommand, usageError, userPath } from "../kit/cli.ts";
 
-const ROOT = new URL("../", import.meta.url).pathname.replace(/\/$/, "");
+const ROOT = filePath("../", import.meta.url).replace(/\/$/, "");
 
 interface Scan {
   hints: string[];

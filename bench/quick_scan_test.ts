@@ -1,9 +1,10 @@
 /** quick_scan bench: bad input is said on the first line, exit 2; this tree against itself scans a file
  * the same way (no DIFF) and prints its timings. */
+import { filePath } from "../kit/file_path.ts";
 import assert from "node:assert/strict";
 
-const BENCH = new URL("./quick_scan.ts", import.meta.url).pathname;
-const ROOT = new URL("../", import.meta.url).pathname;
+const BENCH = filePath("./quick_scan.ts", import.meta.url);
+const ROOT = filePath("../", import.meta.url);
 
 async function bench(...args: string[]) {
   const r = await new Deno.Command(Deno.execPath(), {

@@ -6,6 +6,7 @@
  * 16 KiB calls as SSL_write/SSL_read give them, the timing of runs in ms per MB and its output
  * line. Each bench builds its own connections from these and times its own redactors.
  */
+import { filePath } from "../kit/file_path.ts";
 
 export const MB = 1 << 20;
 /** the size of one TLS call */
@@ -20,7 +21,7 @@ export type Part = [0 | 1, Uint8Array];
  * with one line naming `bench` and exit code 2.
  */
 export function benchArgs(bench: string): { root: string; runs: number } {
-  let root = new URL("../", import.meta.url).pathname;
+  let root = filePath("../", import.meta.url);
   if (Deno.args[0] !== undefined) {
     try {
       root = Deno.realPathSync(Deno.args[0]);

@@ -12,6 +12,7 @@
  * both in the recorded calls and with each direction cut again into pieces of random sizes at
  * random buffer offsets; any difference is printed and the exit code is 1.
  */
+import { filePath } from "../kit/file_path.ts";
 import { readArrowRows } from "../recording/arrow_reader.ts";
 import { concatBytes } from "../kit/bytes.ts";
 import { seededRandom } from "../kit/random.ts";
@@ -46,7 +47,7 @@ function args(): { recording: string; runs: number; roots: string[] } {
   if (!recording) fail(USAGE);
   const runs = Number(runsArg ?? 9);
   if (!Number.isInteger(runs) || runs < 1) fail(`RUNS must be a positive integer, not ${runsArg}`);
-  const roots = (rootArgs.length ? rootArgs : [new URL("../", import.meta.url).pathname]).map(
+  const roots = (rootArgs.length ? rootArgs : [filePath("../", import.meta.url)]).map(
     (r) => {
       try {
         return Deno.realPathSync(r).replace(/\/?$/, "/");

@@ -5,13 +5,14 @@
  * manifest and shown by the analysis; the capture says so in one line and exits non-zero; and
  * a disk that the command frees again in time costs nothing.
  */
+import { filePath } from "../kit/file_path.ts";
 import assert from "node:assert/strict";
 import { skipWithoutRoot } from "../tests/support/ebpf.ts";
 import { readArrowFile } from "../recording/arrow_reader.ts";
 import { CAPTURE_MAIN } from "./command_line.ts";
 
 const DENO = Deno.execPath();
-const ROOT = new URL("../", import.meta.url).pathname;
+const ROOT = filePath("../", import.meta.url);
 const MARKS = 200;
 /** opens while the disk is full: ~0.5 MB of file.arrow, which the disk takes once freed */
 const OPENS = 5_000;

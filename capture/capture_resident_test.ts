@@ -8,6 +8,7 @@
  * that comes while a session runs waits and is told; no resident capture at the socket, or one
  * killed mid-session, is one line and exit 1, with what was recorded kept.
  */
+import { filePath } from "../kit/file_path.ts";
 import assert from "node:assert/strict";
 import { CAPTURE_MAIN } from "./command_line.ts";
 import { startServer } from "../tests/support/resident_server.ts";
@@ -22,7 +23,7 @@ import {
 import { readRecording, type Recording, tlsStreams } from "../recording/recording.ts";
 
 const dec = new TextDecoder();
-const ANALYZE_MAIN = new URL("../analysis/analyze_main.ts", import.meta.url).pathname;
+const ANALYZE_MAIN = filePath("../analysis/analyze_main.ts", import.meta.url);
 
 /** This test's environment without sudo's user (a client of root's own). */
 function rootEnv(): Record<string, string> {
@@ -524,7 +525,7 @@ residentTest(
       return;
     }
     // a program that opens and writes a file through io_uring (lab/evasion's)
-    const src = new URL("../lab/evasion/c/uring_openat.c", import.meta.url).pathname;
+    const src = filePath("../lab/evasion/c/uring_openat.c", import.meta.url);
     const cc = await new Deno.Command("cc", {
       args: ["-O1", "-o", `${tmp}/uring_openat`, src],
       stderr: "piped",

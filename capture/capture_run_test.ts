@@ -3,6 +3,7 @@
  * invoking user when started through sudo, with its exit code passed on; and Ctrl-C ends a
  * capture cleanly, with complete files.
  */
+import { filePath } from "../kit/file_path.ts";
 import assert from "node:assert/strict";
 import { skipWithoutRoot } from "../tests/support/ebpf.ts";
 import { CAPTURE_MAIN, captureCommand } from "./command_line.ts";
@@ -177,7 +178,7 @@ Deno.test({
     const cmd = `${tmp}/${name}`;
     await Deno.writeTextFile(cmd, '#!/bin/sh\necho $$ > "$1"\n');
     await Deno.chmod(cmd, 0o755);
-    const recordings = new URL("../recordings/", import.meta.url).pathname;
+    const recordings = filePath("../recordings/", import.meta.url);
     const mine = () => {
       try {
         return [...Deno.readDirSync(recordings)].map((e) => e.name)

@@ -7,6 +7,7 @@
  * the capture (its loader, the loader's watchdog, the command it forked) left running. A
  * second signal during that end forces it, and leaves nothing either.
  */
+import { filePath } from "../kit/file_path.ts";
 import assert from "node:assert/strict";
 import { skipWithoutRoot } from "../tests/support/ebpf.ts";
 import { captureCommand, taskCaptureCommand } from "./command_line.ts";
@@ -144,7 +145,7 @@ async function checkInterrupted(
     args: ["task", "--quiet", "sql", "--format", "json", `${dir}/rec`, "--", ANALYSED],
     stdout: "piped",
     stderr: "piped",
-    cwd: new URL("..", import.meta.url).pathname,
+    cwd: filePath("..", import.meta.url),
   }).output();
   const out = new TextDecoder().decode(q.stdout);
   const [row] = JSON.parse(out || "[{}]");

@@ -3,9 +3,10 @@
  * CMD...`, for what captures a command in a process of its own (the agent runner's --capture,
  * the benchmarks, tests of the command line).
  */
+import { filePath } from "../kit/file_path.ts";
 
 /** capture/main.ts, the entry point of `deno task capture` */
-export const CAPTURE_MAIN: string = new URL("./main.ts", import.meta.url).pathname;
+export const CAPTURE_MAIN: string = filePath("./main.ts", import.meta.url);
 
 /**
  * This process's Deno cache directory, as Deno finds it (`deno info` shows it): DENO_DIR, else
@@ -95,7 +96,7 @@ export function taskCaptureCommand(
     "task",
     "--quiet",
     "--config",
-    new URL("../deno.json", import.meta.url).pathname,
+    filePath("../deno.json", import.meta.url),
     "capture",
     "--out",
     out,

@@ -5,6 +5,7 @@
  * the locator's next candidate attached and verified, and the attach report says all of it; and
  * one whose first candidate the kernel refuses to attach: the next is attached in its place.
  */
+import { filePath } from "../kit/file_path.ts";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { ElfFile } from "./elf.ts";
@@ -193,7 +194,7 @@ function unattachableLocator(client: string): Locator {
 /** tests/fixtures/tls/relay_client.c built into `dir` (its path): a client whose first write hook sees ciphertext. */
 async function buildRelayClient(dir: string): Promise<string> {
   const client = `${dir}/relay_client`;
-  const src = new URL("../tests/fixtures/tls/relay_client.c", import.meta.url).pathname;
+  const src = filePath("../tests/fixtures/tls/relay_client.c", import.meta.url);
   const cc = await new Deno.Command("gcc", {
     args: ["-O1", "-g", "-o", client, src, "-lssl", "-lcrypto"],
     stderr: "piped",

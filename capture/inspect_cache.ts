@@ -4,6 +4,7 @@
  * binary (node has 75,000 dynamic symbols) takes a second; a traced process waits at the
  * gate while it happens, so later captures read the answer instead.
  */
+import { filePath } from "../kit/file_path.ts";
 import { idHash } from "./id_hash.ts";
 import { inspectFile, type Inspection } from "./tls_targets.ts";
 import { LOCATOR_VERSION } from "./locate/cache.ts";
@@ -19,7 +20,7 @@ import { trustedCacheText, writeCacheFile } from "./cache_trust.ts";
 const INSPECT_VERSION = 8;
 
 export const INSPECT_CACHE_DIR = decodeURIComponent(
-  new URL("../.cache/inspect/", import.meta.url).pathname,
+  filePath("../.cache/inspect/", import.meta.url),
 );
 
 /** Where a capture keeps what it learnt of files: inspections and the nothing-to-hook list, and

@@ -5,6 +5,7 @@
  * from there. Nothing here (or in what it imports) may import a node: module: the first one
  * costs Deno ~70 ms of setting up its Node compatibility layer.
  */
+import { filePath } from "../kit/file_path.ts";
 import type { Locator } from "./attach.ts";
 import { LoaderClient, type LoaderOptions } from "./loader.ts";
 import { phase } from "./phase_log.ts";
@@ -77,7 +78,7 @@ export interface CaptureOptions {
   loaderTap?: (bytes: Uint8Array) => void;
 }
 
-const PROJECT_ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
+const PROJECT_ROOT = filePath("..", import.meta.url).replace(/\/$/, "");
 
 /**
  * A new `recordings/<YYYYMMDD-HHMMSS>-<name>` (UTC, as kit/stamped_dir.ts names every command's

@@ -4,13 +4,14 @@
  * With the gate, the loader connects a second time for its watchdog (bpf/watchdog.h), which
  * reports on that connection what it resumed should the loader die (watchdogReport).
  */
+import { filePath } from "../kit/file_path.ts";
 import { decode, EVENTS_H_HASH, Kind, type SlEvent } from "./events.ts";
 import { createFrameParser } from "./frames.ts";
 import { phaseEnv } from "./phase_log.ts";
 import { commandEnv } from "./command_line.ts";
 import { readWatchdogReport, type WatchdogReport } from "./watchdog_report.ts";
 
-export const LOADER_PATH = new URL("../bpf/build/sightline-loader", import.meta.url).pathname;
+export const LOADER_PATH = filePath("../bpf/build/sightline-loader", import.meta.url);
 
 /** Exit codes of sightline-loader (enum exit_code in loader.c). */
 export const LoaderExit = { USAGE: 2, PERM: 3, NOBTF: 4, LOAD: 5, SOCK: 6 } as const;
@@ -76,8 +77,19 @@ const READ_BUFFER_BYTES = 4 << 20;
  * fresh 4 MiB buffer took 15-27 ms of the resident capture's CPU in 4 of 10 profiled sessions:
  * the garbage collection V8 runs for the external memory it adds; Session 36 of
  * reports/bench/capture.md). A capture of its own reads one stream at a time: one buffer.
+ * At most IDLE_BUFFERS are kept (a resident capture's sessions at once leave one each).
  */
 const idleBuffers: Uint8Array[] = [];
+const IDLE_BUFFERS = 2;
+
+/**
+ * A record held until listen(), its bytes copied: decode() gives views of the read buffer
+ * (TLS data, argv), which the stream's next read, or another stream's once it is idle,
+ * overwrites.
+ */
+function held(ev: SlEvent): SlEvent {
+  return "data" in ev && ev.data.length ? { ...ev, data: ev.data.slice() } as SlEvent : ev;
+}
 
 /** The reply to a command the loader will never answer: its stream has ended. */
 const GONE: Reply = Object.freeze({ err: -32, text: "loader gone", gone: true });
@@ -106,7 +118,7 @@ export class LoaderClient {
 
   /** records that arrived before listen(), and the listener */
   #early: SlEvent[] | undefined = [];
-  #onEvent: (ev: SlEvent) => void = (ev) => this.#early?.push(ev);
+  #onEvent: (ev: SlEvent) => void = (ev) => this.#early?.push(held(ev));
 
   private constructor(
     process: LoaderProcess,
@@ -154,7 +166,8 @@ export class LoaderClient {
       } catch {
         // the loader went away mid-stream: what arrived is kept
       } finally {
-        idleBuffers.push(buf); // (the parser and the tap copy what they keep)
+        // (what is kept of it is copied: by the parser, the tap, held(), the TLS assembler)
+        if (idleBuffers.length < IDLE_BUFFERS) idleBuffers.push(buf);
       }
       parser.end();
       this.#closed = true;

@@ -8,7 +8,9 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { skipWithoutRoot } from "../tests/support/ebpf.ts";
-import { EVENTS_H_HASH, Kind } from "./events.ts";
+import { decode, EVENTS_H_HASH, Kind, type SlEvent } from "./events.ts";
+import { createFrameParser } from "./frames.ts";
+import { fixtureStream } from "../tests/support/loader_stream.ts";
 import { HELLO_MS, LOADER_HELLO, LOADER_PATH, LoaderClient, LoaderError } from "./loader.ts";
 import { run } from "./recorder.ts";
 import { CliError } from "../kit/cli_error.ts";
@@ -267,4 +269,58 @@ Deno.test({
       await Deno.remove(dir, { recursive: true });
     }
   },
+});
+
+Deno.test("records that arrive before listen() keep their bytes: the read buffer is reused by the stream and by the next", async () => {
+  const bytes = await fixtureStream();
+  const frames: Uint8Array[] = [];
+  const parser = createFrameParser({ onFrame: (f) => frames.push(f.slice()) });
+  parser.feed(bytes);
+  parser.end();
+  const framed = (f: Uint8Array) => {
+    const out = new Uint8Array(4 + f.length);
+    new DataView(out.buffer).setUint32(0, f.length, true);
+    out.set(f, 4);
+    return out;
+  };
+  assert.deepEqual(framed(frames[0]), bytes.subarray(0, 4 + frames[0].length), "frame layout");
+  const dataOf = (evs: SlEvent[]) =>
+    evs.flatMap((ev) => "data" in ev && ev.data.length ? [Array.from(ev.data).join()] : []);
+  const expected = dataOf(frames.map((f) => decode(f)).filter((ev) => ev.kind !== Kind.REPLY));
+  assert.ok(expected.length > 1, `the stream has records with bytes: ${expected.length}`);
+
+  const dir = await Deno.makeTempDir({ prefix: "sl-early-" });
+  const listener = Deno.listen({ transport: "unix", path: `${dir}/sock` });
+  const process = {
+    pid: 0,
+    status: Promise.resolve({ success: true, code: 0, signal: null }),
+    kill() {},
+  };
+  /** a session fed `order`'s frames, a few at a time (each write a read of its own, mostly) */
+  const session = async (order: Uint8Array[]) => {
+    const writer = await Deno.connect({ transport: "unix", path: `${dir}/sock` });
+    const conn = await listener.accept();
+    const client = LoaderClient.ofSession(process, conn, undefined as unknown as LoaderClient);
+    for (let i = 0; i < order.length; i += 8) {
+      const chunk = order.slice(i, i + 8).map(framed);
+      for (const c of chunk) await writer.write(c);
+      await new Promise((r) => setTimeout(r, 0));
+    }
+    writer.close();
+    await client.done;
+    return client;
+  };
+  try {
+    const first = await session(frames);
+    // another session reads into the buffer the first has left: other bytes at each offset
+    const second = await session([...frames].reverse());
+    for (const [client, want] of [[first, expected], [second, [...expected].reverse()]] as const) {
+      const got: SlEvent[] = [];
+      client.listen((ev) => got.push(ev));
+      assert.deepEqual(dataOf(got), want);
+    }
+  } finally {
+    listener.close();
+    await Deno.remove(dir, { recursive: true });
+  }
 });

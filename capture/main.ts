@@ -5,8 +5,9 @@
  * attaches, calls run(), and maps errors to exit codes. Its static imports are what every mode
  * needs, `--via` (a resident capture's client, paid once per session) included; each mode's
  * modules are imported when that mode runs, by later() (kit/later.ts), so that Deno reads
- * none of them at start-up: `--via` reads the client's few modules, not the capture's ~110
- * (reports/bench/capture.md, Sessions 34 and 36; capture/start_graph_test.ts guards both).
+ * none of them at start-up: `--via` reads the client's few modules, not the capture's ~90
+ * (reports/bench/capture.md, Sessions 34 and 36; capture/start_graph_test.ts guards both, and
+ * that each later() names one module as its type and its URL).
  */
 import { CliError } from "../kit/cli_error.ts";
 import { phase } from "./phase_log.ts";

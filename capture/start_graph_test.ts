@@ -7,9 +7,12 @@
  * main.ts's type-only dependencies (`later<typeof import("./x.ts")>`), read when that mode
  * runs: a capture of its own reads the capture's modules then (the same rule holds for them),
  * and `--via`, a resident capture's client started once per session, only the client's.
+ * later() names its module twice (the type, the URL) and nothing else checks they agree: the
+ * last test reads every module that calls it.
  */
 import assert from "node:assert/strict";
 import { CAPTURE_MAIN } from "./command_line.ts";
+import { filePath } from "../kit/file_path.ts";
 
 interface Dep {
   code?: { specifier?: string };
@@ -94,4 +97,42 @@ Deno.test("capture --via reads the client's modules alone: none of the capture's
   // a capture of its own does read them (the check above can fail)
   const own = named(later, "launch.ts", "recorder.ts");
   assert.equal(named(reached(code, [main, ...own]), "loader.ts", "events.ts").length, 2);
+});
+
+/** The `later(` calls of a module's code (comments left out), and those of the one form. */
+function laterCalls(text: string): { calls: number; named: [string, string][] } {
+  const code = text.replace(/\/\*[\s\S]*?\*\//g, "").replace(/(^|[^:])\/\/.*$/gm, "$1");
+  const form =
+    /\blater<typeof import\("([^"]+)"\)>\(\s*(?:here\("([^"]+)"\)|new URL\("([^"]+)", import\.meta\.url\))\s*,?\s*\)/g;
+  return {
+    calls: [...code.matchAll(/\blater\s*[<(]/g)].length,
+    named: [...code.matchAll(form)].map((m) => [m[1], m[2] ?? m[3]]),
+  };
+}
+
+Deno.test("laterCalls() sees a type and a URL that disagree, and a call of another form", () => {
+  const bad = laterCalls(
+    `// later(x) in a comment\nconst a = later<typeof import("./h2_glue.ts")>(here("./locator_glue.ts"));`,
+  );
+  assert.deepEqual(bad, { calls: 1, named: [["./h2_glue.ts", "./locator_glue.ts"]] });
+  assert.deepEqual(laterCalls("later(here(name))"), { calls: 1, named: [] });
+});
+
+Deno.test("every later() call names the same module as its type and its URL", async () => {
+  const root = filePath("../", import.meta.url);
+  const callers = [];
+  const ls = await new Deno.Command("git", { args: ["ls-files", "*.ts"], cwd: root }).output();
+  assert.ok(ls.success, "git ls-files");
+  const files = new TextDecoder().decode(ls.stdout).split("\n").filter(Boolean);
+  for (const f of files) {
+    if (f.endsWith("_test.ts") || f === "kit/later.ts") continue;
+    const text = await Deno.readTextFile(`${root}${f}`);
+    if (!/from "[./]*\/?(kit\/)?later\.ts"/.test(text)) continue;
+    const { calls, named } = laterCalls(text);
+    callers.push(f);
+    assert.equal(named.length, calls, `${f}: a later() call not of the form checked`);
+    for (const [type, url] of named) assert.equal(url, type, `${f}: later<${type}>(${url})`);
+  }
+  // the check read the modules that call it
+  for (const f of ["capture/main.ts", "capture/locate/mod.ts"]) assert.ok(callers.includes(f), f);
 });

@@ -3,13 +3,14 @@
  * scripted (calls, tokens, tool calls) and the findings their case studies are about — and the
  * control run gives none. Needs no root (the recordings are already made).
  */
+import { filePath } from "../kit/file_path.ts";
 import assert from "node:assert/strict";
 import { DB_FILE } from "../analysis/analyze.ts";
 import { analysedCopy } from "../analysis/testing.ts";
 import { openDuckDb } from "../analysis/duckdb_open.ts";
 
-const HERE = new URL(".", import.meta.url).pathname;
-const ROOT = new URL("..", import.meta.url).pathname;
+const HERE = filePath(".", import.meta.url);
+const ROOT = filePath("..", import.meta.url);
 
 /** Analyses a copy of dataset `name`; returns a query function over its database. */
 async function analysed(name: string) {

@@ -14,6 +14,7 @@
  *     });
  *   }
  */
+import { filePath } from "./file_path.ts";
 import { resolve } from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { alive, descendants, type Proc, procOf, procTag } from "./procs.ts";
@@ -44,7 +45,7 @@ export function usageError(message: string): CliError {
 class HelpAsked extends Error {}
 
 /** The project's root directory. */
-export const PROJECT_ROOT = new URL("../", import.meta.url).pathname.replace(/\/$/, "");
+export const PROJECT_ROOT = filePath("../", import.meta.url).replace(/\/$/, "");
 
 /** The directory the user ran the command from (INIT_CWD, set by `deno task` and ./sightline). */
 export function userCwd(): string {

@@ -7,8 +7,20 @@
  * too). A URL built at run time is not followed: the module and its graph are read when
  * later() is called. Name the module's type as `typeof import("./x.ts")` (a type-only
  * dependency, read by the type checker and `deno info`, never at run time), e.g.
- * `later<typeof import("./x.ts")>(new URL("./x.ts", import.meta.url))`.
+ * `later<typeof import("./x.ts")>(new URL("./x.ts", import.meta.url))`; nothing but
+ * capture/start_graph_test.ts checks the two names agree. A module that cannot be loaded (not
+ * there, or it does not parse) is a CliError: one line, exit 1. Imports only modules with no
+ * imports (it is in the capture's start-up graph).
  */
-export function later<M>(url: URL): Promise<M> {
-  return import(url.href);
+import { CliError } from "./cli_error.ts";
+import { filePath } from "./file_path.ts";
+
+export async function later<M>(url: URL): Promise<M> {
+  try {
+    return await import(url.href);
+  } catch (e) {
+    const path = url.protocol === "file:" ? filePath(url) : url.href;
+    const msg = (e instanceof Error ? e.message : String(e)).split("\n")[0].trim();
+    throw new CliError(`cannot load ${path}: ${msg} (is the checkout whole?)`, 1);
+  }
 }

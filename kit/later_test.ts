@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { later } from "./later.ts";
+import { CliError } from "./cli_error.ts";
+import { filePath } from "./file_path.ts";
 
 Deno.test("later() imports the module at the URL when called", async () => {
   const m = await later<typeof import("./cli_error.ts")>(
@@ -10,6 +12,29 @@ Deno.test("later() imports the module at the URL when called", async () => {
   assert.equal(e.message, "no such file");
 });
 
-Deno.test("later() rejects with the import's error for a module that is not there", async () => {
-  await assert.rejects(later(new URL("./no_such_module.ts", import.meta.url)));
+Deno.test("later() of a module that is not there: a CliError of one line naming it", async () => {
+  const url = new URL("./no_such_module.ts", import.meta.url);
+  const e = await later(url).then(() => undefined, (e) => e);
+  assert.ok(e instanceof CliError, `${e}`);
+  assert.equal(e.exitCode, 1);
+  assert.ok(!e.message.includes("\n"), e.message);
+  assert.ok(
+    e.message.startsWith(`cannot load ${filePath(url)}: `) &&
+      e.message.endsWith(" (is the checkout whole?)"),
+    e.message,
+  );
+});
+
+Deno.test("later() of a module that does not parse: a CliError of one line", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "sightline-later-" });
+  try {
+    await Deno.writeTextFile(`${dir}/broken.ts`, "export const x = ;\n");
+    const url = new URL(`file://${dir}/broken.ts`);
+    const e = await later(url).then(() => undefined, (e) => e);
+    assert.ok(e instanceof CliError, `${e}`);
+    assert.ok(!e.message.includes("\n"), e.message);
+    assert.ok(e.message.startsWith(`cannot load ${dir}/broken.ts: `), e.message);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

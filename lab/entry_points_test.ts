@@ -3,9 +3,10 @@
  * one line naming the command and what was wrong, then the usage, and exit code 2 — before
  * they start anything (no agent, capture or root needed). An option given an empty value too.
  */
+import { filePath } from "../kit/file_path.ts";
 import assert from "node:assert/strict";
 
-const ROOT = new URL("../", import.meta.url).pathname;
+const ROOT = filePath("../", import.meta.url);
 const dec = new TextDecoder();
 
 const CASES: [string, string[], RegExp][] = [

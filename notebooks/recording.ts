@@ -5,6 +5,7 @@
  * charted with the report's charts. Without a path it opens a copy of a small real recording
  * from the test fixtures, so a notebook always has something to show.
  */
+import { filePath } from "../kit/file_path.ts";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -20,7 +21,7 @@ import { chart, type Displayable, markdown, type Rows, table } from "./display.t
 
 /** The fixture a notebook opens when it is given no recording. */
 export const SAMPLE = "claude_tool_marker";
-const FIXTURES = new URL("../tests/fixtures/analysis/", import.meta.url).pathname;
+const FIXTURES = filePath("../tests/fixtures/analysis/", import.meta.url);
 
 /** A copy of a fixture recording in a temporary directory. */
 export function sampleRecording(name = SAMPLE): string {

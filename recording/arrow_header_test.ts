@@ -2,6 +2,7 @@
  * Header checks: every committed recording's headers are sound (nothing real is cut), and a
  * damaged count in a schema or a batch is said in the format's words, the stream cut before it.
  */
+import { filePath } from "../kit/file_path.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import * as arrow from "apache-arrow";
@@ -9,7 +10,7 @@ import { cutAtDamagedHeader, framedMessages, HeaderCheck } from "./arrow_header.
 import { readArrowFile } from "./arrow_reader.ts";
 import { EOS } from "./arrow_ipc.ts";
 
-const ROOT = new URL("..", import.meta.url).pathname;
+const ROOT = filePath("..", import.meta.url);
 
 function arrowFiles(dir: string): string[] {
   return [...Deno.readDirSync(dir)].flatMap((e) =>

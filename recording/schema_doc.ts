@@ -3,10 +3,11 @@
  * declarations in schema.ts (`deno run -A recording/schema_doc.ts --update`); a test keeps
  * the committed file in step with the declarations.
  */
+import { filePath } from "../kit/file_path.ts";
 import { markdownDoc, schemaDocCommand } from "../kit/columns.ts";
 import { CAPTURE_TABLES, NON_UTF8_TEXT, OPTIONAL_TABLES } from "./schema.ts";
 
-export const DOC_PATH = new URL("./RECORDING.md", import.meta.url).pathname;
+export const DOC_PATH = filePath("./RECORDING.md", import.meta.url);
 
 export function recordingDoc(): string {
   return `# A Sightline recording

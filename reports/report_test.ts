@@ -3,6 +3,7 @@
  * writes, the marks of every chart counted in the SVG files against counts taken from the
  * database directly, caps on large input, a database from an older analysis, and bad input.
  */
+import { filePath } from "../kit/file_path.ts";
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -228,7 +229,7 @@ Deno.test("a database from an older analysis is rebuilt before the report", asyn
 
 async function cli(...args: string[]) {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--quiet", new URL("./report_main.ts", import.meta.url).pathname, ...args],
+    args: ["run", "-A", "--quiet", filePath("./report_main.ts", import.meta.url), ...args],
     stdout: "piped",
     stderr: "piped",
   }).output();
@@ -350,7 +351,7 @@ Deno.test("an exfiltration over plain HTTP to the LAN: the finding's evidence na
   try {
     // the ollama npm client's tool call curls .env to an upload server on a LAN address
     const rec = copyRecording(
-      new URL("../tests/fixtures/ollama/lan_upload", import.meta.url).pathname,
+      filePath("../tests/fixtures/ollama/lan_upload", import.meta.url),
       join(dir, "lan_upload"),
     );
     const out = join(dir, "out");

@@ -4,6 +4,7 @@
  * table with given rows (the detectors' declared schema), independent counts from the
  * database, and a small synthetic `ReportData` for view tests.
  */
+import { filePath } from "../kit/file_path.ts";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -32,12 +33,12 @@ export const DATASETS = new URL("../datasets/", import.meta.url);
 
 /** Copies a dataset (e.g. `mcp-claude`, `datasets/`) into `dir`; returns its path. */
 export function copyDataset(name: string, dir: string): string {
-  return copyRecording(new URL(name, DATASETS).pathname, join(dir, name));
+  return copyRecording(filePath(name, DATASETS), join(dir, name));
 }
 
 /** Copies a fixture recording (e.g. `claude_tool_marker`) into `dir`; returns its path. */
 export function copyFixture(name: string, dir: string): string {
-  return copyRecording(new URL(name, FIXTURES).pathname, join(dir, name));
+  return copyRecording(filePath(name, FIXTURES), join(dir, name));
 }
 
 /** Analyses a recording copy. */

@@ -4,12 +4,13 @@
  * rec` and `sightline report rec` find the recording there — every path argument is the
  * user's. (`./sightline` runs set-up first, which is quick once done.) Capture needs root.
  */
+import { filePath } from "../kit/file_path.ts";
 import assert from "node:assert/strict";
 import { skipWithoutRoot } from "./support/ebpf.ts";
 import { copyRecording } from "../recording/manifest.ts";
 
-const SIGHTLINE = new URL("../sightline", import.meta.url).pathname;
-const DATASET = new URL("../datasets/demo-gemini/", import.meta.url).pathname;
+const SIGHTLINE = filePath("../sightline", import.meta.url);
+const DATASET = filePath("../datasets/demo-gemini/", import.meta.url);
 const dec = new TextDecoder();
 
 async function sightline(cwd: string, ...args: string[]) {

@@ -7,6 +7,7 @@
  * them, visibly and inert; `sql --format json` gives them back exactly. A finding's explanation
  * naming such a path is one line in the summary `analyze` and `findings` print.
  */
+import { filePath } from "../kit/file_path.ts";
 import assert from "node:assert/strict";
 import { denoTask, recordingCopy } from "../analysis/testing.ts";
 import { buildReport } from "../reports/report.ts";
@@ -17,7 +18,7 @@ import { queryRows } from "../kit/sql_runner.ts";
 import { join } from "node:path";
 import { formatFindings } from "../analysis/detect/format.ts";
 
-const FIXTURE = new URL("./fixtures/hostile_names", import.meta.url).pathname;
+const FIXTURE = filePath("./fixtures/hostile_names", import.meta.url);
 const WORK = "/tmp/hostile34/work/";
 /** The names commands.sh created, as the recording keeps them (bytes not UTF-8: U+FFFD x..). */
 const NAMES = [

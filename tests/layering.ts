@@ -15,6 +15,7 @@
  * `deno run -A tests/layering.ts` prints every violation and cycle (exit 1 if any). The
  * README's layout table is read by `readmeLayout`: its test checks it names every folder.
  */
+import { filePath } from "../kit/file_path.ts";
 import { relative } from "node:path";
 
 export const LAYERS: Record<string, number> = {
@@ -31,7 +32,7 @@ export const LAYERS: Record<string, number> = {
   tests: 8,
 };
 
-export const ROOT = new URL("../", import.meta.url).pathname;
+export const ROOT = filePath("../", import.meta.url);
 
 export interface Edge {
   from: string;
@@ -81,7 +82,7 @@ export async function moduleGraph(root = ROOT): Promise<Edge[]> {
       for (const d of m.dependencies ?? []) {
         for (const s of [d.code?.specifier, d.type?.specifier]) {
           if (!s?.startsWith("file://")) continue;
-          const to = relative(root, new URL(s).pathname);
+          const to = relative(root, filePath(s));
           if (!to.startsWith("..")) edges.push({ from, to });
         }
       }

@@ -16,6 +16,7 @@
  * `.duckdb` file that is no database, or a directory so named (also in a recording, where its
  * analysis goes): named in one line.
  */
+import { filePath } from "../kit/file_path.ts";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { denoTask, fixtureDir } from "../analysis/testing.ts";
@@ -200,7 +201,7 @@ Deno.test("sql, export: --prices given for a recording whose analysis is current
 async function asUser(ns: string[], ...args: string[]) {
   const out = await new Deno.Command("unshare", {
     args: [...ns, "--", Deno.execPath(), "task", "--quiet", ...args],
-    cwd: new URL("../", import.meta.url).pathname,
+    cwd: filePath("../", import.meta.url),
     stdout: "piped",
     stderr: "piped",
   }).output();

@@ -4,6 +4,7 @@
  * an in-process read, the agent's own activity before, during and after tool calls, two
  * parallel commands told apart by their arguments, and a tool call whose result never came.
  */
+import { filePath } from "../../kit/file_path.ts";
 import assert from "node:assert/strict";
 import { buildCorrelation } from "./build.ts";
 import { DEFAULT_SETTINGS } from "./settings.ts";
@@ -506,7 +507,7 @@ Deno.test("links: a language server run with options alone is no kept shell: its
 // one `bash --norc --noprofile` per call there): each tool call's processes are the ones its
 // command ran, the agent's start-up probes (git, which) none's.
 Deno.test("links (real capture, Copilot CLI 1.0.12): each call's processes are its command's", async () => {
-  const fixture = new URL("../../tests/fixtures/copilot_shell", import.meta.url).pathname;
+  const fixture = filePath("../../tests/fixtures/copilot_shell", import.meta.url);
   const s = await analysedCopy(fixture, { prefix: "sl-copilot-links-" });
   try {
     await withDb(s.db, async (c) => {

@@ -4,13 +4,14 @@
  * declarations (`deno run -A analysis/correlate/schema_doc.ts --update`); a test keeps the
  * committed file in step. The text goes through `deno fmt` so it stays format-clean.
  */
+import { filePath } from "../../kit/file_path.ts";
 import { markdownDoc, schemaDocCommand } from "../../kit/columns.ts";
 import { DETECT_INPUT_TABLES, DETECT_TABLES } from "../detect/schema.ts";
 import { MCP_TABLES } from "../mcp/schema.ts";
 import { labelsTable } from "../observer/schema.ts";
 import { CORRELATE_TABLES } from "./schema.ts";
 
-export const DOC_PATH = new URL("./SCHEMA.md", import.meta.url).pathname;
+export const DOC_PATH = filePath("./SCHEMA.md", import.meta.url);
 
 export function rawSchemaDoc(): string {
   return `# Links, findings and labels

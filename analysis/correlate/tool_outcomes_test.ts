@@ -10,6 +10,7 @@
  * from the agent) is no command's; what it forked in a call's window decides, and a builtin is
  * `unknown` — on a real capture of Copilot 1.0.12 and on a shell that serves several calls.
  */
+import { filePath } from "../../kit/file_path.ts";
 import assert from "node:assert/strict";
 import { buildCorrelation } from "./build.ts";
 import { all, rows as r, syntheticDb, type SyntheticRecording } from "./testing.ts";
@@ -202,7 +203,7 @@ const OUTCOMES = `SELECT o.tool_call_id, o.outcome, o.failed, o.pid, o.processes
   FROM tool_outcomes o ORDER BY tool_call_id`;
 
 Deno.test("tool outcomes (real capture, Copilot CLI 1.0.12): a command in the agent's long-lived shell ends as the shell's child did, a builtin is unknown, never the shell's SIGHUP", async () => {
-  const fixture = new URL("../../tests/fixtures/copilot_shell", import.meta.url).pathname;
+  const fixture = filePath("../../tests/fixtures/copilot_shell", import.meta.url);
   const s = await analysedCopy(fixture, { prefix: "sl-copilot-shell-" });
   try {
     await withDb(s.db, async (c) => {
@@ -236,7 +237,7 @@ Deno.test("tool outcomes (real capture, Copilot CLI 1.0.12): a command in the ag
 });
 
 Deno.test("tool outcomes (real capture, Copilot CLI 1.0.102): a shell run per command with -c keeps its own end", async () => {
-  const fixture = new URL("../../tests/fixtures/copilot_self_exec", import.meta.url).pathname;
+  const fixture = filePath("../../tests/fixtures/copilot_self_exec", import.meta.url);
   const s = await analysedCopy(fixture, { prefix: "sl-copilot-c-" });
   try {
     await withDb(s.db, async (c) => {

@@ -8,6 +8,7 @@
  * helper's actions are the agent's in `links`, its files not a tool's in the summary, its
  * listener no `Tool process` finding; the tool call's are a tool's.
  */
+import { filePath } from "../../kit/file_path.ts";
 import assert from "node:assert/strict";
 import { buildCorrelation } from "../correlate/build.ts";
 import { all, REC, rows as r, syntheticDb, type SyntheticRecording } from "../correlate/testing.ts";
@@ -121,7 +122,7 @@ Deno.test("agent helpers: the agent's program run again outside every tool call 
 });
 
 Deno.test("agent helpers (real capture, Copilot CLI 1.0.102): its start-up self-exec is the agent's, its probes and commands are not", async () => {
-  const fixture = new URL("../../tests/fixtures/copilot_self_exec", import.meta.url).pathname;
+  const fixture = filePath("../../tests/fixtures/copilot_self_exec", import.meta.url);
   const s = await analysedCopy(fixture, { prefix: "sl-copilot-self-" });
   try {
     await withDb(s.db, async (c) => {

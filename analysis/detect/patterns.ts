@@ -4,11 +4,11 @@
  * starts a comment; users add files of their own. A bad line fails with one line naming the
  * file, the line number and the problem.
  */
+import { filePath } from "../../kit/file_path.ts";
 
-export const DEFAULT_SENSITIVE_PATHS = new URL("./sensitive_paths.txt", import.meta.url).pathname;
-export const DEFAULT_ALLOWLIST = new URL("./allowlist.txt", import.meta.url).pathname;
-export const DEFAULT_INJECTION_PHRASES =
-  new URL("./injection_phrases.txt", import.meta.url).pathname;
+export const DEFAULT_SENSITIVE_PATHS = filePath("./sensitive_paths.txt", import.meta.url);
+export const DEFAULT_ALLOWLIST = filePath("./allowlist.txt", import.meta.url);
+export const DEFAULT_INJECTION_PHRASES = filePath("./injection_phrases.txt", import.meta.url);
 
 export const SEVERITIES = [
   "info",

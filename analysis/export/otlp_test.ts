@@ -8,6 +8,7 @@
  * from OTEL_EXPORTER_OTLP_HEADERS reach the collector (percent-decoded); a collector that is not
  * there, a bad protocol and malformed headers each cost one line and their exit code.
  */
+import { filePath } from "../../kit/file_path.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 // @ts-types="npm:@opentelemetry/otlp-transformer@0.57.2/build/src/generated/root.d.ts"
@@ -142,7 +143,7 @@ async function rowsOf(
 
 /** The Ollama client's recording of a tool's LAN upload (curl), copied into a new directory. */
 async function lanUploadCopy(prefix: string): Promise<{ tmp: string; rec: string }> {
-  const fixture = new URL("../../tests/fixtures/ollama/lan_upload/", import.meta.url).pathname;
+  const fixture = filePath("../../tests/fixtures/ollama/lan_upload/", import.meta.url);
   const tmp = await Deno.makeTempDir({ prefix });
   return { tmp, rec: copyRecording(fixture, `${tmp}/lan_upload`) };
 }

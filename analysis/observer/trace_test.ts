@@ -4,6 +4,7 @@
  * that caused it, with its server, tool and arguments as the analysed tables hold them, and
  * its id is one a verdict may cite.
  */
+import { filePath } from "../../kit/file_path.ts";
 import assert from "node:assert/strict";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
@@ -14,7 +15,7 @@ import { buildTrace, type TraceMcpCall } from "./trace.ts";
 import { parseVerdict } from "./verdict.ts";
 import { copyRecording } from "../../recording/manifest.ts";
 
-const DATASET = new URL("../../datasets/mcp-claude", import.meta.url).pathname;
+const DATASET = filePath("../../datasets/mcp-claude", import.meta.url);
 
 Deno.test("trace: MCP calls under the tool call that caused them, with server, tool and arguments", async () => {
   const tmp = await Deno.makeTempDir({ prefix: "sl-trace-mcp-" });

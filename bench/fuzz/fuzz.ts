@@ -8,6 +8,7 @@
  *
  * `runFuzz` is used by `deno task fuzz` (minutes, many seeds) and by its short seeded test.
  */
+import { filePath } from "../../kit/file_path.ts";
 import { join } from "node:path";
 import fc from "fast-check";
 import { analyzeRecording } from "../../analysis/analyze.ts";
@@ -31,7 +32,7 @@ import {
   tlsMutations,
 } from "./mutations.ts";
 
-export const DATASETS_DIR = new URL("../../datasets/", import.meta.url).pathname;
+export const DATASETS_DIR = filePath("../../datasets/", import.meta.url);
 const prices = loadPrices();
 
 /** One fuzzed input and what came of it. */

@@ -4,6 +4,7 @@
  * results file of an interrupted run to go on with (`--continue FILE`, no other option). Each
  * bad input is a usage error of one line (exit 2).
  */
+import { filePath } from "../../kit/file_path.ts";
 import { listOption, parseCommand, usageError, userNewPath, userPath } from "../../kit/cli.ts";
 import { AGENT_NAMES, type AgentName } from "../../lab/agents/agent_profile.ts";
 import type { StoredOptions } from "./run.ts";
@@ -15,7 +16,7 @@ export const USAGE = "usage: deno task bench [--quick] [--agent claude,gemini,co
   "[--target PCT [--max-runs N] [--minutes M] [--decide]] [--seed N] [--note TEXT] [--out DIR] [--no-gate] " +
   "[--idle-capture] | --continue FILE";
 
-export const DEFAULT_OUT = new URL("../../reports/bench", import.meta.url).pathname;
+export const DEFAULT_OUT = filePath("../../reports/bench", import.meta.url);
 
 /** A new run's options (and where it writes), or the partial results file to go on with. */
 export type BenchCommand =

@@ -20,6 +20,7 @@
  * and the paired differences of the kept arm from the others; the runs go to FILE.json. Not a
  * test: a benchmark (reports/bench/capture.md, Sessions 33-36).
  */
+import { filePath } from "../../kit/file_path.ts";
 import { parseArgs } from "node:util";
 import { buildCTool } from "../c_tool.ts";
 import { CAPTURE_MAIN } from "../../capture/command_line.ts";
@@ -56,7 +57,7 @@ const sockets = {
   base: `${tmp}/sock/base.sock`,
 };
 await Deno.mkdir(scratch, { recursive: true });
-const timer = await buildCTool(new URL("./proc_timer.c", import.meta.url).pathname);
+const timer = await buildCTool(filePath("./proc_timer.c", import.meta.url));
 const info = await new Deno.Command(Deno.execPath(), { args: ["info", "--json"], stdout: "piped" })
   .output();
 const denoDir = JSON.parse(new TextDecoder().decode(info.stdout)).denoDir as string;

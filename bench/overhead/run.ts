@@ -8,6 +8,7 @@
  * with a bootstrap interval, CPU of the agent and of the capture, capture memory, rows per
  * table and drops.
  */
+import { filePath } from "../../kit/file_path.ts";
 import type { AgentName } from "../../lab/agents/agent_profile.ts";
 import { buildCTool } from "../c_tool.ts";
 import { type BuildInfo, buildInfo } from "../build_info.ts";
@@ -38,7 +39,7 @@ import {
 import { cellResume, type Partial, PartialLog } from "./partial.ts";
 import { type BenchSize, SIZES, type WorkloadName, WORKLOADS } from "./workloads.ts";
 
-const PROC_TIMER = new URL("./proc_timer.c", import.meta.url).pathname;
+const PROC_TIMER = filePath("./proc_timer.c", import.meta.url);
 
 /** Goals per timing (fractions): realistic cells' upper bound at most 1%, stress at most 3%. */
 export const GOALS: Readonly<Record<TimingMode, number>> = { realistic: 0.01, zero: 0.03 };

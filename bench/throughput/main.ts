@@ -9,6 +9,7 @@
  * unbounded; `--quick` for the quick sizes otherwise).
  * Exits 0, 1 on an error, 2 on a bad command line.
  */
+import { filePath } from "../../kit/file_path.ts";
 import {
   intOption,
   parseCommand,
@@ -26,7 +27,7 @@ import { buildCTool } from "../c_tool.ts";
 
 const USAGE =
   "usage: deno task bench:capture [--quick] [--seconds N] [--out DIR] | --lifetime RUNS [--out DIR] | --untraced PAIRS [--quick] [--out DIR]";
-const DEFAULT_OUT = new URL("../../reports/bench", import.meta.url).pathname;
+const DEFAULT_OUT = filePath("../../reports/bench", import.meta.url);
 
 export async function main(args: string[]): Promise<number> {
   const { values } = parseCommand(args, {

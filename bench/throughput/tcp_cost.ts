@@ -14,6 +14,7 @@
  * ADDR must be an address of this machine that is not loopback (a dummy or veth interface's,
  * or the machine's own LAN address). Root. Prints one JSON line per run and a summary table.
  */
+import { filePath } from "../../kit/file_path.ts";
 import { parseArgs } from "node:util";
 import { buildCTool } from "../c_tool.ts";
 import { type ProgramCost, withProgramCosts } from "./bpf_stats.ts";
@@ -51,7 +52,7 @@ if (!v.addr || !v.trees) {
 }
 const trees = v.trees.split(",");
 const firsts = v.first!.split(",");
-const gen = await buildCTool(new URL("./event_load.c", import.meta.url).pathname);
+const gen = await buildCTool(filePath("./event_load.c", import.meta.url));
 const tmp = await Deno.makeTempDir({ prefix: "sl-tcp-cost-" });
 
 // the sink: reads and discards, outside any capture

@@ -16,13 +16,14 @@
  * the same rows on every tree. Prints one JSON line per run and a Markdown table: medians with
  * min–max per tree, and the median paired difference from the first tree.
  */
+import { filePath } from "../../kit/file_path.ts";
 import { parseArgs } from "node:util";
 import { buildCTool } from "../c_tool.ts";
 import { median } from "../../kit/stats.ts";
 import { captureArgv } from "./tree_capture.ts";
 
-const HERE = new URL(".", import.meta.url).pathname;
-const PROC_TIMER = new URL("../overhead/proc_timer.c", import.meta.url).pathname;
+const HERE = filePath(".", import.meta.url);
+const PROC_TIMER = filePath("../overhead/proc_timer.c", import.meta.url);
 
 interface Usage {
   processes: number;

@@ -3,11 +3,12 @@
  * (as a capture's loader outlives the capture process) and sums each process's rusage by name;
  * the capture's share is the outer group's total minus the traced command's (inner) group.
  */
+import { filePath } from "../../kit/file_path.ts";
 import assert from "node:assert/strict";
 import { buildCTool } from "../c_tool.ts";
 import { captureShare } from "./trickle.ts";
 
-const usage = await buildCTool(new URL("../overhead/proc_timer.c", import.meta.url).pathname);
+const usage = await buildCTool(filePath("../overhead/proc_timer.c", import.meta.url));
 
 Deno.test("proc_timer --wait-all: an orphan is waited for and counted under its name; the exit code is the command's", async () => {
   const dir = await Deno.makeTempDir({ prefix: "sl-group-usage-" });

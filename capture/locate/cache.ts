@@ -17,6 +17,7 @@
  * `cached`, `durationMs` are filled in per call.
  */
 
+import { filePath } from "../../kit/file_path.ts";
 import { idHash } from "../id_hash.ts";
 import { trustedCacheText, writeCacheFile } from "../cache_trust.ts";
 import type { LocatedHook, LocateResult } from "./types.ts";
@@ -28,7 +29,7 @@ export const LOCATOR_VERSION = 8;
 const NODE_CRYPTO = "node:crypto";
 
 export const DEFAULT_CACHE_DIR = decodeURIComponent(
-  new URL("../../.cache/locate/", import.meta.url).pathname,
+  filePath("../../.cache/locate/", import.meta.url),
 );
 
 export type CachedResult = Omit<LocateResult, "cached" | "durationMs">;

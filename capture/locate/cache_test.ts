@@ -1,10 +1,11 @@
+import { filePath } from "../../kit/file_path.ts";
 import assert from "node:assert/strict";
 import { locate, locateCached } from "./mod.ts";
 import { type LoadSegment, misfit } from "./cache.ts";
 import { ElfFile } from "../elf.ts";
 import type { LocatedHook } from "./types.ts";
 
-const SOURCE = new URL("../../tests/fixtures/tls/static_client.c", import.meta.url).pathname;
+const SOURCE = filePath("../../tests/fixtures/tls/static_client.c", import.meta.url);
 
 async function gcc(args: string[]) {
   const r = await new Deno.Command("gcc", { args, stderr: "piped" }).output();

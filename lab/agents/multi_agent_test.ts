@@ -1,8 +1,9 @@
+import { filePath } from "../../kit/file_path.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { launcherScript, runTeam } from "./multi_agent.ts";
 
-const ROOT = new URL("../..", import.meta.url).pathname;
+const ROOT = filePath("../..", import.meta.url);
 
 Deno.test("launcher: starts members at once, each with only its environment, and records exits", async () => {
   const dir = await Deno.makeTempDir();

@@ -9,11 +9,12 @@
  * proxies do, and forwards each request: a client whose HTTP stack negotiates h2 then speaks
  * HTTP/2 to it.
  */
+import { filePath } from "../../kit/file_path.ts";
 import { dirname } from "node:path";
 import { ensureCertificates } from "../simulator/mod.ts";
 import { startFront } from "../simulator/tls_front.ts";
 
-const H2_FRONT_MAIN = new URL("./h2_front_main.ts", import.meta.url).pathname;
+const H2_FRONT_MAIN = filePath("./h2_front_main.ts", import.meta.url);
 
 /**
  * Starts `h2_front_main.ts` (the h2 front in a process of its own); resolves once it listens,

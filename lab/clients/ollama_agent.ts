@@ -4,10 +4,11 @@
  * server its scenario (`lab/scenarios/ollama_upload.json`) sends a file to — a stand-in for a
  * host on the LAN that takes whatever is POSTed to it.
  */
+import { filePath } from "../../kit/file_path.ts";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 
-const HERE = new URL(".", import.meta.url).pathname;
+const HERE = filePath(".", import.meta.url);
 
 /** argv running the client against `hostUrl` (`http://host:port`) with `model` and `prompt`. */
 export function ollamaAgentCommand(

@@ -5,6 +5,7 @@
  * requires (lab/clients/ollama_checks.ts), against what the servers received (`served.json`).
  * Runs without root.
  */
+import { filePath } from "../../kit/file_path.ts";
 import assert from "node:assert/strict";
 import { dirname } from "node:path";
 import { analysedCopy } from "../../analysis/testing.ts";
@@ -12,7 +13,7 @@ import { extractTranscript } from "../simulator/transcript_export.ts";
 import { responseChunks } from "../simulator/replay.ts";
 import { assertOllamaRecording, type OllamaServed } from "./ollama_checks.ts";
 
-const FIXTURE = new URL("../../tests/fixtures/ollama/lan_upload/", import.meta.url).pathname;
+const FIXTURE = filePath("../../tests/fixtures/ollama/lan_upload/", import.meta.url);
 
 Deno.test("ollama fixture: the native-API calls, the LAN upload in http_exchanges, links and the finding", async () => {
   const s = await analysedCopy(FIXTURE, { prefix: "sl-ollama-fixture-" });

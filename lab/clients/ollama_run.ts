@@ -5,11 +5,12 @@
  * the client run there (wrapped, e.g. by the capture), and what each side saw. The caller
  * provides the addresses (a LAN one: tests/support/lan_address.ts).
  */
+import { filePath } from "../../kit/file_path.ts";
 import { startModelServer } from "../simulator/mod.ts";
 import type { RequestRecord } from "../simulator/mod.ts";
 import { ollamaAgentCommand, startUploadServer, type Upload } from "./ollama_agent.ts";
 
-const ROOT = new URL("../..", import.meta.url).pathname;
+const ROOT = filePath("../..", import.meta.url);
 
 /** What the `.env` of the working directory holds (a secret the scenario's tool uploads). */
 export const DOTENV = "API_TOKEN=sl-dotenv-secret-91c2\n";

@@ -1,10 +1,11 @@
 /** Tests for the coverage matrix's command line: its options, and one clear error per bad input. */
+import { filePath } from "../../kit/file_path.ts";
 import assert from "node:assert/strict";
 import { assertUsageErrors } from "../../kit/cli_testing.ts";
 import { BUILD_SPECS } from "./builds.ts";
 import { parseCoverageArgs } from "./coverage_args.ts";
 
-const ROOT = new URL("../../", import.meta.url).pathname;
+const ROOT = filePath("../../", import.meta.url);
 
 Deno.test("coverage: defaults", () => {
   assert.deepEqual(parseCoverageArgs([]), {

@@ -4,6 +4,7 @@
  * over a small sample of real builds from npm (each agent's oldest and newest considered
  * build, cached in `.cache/agents/`): each must be located, through the library expected.
  */
+import { filePath } from "../../kit/file_path.ts";
 import assert from "node:assert/strict";
 import {
   BUILD_SPECS,
@@ -442,7 +443,7 @@ Deno.test("coverage: the file named is the one whose TLS carried the model calls
   // exports node's OpenSSL and is hooked, but its three model calls went through runtime.node,
   // the Rust addon it unpacked into its HOME and loaded
   const s = await analysedCopy(
-    new URL("../../tests/fixtures/generic_ua_copilot", import.meta.url).pathname,
+    filePath("../../tests/fixtures/generic_ua_copilot", import.meta.url),
     { prefix: "sl-carrier-" },
   );
   try {

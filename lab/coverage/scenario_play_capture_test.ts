@@ -8,12 +8,13 @@
  * its compressed context from the summariser's usage, compact and are resumed in one
  * conversation (both `no` before session 34). About 2 min; the builds install on first use.
  */
+import { filePath } from "../../kit/file_path.ts";
 import assert from "node:assert/strict";
 import { BUILD_SPECS } from "./builds.ts";
 import { coverBuild } from "./coverage.ts";
 import { skipWithoutRoot } from "../../tests/support/ebpf.ts";
 
-const SCENARIOS = new URL("../scenarios/", import.meta.url).pathname;
+const SCENARIOS = filePath("../scenarios/", import.meta.url);
 
 async function covered(
   agent: "claude" | "gemini" | "opencode" | "qwen",

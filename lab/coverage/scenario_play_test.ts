@@ -2,6 +2,7 @@
  * The coverage matrix's verdicts on the scenarios one plain run cannot play (scenario_play.ts):
  * each `yes` needs what a user checks of it, and each other verdict says why.
  */
+import { filePath } from "../../kit/file_path.ts";
 import assert from "node:assert/strict";
 import {
   cellOf,
@@ -13,7 +14,7 @@ import {
 } from "./scenario_play.ts";
 import { loadScenario } from "../simulator/mod.ts";
 
-const SCENARIOS = new URL("../scenarios/", import.meta.url).pathname;
+const SCENARIOS = filePath("../scenarios/", import.meta.url);
 
 const call = (o: Partial<SessionCall>): SessionCall => ({
   pid: 10,

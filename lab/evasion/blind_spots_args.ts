@@ -3,10 +3,11 @@
  * the report (`--out FILE`, the user's path; default reports/blind_spots.md). It takes nothing
  * else: any other argument is a usage error of one line (exit 2).
  */
+import { filePath } from "../../kit/file_path.ts";
 import { parseCommand, userNewPath } from "../../kit/cli.ts";
 
 /** The report the command writes unless told otherwise. */
-export const REPORT = new URL("../../reports/blind_spots.md", import.meta.url).pathname;
+export const REPORT = filePath("../../reports/blind_spots.md", import.meta.url);
 
 export const USAGE = "usage: deno task blind-spots [--out FILE]";
 

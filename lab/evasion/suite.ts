@@ -4,12 +4,13 @@
  * other), and judges each from the recording: recorded, reported or not seen. Needs root (real
  * eBPF); hold /tmp/sightline-ebpf.lock around it on a shared machine.
  */
+import { filePath } from "../../kit/file_path.ts";
 import { run as capture } from "../../capture/recorder.ts";
 import { shQuote } from "../../kit/shell.ts";
 import { readRecording, type Recording } from "../../recording/recording.ts";
 import { evidenceOf, type Status, type Technique, TECHNIQUES } from "./techniques.ts";
 
-const C_DIR = new URL("./c/", import.meta.url).pathname;
+const C_DIR = filePath("./c/", import.meta.url);
 
 export interface Result {
   technique: Technique;

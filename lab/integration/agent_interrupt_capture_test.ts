@@ -12,6 +12,7 @@
  * process is left without an end; the interrupted command's tool call has no result and its
  * processes ended by the agent's signal.
  */
+import { filePath } from "../../kit/file_path.ts";
 import assert from "node:assert/strict";
 import { runAgent } from "../agents/mod.ts";
 import type { AgentName } from "../agents/agent_profile.ts";
@@ -23,7 +24,7 @@ import { loadScenario, startModelServer } from "../simulator/mod.ts";
 import { skipWithoutRoot } from "../../tests/support/ebpf.ts";
 import { checkRows, show } from "./check_queries.ts";
 
-const SCENARIOS = new URL("../scenarios/", import.meta.url).pathname;
+const SCENARIOS = filePath("../scenarios/", import.meta.url);
 
 async function interrupted(agent: AgentName, when: "stream" | "tool") {
   const out = `${await Deno.makeTempDir({ prefix: `sl-ctrlc-${agent}-` })}/rec`;

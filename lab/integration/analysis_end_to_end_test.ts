@@ -10,6 +10,7 @@
  * (`…/publishers/anthropic/models/M:streamRawPredict`), Codex on Azure OpenAI
  * (`/openai/responses?api-version=…`).
  */
+import { filePath } from "../../kit/file_path.ts";
 import assert from "node:assert/strict";
 import { runAgent } from "../agents/mod.ts";
 import type { AgentName, CloudProvider, CodexTransport } from "../agents/agent_profile.ts";
@@ -20,7 +21,7 @@ import { checkRows } from "./check_queries.ts";
 import { prices, scenarioExpectations } from "../../analysis/testing.ts";
 import { captureCommand } from "../../capture/command_line.ts";
 
-const ROOT = new URL("../..", import.meta.url).pathname;
+const ROOT = filePath("../..", import.meta.url);
 
 const RUNS: {
   agent: AgentName;

@@ -8,6 +8,7 @@
  * API's error message, whole (not `incomplete`) and costing nothing, the served ones with the
  * scripted tool call and answer; the retries are not problems of the recording.
  */
+import { filePath } from "../../kit/file_path.ts";
 import assert from "node:assert/strict";
 import { runAgent } from "../agents/mod.ts";
 import type { AgentName } from "../agents/agent_profile.ts";
@@ -18,7 +19,7 @@ import { priceFor } from "../../analysis/pricing.ts";
 import { captureCommand } from "../../capture/command_line.ts";
 import { checkRows, show } from "./check_queries.ts";
 
-const SCENARIO = new URL("../scenarios/api_errors.json", import.meta.url).pathname;
+const SCENARIO = filePath("../scenarios/api_errors.json", import.meta.url);
 
 for (const agent of ["claude", "codex"] as AgentName[]) {
   Deno.test({

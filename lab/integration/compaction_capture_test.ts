@@ -5,6 +5,7 @@
  * conversation: every call of both processes in it, the compaction counted, its cost the sum of
  * all calls' — the calls say how each joined (`history`, `summary`, `resumed`).
  */
+import { filePath } from "../../kit/file_path.ts";
 import assert from "node:assert/strict";
 import { runAgent } from "../agents/mod.ts";
 import { skipWithoutRoot } from "../../tests/support/ebpf.ts";
@@ -15,7 +16,7 @@ import { checkRows, show } from "./check_queries.ts";
 import { resumeArgs, shellSequence } from "../agents/resume_args.ts";
 import { loadScenario } from "../simulator/mod.ts";
 
-const SCENARIO = new URL("../scenarios/compaction.json", import.meta.url).pathname;
+const SCENARIO = filePath("../scenarios/compaction.json", import.meta.url);
 const AGAIN = "Tell me again what the command printed.";
 
 Deno.test({

@@ -7,6 +7,7 @@
  * Codex's WebSocket. A user sees one conversation: the summary's call in it, the next call
  * joined from the summary, one compaction, its cost the sum of its calls'.
  */
+import { filePath } from "../../kit/file_path.ts";
 import assert from "node:assert/strict";
 import { runAgent } from "../agents/mod.ts";
 import { skipWithoutRoot } from "../../tests/support/ebpf.ts";
@@ -16,7 +17,7 @@ import { captureCommand } from "../../capture/command_line.ts";
 import { checkRows, show } from "./check_queries.ts";
 import type { AgentName, CodexTransport } from "../agents/agent_profile.ts";
 
-const SCENARIO = new URL("../scenarios/compression.json", import.meta.url).pathname;
+const SCENARIO = filePath("../scenarios/compression.json", import.meta.url);
 
 const RUNS: { agent: AgentName; transport?: CodexTransport }[] = [
   { agent: "qwen" },

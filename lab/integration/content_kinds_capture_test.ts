@@ -8,6 +8,7 @@
  * its type and size where the request carries it; the refusal is in `llm_calls.refusal`; token
  * counts and cost follow the scenario's usage and the price table; nothing is a problem.
  */
+import { filePath } from "../../kit/file_path.ts";
 import assert from "node:assert/strict";
 import { runAgent } from "../agents/mod.ts";
 import type { AgentName } from "../agents/agent_profile.ts";
@@ -19,8 +20,7 @@ import { captureCommand } from "../../capture/command_line.ts";
 import { loadScenario } from "../simulator/mod.ts";
 import { checkRows, show } from "./check_queries.ts";
 
-const scenarioPath = (name: string) =>
-  new URL(`../scenarios/${name}.json`, import.meta.url).pathname;
+const scenarioPath = (name: string) => filePath(`../scenarios/${name}.json`, import.meta.url);
 
 /** Runs `agent` through scenario `name` under capture; the analysis and the scenario. */
 async function capture(agent: AgentName, name: string) {

@@ -6,12 +6,13 @@
  * time (the accept); the signals are actions of the third call, each naming its target, and
  * the targets ended by them, each saying who killed it (`processes.killed_by_pid`).
  */
+import { filePath } from "../../kit/file_path.ts";
 import assert from "node:assert/strict";
 import { skipWithoutRoot } from "../../tests/support/ebpf.ts";
 import { checkRows, show } from "./check_queries.ts";
 import { captureAgent } from "./captured_agent.ts";
 
-const SCENARIO = new URL("../scenarios/dev_server.json", import.meta.url).pathname;
+const SCENARIO = filePath("../scenarios/dev_server.json", import.meta.url);
 const PORT = 48731;
 
 Deno.test({

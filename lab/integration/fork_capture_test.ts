@@ -4,12 +4,13 @@
  * whose parent is the Agent call that started it, and that call's result is the report the
  * parent got back (not the "Fork started" the fork was told).
  */
+import { filePath } from "../../kit/file_path.ts";
 import assert from "node:assert/strict";
 import { skipWithoutRoot } from "../../tests/support/ebpf.ts";
 import { checkRows, show } from "./check_queries.ts";
 import { captureAgent } from "./captured_agent.ts";
 
-const SCENARIO = new URL("../scenarios/fork.json", import.meta.url).pathname;
+const SCENARIO = filePath("../scenarios/fork.json", import.meta.url);
 
 Deno.test({
   name: "Claude Code's fork: its own conversation, started by the Agent tool call",

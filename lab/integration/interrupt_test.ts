@@ -5,11 +5,12 @@
  * process behind (agent, capture, loader; this test reaps orphans so it sees them all) and
  * no eBPF program or link attached. Needs root (eBPF) and the pinned agents.
  */
+import { filePath } from "../../kit/file_path.ts";
 import assert from "node:assert/strict";
 import { alive, becomeSubreaper, descendants, type Proc } from "../../kit/cli.ts";
 import { probes, skipWithoutRoot } from "../../tests/support/ebpf.ts";
 
-const ROOT = new URL("../../", import.meta.url).pathname;
+const ROOT = filePath("../../", import.meta.url);
 
 const cmdline = (p: Proc) => {
   try {

@@ -6,6 +6,7 @@
  * command line from /proc) names it. The joined capture's `llm_calls.agent` is the name the same
  * program gets when the capture launches it, and no `llm` problem says a call is unnamed.
  */
+import { filePath } from "../../kit/file_path.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { loadScenario, startModelServer } from "../simulator/mod.ts";
@@ -13,7 +14,7 @@ import { skipWithoutRoot } from "../../tests/support/ebpf.ts";
 import { CAPTURE_MAIN } from "../../capture/command_line.ts";
 import { denoTask } from "../../analysis/testing.ts";
 
-const SCENARIOS = new URL("../scenarios/", import.meta.url).pathname;
+const SCENARIOS = filePath("../scenarios/", import.meta.url);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** waits for `gate`, then asks the model at `url` once (Node's fetch) and exits */

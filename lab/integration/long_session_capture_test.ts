@@ -12,6 +12,7 @@
  * session (the CI flake of session 27: 0 calls). Each record must still be on the WebSocket's
  * connection: one stray record and the compressed stream after it is lost.
  */
+import { filePath } from "../../kit/file_path.ts";
 import assert from "node:assert/strict";
 import { captureAgent } from "./captured_agent.ts";
 import { signalStorm } from "./signal_storm.ts";
@@ -20,7 +21,7 @@ import { skipWithoutRoot } from "../../tests/support/ebpf.ts";
 import { readManifest } from "../../recording/manifest.ts";
 import { dirname } from "node:path";
 
-const SCENARIO = new URL("../scenarios/long_session.json", import.meta.url).pathname;
+const SCENARIO = filePath("../scenarios/long_session.json", import.meta.url);
 
 async function checkLongSession(agent: "claude" | "codex", storm = false): Promise<void> {
   const signals = storm

@@ -7,11 +7,12 @@
  * final answer.
  */
 
+import { filePath } from "../../kit/file_path.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { runAgent } from "../agents/mod.ts";
 
-const SCENARIO = new URL("../scenarios/mcp_write_read.json", import.meta.url).pathname;
+const SCENARIO = filePath("../scenarios/mcp_write_read.json", import.meta.url);
 
 /** The MCP tool names each agent offered the model, as the server saw them called. */
 const CALLED: Record<"claude" | "gemini" | "codex" | "qwen" | "opencode", string[]> = {

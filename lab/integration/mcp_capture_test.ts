@@ -27,6 +27,7 @@
  * response); and a server the model's program reaches over HTTP/1.1 while Codex uses it over
  * HTTP/2 is still told apart.
  */
+import { filePath } from "../../kit/file_path.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { runAgent } from "../agents/mod.ts";
@@ -44,7 +45,7 @@ import { analyzeRecording } from "../../analysis/analyze.ts";
 import { checkRows, show } from "./check_queries.ts";
 import { prices } from "../../analysis/testing.ts";
 
-const SCENARIOS = new URL("../scenarios/", import.meta.url).pathname;
+const SCENARIOS = filePath("../scenarios/", import.meta.url);
 
 /**
  * Captures AGENT playing SCENARIO with its MCP servers in a directory of its own, removed when

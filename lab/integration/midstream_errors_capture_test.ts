@@ -11,6 +11,7 @@
  * server serves the rest of the turn); Gemini CLI retries the error but gives up on the
  * dropped connection (exit 1, "other side closed"). See reports/coverage/midstream_errors.md.
  */
+import { filePath } from "../../kit/file_path.ts";
 import assert from "node:assert/strict";
 import { runAgent } from "../agents/mod.ts";
 import type { AgentName } from "../agents/agent_profile.ts";
@@ -20,7 +21,7 @@ import { prices } from "../../analysis/testing.ts";
 import { captureCommand } from "../../capture/command_line.ts";
 import { checkRows, show } from "./check_queries.ts";
 
-const SCENARIO = new URL("../scenarios/midstream_errors.json", import.meta.url).pathname;
+const SCENARIO = filePath("../scenarios/midstream_errors.json", import.meta.url);
 
 interface Expect {
   /** the provider's name of the overload error the first turn's stream carried */

@@ -4,6 +4,7 @@
  * tokens and cost, a malformed answer is reported and stored, the cache makes a re-run free,
  * and a dry run asks nothing.
  */
+import { filePath } from "../../kit/file_path.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { loadScenario, startModelServer } from "../simulator/mod.ts";
@@ -16,7 +17,7 @@ import { run } from "../../analysis/observer/label_main.ts";
 import { type LabelOptions, runLabel } from "../../analysis/observer/label.ts";
 import { buildTrace } from "../../analysis/observer/trace.ts";
 
-const SCENARIOS = new URL("../scenarios/", import.meta.url).pathname;
+const SCENARIOS = filePath("../scenarios/", import.meta.url);
 
 Deno.test("label: verdicts from a scripted observer, stored, cached; malformed answers reported", async () => {
   const observer = await loadScenario(join(SCENARIOS, "observer_label.json"));

@@ -5,6 +5,7 @@
  * one's history again, so a user sees one conversation over both processes — every main call in
  * it, one joined as `resumed` — and the answer of the resumed turn.
  */
+import { filePath } from "../../kit/file_path.ts";
 import assert from "node:assert/strict";
 import { PROFILES, runAgent } from "../agents/mod.ts";
 import type { AgentName } from "../agents/agent_profile.ts";
@@ -17,7 +18,7 @@ import { loadScenario } from "../simulator/mod.ts";
 import { checkRows, show } from "./check_queries.ts";
 import { OPENCODE_EARLY_EXIT } from "./tool_marker_capture.ts";
 
-const SCENARIO = new URL("../scenarios/resume.json", import.meta.url).pathname;
+const SCENARIO = filePath("../scenarios/resume.json", import.meta.url);
 const AGAIN = "Tell me again what the command printed.";
 
 for (const agent of Object.keys(PROFILES) as AgentName[]) {

@@ -9,13 +9,14 @@
  * own network namespace) are neither an exposed port nor a destination, and a request through
  * its proxy is judged by the host it asked for.
  */
+import { filePath } from "../../kit/file_path.ts";
 import assert from "node:assert/strict";
 import type { AgentName } from "../agents/mod.ts";
 import { skipWithoutRoot } from "../../tests/support/ebpf.ts";
 import { checkRows, show } from "./check_queries.ts";
 import { captureAgent } from "./captured_agent.ts";
 
-const SCENARIO = new URL("../scenarios/sandboxed.json", import.meta.url).pathname;
+const SCENARIO = filePath("../scenarios/sandboxed.json", import.meta.url);
 
 for (const agent of ["codex", "claude"] as AgentName[]) {
   Deno.test({

@@ -5,6 +5,7 @@
  * scenario: every action has exactly one link, the command's processes and the marker file
  * it wrote link to the one tool call, and the link evaluation scores them.
  */
+import { filePath } from "../../kit/file_path.ts";
 import assert from "node:assert/strict";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { createTables } from "../../analysis/duckdb_tables.ts";
@@ -235,7 +236,7 @@ Deno.test("every .sql file runs on the empty schema", async () => {
     for (const name of [...RULES_SQL, ...BUILD_SQL]) await c.run(sqlText(name));
     assert.deepEqual(await buildLinksAndFindings(c), []);
     const sc = await loadScenario(
-      new URL("../scenarios/eval_links.json", import.meta.url).pathname,
+      filePath("../scenarios/eval_links.json", import.meta.url),
     );
     assert.deepEqual(await scoreDb(c, scenarioMarkers(sc)), []);
     assert.deepEqual(
@@ -398,7 +399,7 @@ for (const agent of ["claude", "gemini", "codex"] as const) {
   Deno.test(`every .sql file runs on the ${agent} fixture, and links what tool_marker did`, async () => {
     const db = await analysedFixture(agent);
     const tm = await loadScenario(
-      new URL("../scenarios/tool_marker.json", import.meta.url).pathname,
+      filePath("../scenarios/tool_marker.json", import.meta.url),
     );
     await withDb(db, async (c) => {
       assert.deepEqual(await buildLinksAndFindings(c), []);

@@ -5,12 +5,13 @@
  * carried the sub-agent's report back) and the sub-agent's (its own prompt, its tool call and
  * answer) — and the sub-agent's conversation names the Agent tool call that started it.
  */
+import { filePath } from "../../kit/file_path.ts";
 import assert from "node:assert/strict";
 import { skipWithoutRoot } from "../../tests/support/ebpf.ts";
 import { checkRows, show } from "./check_queries.ts";
 import { captureAgent } from "./captured_agent.ts";
 
-const SCENARIO = new URL("../scenarios/subagent.json", import.meta.url).pathname;
+const SCENARIO = filePath("../scenarios/subagent.json", import.meta.url);
 
 Deno.test({
   name: "Claude Code's sub-agent: its own conversation, started by the Agent tool call",

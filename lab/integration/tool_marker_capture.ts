@@ -6,6 +6,7 @@
  * analysed; and the checks of its calls they all make (every call served, the scripted answers,
  * the prompt, the one tool call and its result).
  */
+import { filePath } from "../../kit/file_path.ts";
 import assert from "node:assert/strict";
 import {
   runAgent,
@@ -22,7 +23,7 @@ import { assertScriptedAnswer, prices, scenarioExpectations } from "../../analys
 import { captureCommand } from "../../capture/command_line.ts";
 
 /** The scenario these tests play, and its prompt. */
-export const TOOL_MARKER = new URL("../scenarios/tool_marker.json", import.meta.url).pathname;
+export const TOOL_MARKER = filePath("../scenarios/tool_marker.json", import.meta.url);
 export const TOOL_MARKER_PROMPT: string = JSON.parse(await Deno.readTextFile(TOOL_MARKER)).prompt;
 
 export type Row = Record<string, unknown>;

@@ -9,13 +9,14 @@
  * (`killed_by_pid`, a child of the killed shell). opencode stops answering once its shell is
  * killed (it waits until the runner's time-out), so it runs only the first scenario.
  */
+import { filePath } from "../../kit/file_path.ts";
 import assert from "node:assert/strict";
 import { skipWithoutRoot } from "../../tests/support/ebpf.ts";
 import { checkRows, show } from "./check_queries.ts";
 import { captureAgent } from "./captured_agent.ts";
 import type { AgentName } from "../agents/mod.ts";
 
-const scenario = (name: string) => new URL(`../scenarios/${name}.json`, import.meta.url).pathname;
+const scenario = (name: string) => filePath(`../scenarios/${name}.json`, import.meta.url);
 
 /** The agents that send a failed command's result back without an error flag. */
 const UNFLAGGED = new Set<string>(["gemini", "qwen", "opencode"]);

@@ -5,6 +5,7 @@
  * SCENARIO OUT`.
  */
 
+import { filePath } from "../../kit/file_path.ts";
 import { resolve } from "node:path";
 import { runAgent } from "../agents/mod.ts";
 import type { AgentName } from "../agents/agent_profile.ts";
@@ -17,7 +18,7 @@ if (!out) {
   console.error("usage: record_fixture.ts claude|gemini|codex SCENARIO OUT");
   Deno.exit(2);
 }
-const tap = new URL("./stdio_tap.ts", import.meta.url).pathname;
+const tap = filePath("./stdio_tap.ts", import.meta.url);
 const scenario = await loadScenario(scenarioPath);
 await Deno.writeTextFile(out, "");
 const servers = Object.fromEntries(

@@ -5,12 +5,13 @@
  * of its own over the same history) is told it read at least that much; the turn after, whose
  * history starts again from the summary, is not.
  */
+import { filePath } from "../../kit/file_path.ts";
 import assert from "node:assert/strict";
 import { inspectRequest } from "./request_view.ts";
 import { loadScenario } from "./scenario.ts";
 import { ScriptPlayer } from "./script_player.ts";
 
-const SCENARIO = new URL("../scenarios/compaction.json", import.meta.url).pathname;
+const SCENARIO = filePath("../scenarios/compaction.json", import.meta.url);
 const TOOLS = [{ name: "run_shell_command", input_schema: { type: "object" } }];
 const PROMPT = { role: "user", content: "Print the compaction marker with a shell command." };
 const CALL = {

@@ -4,6 +4,7 @@
  * through the scripted server makes the real agent run the same tool call again — seen in the
  * file it writes, in what it sends back, and (as root) in the analysis of the replay's capture.
  */
+import { filePath } from "../../kit/file_path.ts";
 import assert from "node:assert/strict";
 import { runAgent } from "../agents/mod.ts";
 import { parseTranscript, type Transcript } from "./transcript.ts";
@@ -23,7 +24,7 @@ import { tlsView } from "../../analysis/byte_streams.ts";
 import { openRecording } from "../../analysis/recording_input.ts";
 import { captureCommand } from "../../capture/command_line.ts";
 
-const ROOT = new URL("../..", import.meta.url).pathname;
+const ROOT = filePath("../..", import.meta.url);
 
 const copies = new Map<string, Promise<string>>();
 /** An analysed copy of a fixture recording (made once per agent; tests only read it). */

@@ -14,6 +14,7 @@
  *
  *   deno run -A protocols/testdata/generate_h2_mcp_fixture.ts --update
  */
+import { filePath } from "../../kit/file_path.ts";
 import * as http2 from "node:http2";
 import { concatBytes } from "../../kit/bytes.ts";
 import { throwawayCerts } from "../../kit/openssl.ts";
@@ -147,7 +148,7 @@ requireUpdate();
 const conns = await record();
 writeMcpHttpFixture(OUT, conns);
 console.log(
-  `wrote ${OUT.pathname}: ${conns.length} connection(s), ` +
+  `wrote ${filePath(OUT)}: ${conns.length} connection(s), ` +
     conns.map((c) => `${concatBytes(c.client).length}/${concatBytes(c.server).length} bytes`)
       .join(", "),
 );

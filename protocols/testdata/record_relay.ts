@@ -3,6 +3,7 @@
  * carries, used by the fixture generators to capture what real HTTP implementations send.
  */
 
+import { filePath } from "../../kit/file_path.ts";
 import { mkdirSync, writeFileSync } from "node:fs";
 import * as net from "node:net";
 import { concatBytes } from "../../kit/bytes.ts";
@@ -122,7 +123,7 @@ export async function generateFixture(
   requireUpdate();
   const rec = await record();
   writeRecording(out, rec, meta(rec));
-  console.log(`wrote ${out.pathname}: ${rec.order.length} reads`);
+  console.log(`wrote ${filePath(out)}: ${rec.order.length} reads`);
 }
 
 export { concatBytes as concat };

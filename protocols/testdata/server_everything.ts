@@ -4,10 +4,11 @@
  * ready once it says it listens, stopped when the client is done; where the MCP SDK is for
  * their clients, and what each client script does once it has its transport.
  */
+import { filePath } from "../../kit/file_path.ts";
 import { freePort } from "../../kit/free_port.ts";
 
 /** lab/mcp_servers, where the servers and the SDK are installed (`scripts/setup.sh`). */
-export const LAB = new URL("../../lab/mcp_servers/", import.meta.url).pathname;
+export const LAB = filePath("../../lab/mcp_servers/", import.meta.url);
 /** The `@modelcontextprotocol` packages: `server-everything` and the SDK (`sdk`). */
 export const SERVERS = Deno.realPathSync(`${LAB}node_modules/@modelcontextprotocol`);
 

@@ -4,6 +4,7 @@
  * over a WebSocket, every message, decoded. Shared by the integration tests of the pinned
  * agents and of other builds.
  */
+import { filePath } from "../../kit/file_path.ts";
 import assert from "node:assert/strict";
 import { isDeepStrictEqual } from "node:util";
 import { runAgent, type RunAgentOptions } from "../../lab/agents/mod.ts";
@@ -20,7 +21,7 @@ import {
   type WebSocketMessage,
 } from "../../protocols/mod.ts";
 
-export const ROOT = new URL("../..", import.meta.url).pathname;
+export const ROOT = filePath("../..", import.meta.url);
 export const SCENARIO = `${ROOT}lab/scenarios/tool_marker.json`;
 const dec = new TextDecoder();
 

@@ -4,6 +4,7 @@
  * the live capture's manifest, a record sink started as that capture started its own, and a
  * feeder that decodes the bytes into it as the session does.
  */
+import { filePath } from "../../kit/file_path.ts";
 import { decode, Kind } from "../../capture/events.ts";
 import { createFrameParser } from "../../capture/frames.ts";
 import { RecordSink } from "../../capture/record_sink.ts";
@@ -11,7 +12,7 @@ import { startManifest } from "../../capture/manifest_builder.ts";
 import { h2RedactorFactory } from "../../capture/h2_glue.ts";
 import type { Manifest } from "../../recording/manifest.ts";
 
-export const STREAM_FIXTURE = new URL("../fixtures/capture/", import.meta.url).pathname;
+export const STREAM_FIXTURE = filePath("../fixtures/capture/", import.meta.url);
 
 /** The recorded loader stream, unzipped. */
 export async function fixtureStream(): Promise<Uint8Array> {

@@ -8,10 +8,11 @@
  * dlopen_client.c), as Node loads an addon: with OpenSSL linked in, hidden and stripped, or
  * importing it from libssl.so.
  */
+import { filePath } from "../../kit/file_path.ts";
 import { ElfFile, PT_DYNAMIC } from "../../capture/elf.ts";
 
-const SOURCE = new URL("../fixtures/tls/static_client.c", import.meta.url).pathname;
-const LOADER = new URL("../fixtures/tls/dlopen_client.c", import.meta.url).pathname;
+const SOURCE = filePath("../fixtures/tls/static_client.c", import.meta.url);
+const LOADER = filePath("../fixtures/tls/dlopen_client.c", import.meta.url);
 
 async function run(cmd: string, args: string[]) {
   const r = await new Deno.Command(cmd, { args, stderr: "piped" }).output();
