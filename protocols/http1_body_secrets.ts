@@ -194,7 +194,8 @@ const enum Kind {
   Probe,
 }
 
-const START_LINE = /^(HTTP\/1\.[01] \d{3}|[A-Z]+ \S+ HTTP\/1\.[01]$)/;
+/** An HTTP/1 start line (a line without its end): a status line's start, or a whole request line. */
+export const START_LINE = /^(HTTP\/1\.[01] \d{3}|[A-Z]+ \S+ HTTP\/1\.[01]$)/;
 
 /** A masker for one direction; `shared` is the connection's (both directions'). */
 export function createHttp1BodySecrets(

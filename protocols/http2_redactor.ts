@@ -4,7 +4,7 @@
  * values of secret header fields in HEADERS / PUSH_PROMISE / CONTINUATION header blocks are
  * masked (see `maskHeaderBlock` in hpack.ts for how, and why the dynamic table stays
  * consistent for a later decoder of the masked stream), and so are the values of a secret URL
- * parameter (`secretParam`, MCP's `sessionId=`): inside `:path` values (`partialMask` in
+ * parameter (`secretParam`, MCP's `sessionId=` / `session_id=`): inside `:path` values (`partialMask` in
  * hpack.ts: the rest of the path stays readable; with the recording's `digest`, a
  * `sessionId=` value becomes its URL-safe keyed string, of its length and Huffman bits, the
  * same as HTTP/1's: `paramMasks` in url_param_mask.ts) and in DATA payloads (`*`s: per
@@ -53,6 +53,7 @@ import { ProtocolError } from "./protocol_error.ts";
 import {
   createParamRedactor,
   paramMasks,
+  type ParamNames,
   type ParamRedactor,
   SECRET_PARAM,
 } from "./url_param_mask.ts";
@@ -74,11 +75,11 @@ export interface Http2RedactorOptions {
   maxBufferSize?: number;
   hpack?: HpackDecoderOptions;
   /**
-   * A URL parameter (`name=`, lowercase) whose values are secrets, masked in `:path` values
-   * and in DATA payloads (per stream); null for none. Default `sessionid=` (MCP's HTTP+SSE
-   * transport: the `endpoint` event's URL and every POST to it).
+   * URL parameters (`name=`, lowercase) whose values are secrets, masked in `:path` values
+   * and in DATA payloads (per stream); null for none. Default SECRET_PARAM, `sessionid=` and
+   * `session_id=` (MCP's HTTP+SSE transport: the `endpoint` event's URL and every POST to it).
    */
-  secretParam?: string | null;
+  secretParam?: ParamNames | null;
   /**
    * Secrets in MCP's JSON-RPC bodies (http2_body_secrets.ts): what the connection's two
    * directions share (pass the same object to both redactors); null: bodies are not looked at.

@@ -385,6 +385,21 @@ Deno.test("redactor: mcp-session-id from real node:http2 peers (Huffman, indexed
   }
 });
 
+/**
+ * Hand-made client bytes: `path` as a literal (plain or Huffman) entered into the table on
+ * stream 1, whose DATA is `body`; then referred to (indexed 62) on stream 3.
+ */
+function pathTwice(path: string, body: string, huffman: boolean): Uint8Array {
+  const block1 = [...encodeIndexed(3), ...encodeLiteral(4, path, "incremental", huffman)];
+  const block2 = [...encodeIndexed(3), ...encodeIndexed(62)];
+  return concatBytes([
+    HTTP2_PREFACE,
+    encodeFrame(FrameType.HEADERS, Flag.END_HEADERS, 1, Uint8Array.from(block1)),
+    encodeFrame(FrameType.DATA, Flag.END_STREAM, 1, utf8(body)),
+    encodeFrame(FrameType.HEADERS, Flag.END_HEADERS | Flag.END_STREAM, 3, Uint8Array.from(block2)),
+  ]);
+}
+
 Deno.test("redactor with the recording's digest: sessionId in :path is its URL-safe keyed string (Huffman or plain, indexed), as HTTP/1's; in DATA `*`s", () => {
   const session: string = mcpMeta.sent.sessionId;
   const withDigest = (chunks: Uint8Array[]) => {
@@ -401,21 +416,11 @@ Deno.test("redactor with the recording's digest: sessionId in :path is its URL-s
   for (const p of paths) assert.equal(p, `/messages?sessionId=${testParamDigest(session)}`);
   // hand-made: a plain and a Huffman literal entered into the table, then referred to
   for (const huffman of [false, true]) {
-    const path = "/messages?sessionId=0123abcd-Zz&x=1";
-    const block1 = [...encodeIndexed(3), ...encodeLiteral(4, path, "incremental", huffman)];
-    const block2 = [...encodeIndexed(3), ...encodeIndexed(62)];
-    const body = utf8("data: /m?SESSIONID=secret-42\n\n");
-    const input = concatBytes([
-      HTTP2_PREFACE,
-      encodeFrame(FrameType.HEADERS, Flag.END_HEADERS, 1, Uint8Array.from(block1)),
-      encodeFrame(FrameType.DATA, Flag.END_STREAM, 1, body),
-      encodeFrame(
-        FrameType.HEADERS,
-        Flag.END_HEADERS | Flag.END_STREAM,
-        3,
-        Uint8Array.from(block2),
-      ),
-    ]);
+    const input = pathTwice(
+      "/messages?sessionId=0123abcd-Zz&x=1",
+      "data: /m?SESSIONID=secret-42\n\n",
+      huffman,
+    );
     const out = assertSameForAllChunkings(input, withDigest);
     assert.equal(out.length, input.length);
     const heads = headersOf("client", out);
@@ -426,4 +431,30 @@ Deno.test("redactor with the recording's digest: sessionId in :path is its URL-s
   }
   // two sessions, two strings
   assert.notEqual(testParamDigest("0123abcd-Zz"), testParamDigest("0123abcd-Zy"));
+});
+
+Deno.test("redactor with the recording's digest: FastMCP's session_id in :path (plain, Huffman, indexed) is its keyed string; in DATA `*`s", () => {
+  const hex = "1beded10f1764848be4e028989c149e8";
+  const withDigest = (chunks: Uint8Array[]) => {
+    const r = createHttp2Redactor(isDefaultSecretHeader, { digest: TEST_DIGEST });
+    return concatBytes([...chunks.map((c) => r.transform(c).slice()), r.flush()]);
+  };
+  for (const huffman of [false, true]) {
+    const input = pathTwice(
+      `/messages/?session_id=${hex}`,
+      `event: endpoint\ndata: /messages/?session_id=${hex}\n\n`,
+      huffman,
+    );
+    const out = assertSameForAllChunkings(input, withDigest);
+    assert.equal(out.length, input.length);
+    assert.deepEqual(leakedPieces(out, hex), [], `huffman ${huffman}`);
+    const heads = headersOf("client", out);
+    const want = `/messages/?session_id=${testParamDigest(hex)}`;
+    assert.equal(heads[0].headers.find(([n]) => n === ":path")![1], want, `huffman ${huffman}`);
+    assert.equal(heads[1].headers.find(([n]) => n === ":path")![1], want);
+    assert.equal(
+      dataOf("client", out).get(1),
+      `event: endpoint\ndata: /messages/?session_id=${"*".repeat(32)}\n\n`,
+    );
+  }
 });

@@ -111,8 +111,8 @@ function feasible(n: number, lo: number, hi: number, a: Alphabet): boolean {
  * [8·octets − 7, 8·octets]), or null if none. Each is the length nearest the even share of
  * what is left of the window's top (longer codes up to 7 bits have more symbols: more of the
  * key's bits per character), the most numerous symbols on ties, so long as the rest can still
- * fit. From (count, octets) alone: it tells nothing the lengths on the wire did not. `url`:
- * of the URL parameter alphabet.
+ * fit. From (count, octets) alone: it tells nothing the lengths on the wire did not. Of the
+ * header alphabet (a URL parameter's digest plans its own, of URL_ALPHABET and v's exact bits).
  */
 export function planCodeLengths(count: number, octets: number): number[] | null {
   return plan(count, 8 * octets - 7, 8 * octets, HEADER_ALPHABET);

@@ -3,23 +3,39 @@
  * them: a streaming masker for raw bytes (HTTP/1 streams, HTTP/2 DATA payloads) and the ranges to
  * mask inside one decoded string (an HTTP/2 header value: `:path`, `location`, `referer` ...).
  *
- * Two rules. MCP's HTTP+SSE session, `sessionId=` (the `endpoint` event's URL and every POST to
- * it), is found case-insensitively anywhere, not only after `?` or `&`: over-redaction, never
+ * Two rules. MCP's HTTP+SSE session, `sessionId=` (the TypeScript SDK's `endpoint` event URL and
+ * every POST to it) or `session_id=` (the Python SDK's, FastMCP's: `/messages/?session_id=<hex>`),
+ * is found case-insensitively anywhere, not only after `?` or `&`: over-redaction, never
  * under; with the recording's digest its value becomes its keyed URL-safe string
- * (session_digest.ts `digestParam`), so that two sessions stay two in the analysis. Any other query parameter named like a secret (isSecretParam: Gemini's `key=`,
+ * (session_digest.ts `digestParam`), so that two sessions stay two in the analysis. Any other
+ * query parameter named like a secret (isSecretParam: Gemini's `key=`,
  * `access_token=` ...) is found by its name between a byte that may precede one (`?`, `&`, `#`,
  * `;`, or JSON's `\u0026`) and `=`, so that prose such as "the key=value pairs" and a file sent
  * whole (`API_TOKEN=...` lines) stay.
  * A value ends at a byte that ends a URL parameter's value (`&`, blanks, line ends, quotes, a
  * backslash) or at the end of the string.
+ *
+ * The masker reads the bytes as they stand, not through their framing: in an HTTP/1 body sent
+ * with `Transfer-Encoding: chunked` (an SSE stream's) whose chunk boundary (`\r\n<size>\r\n`)
+ * falls inside a value, the value ends at the boundary's `\r`, and the part after the boundary
+ * is written raw. Servers write an `endpoint` event in one chunk (the SDKs send it in one write),
+ * so the ids seen so far were whole; a boundary inside one would leak that part.
  */
 
 import { SECRET_KEY } from "./json_secrets.ts";
 import { concatBytes } from "../kit/bytes.ts";
 import { MAX_DIGEST_VALUE, type SessionDigest } from "./session_digest.ts";
 
-/** The URL parameter whose value is a session (MCP's HTTP+SSE transport), lowercase. */
-export const SECRET_PARAM = "sessionid=";
+/**
+ * The URL parameters whose value is a session (MCP's HTTP+SSE transport), lowercase: the
+ * TypeScript SDK's (and Go, Java SDKs') `sessionId=`, the Python SDK's (FastMCP) `session_id=`.
+ */
+export const SECRET_PARAM: readonly string[] = ["sessionid=", "session_id="];
+
+/** One parameter name and its `=` (lowercase), or several: the names of one rule. */
+export type ParamNames = string | readonly string[];
+const nameList = (names: ParamNames): readonly string[] =>
+  typeof names === "string" ? [names] : names;
 
 /** The longest query parameter name judged by `isSecretParam`. */
 const MAX_PARAM_NAME = 48;
@@ -107,18 +123,26 @@ for (const c of "?&#;") BEFORE_NAME[c.charCodeAt(0)] = 1;
  * every TLS payload, and a test of each byte cost about 8 ms per MB.
  */
 export function createParamRedactor(
-  name: string,
+  names: ParamNames,
   options: ParamRedactorOptions = {},
 ): ParamRedactor {
   const { digest, hold = false } = options;
-  const want = new TextEncoder().encode(name);
-  if (
-    want.length < 2 || want[want.length - 1] !== EQUALS || want.indexOf(EQUALS) !== want.length - 1
-  ) {
-    throw new Error(`createParamRedactor: "${name}" is not a parameter name and "="`);
+  const wants = nameList(names).map((name) => {
+    const want = new TextEncoder().encode(name);
+    if (
+      want.length < 2 || want[want.length - 1] !== EQUALS ||
+      want.indexOf(EQUALS) !== want.length - 1
+    ) {
+      throw new Error(`createParamRedactor: "${name}" is not a parameter name and "="`);
+    }
+    return want;
+  });
+  if (wants.length === 0) throw new Error("createParamRedactor: no parameter name");
+  const stemLast = wants[0][wants[0].length - 2];
+  if (wants.some((w) => w[w.length - 2] !== stemLast)) {
+    throw new Error("createParamRedactor: the names must end in the same byte before '='");
   }
-  const stem = want.length - 1; // the name's bytes before "="
-  const stemLast = want[stem - 1];
+  const stem = Math.max(...wants.map((w) => w.length - 1)); // the longest name's bytes before "="
   /** bytes kept from earlier chunks: the fixed name, or a query name and its `?` or `&` */
   const keep = Math.max(stem, SCAN);
   // ---- state that crosses chunk boundaries ----
@@ -164,11 +188,16 @@ export function createParamRedactor(
     return false;
   }
 
-  /** Whether the `stem` bytes before chunk[eq] (reaching into `tail`) are the name. */
+  /** Whether the bytes before chunk[eq] (reaching into `tail`) are one of the names. */
   function nameBefore(chunk: Uint8Array, eq: number): boolean {
-    if (eq + tailLen < stem) return false;
-    for (let k = 1; k <= stem; k++) if (before(chunk, eq, k) !== want[stem - k]) return false;
-    return true;
+    for (const want of wants) {
+      const len = want.length - 1;
+      if (eq + tailLen < len) continue;
+      let k = 1;
+      while (k <= len && before(chunk, eq, k) === want[len - k]) k++;
+      if (k > len) return true;
+    }
+    return false;
   }
 
   return {
@@ -295,14 +324,10 @@ const namedEquals = (b: Uint8Array, j: number, alsoAfter: number): boolean =>
  * values of the parameter `name=` or of a secret query parameter: what `createParamRedactor`
  * would mask in the same bytes.
  */
-export function paramValuePositions(s: string, name: string): number[] {
-  const lower = s.toLowerCase();
+export function paramValuePositions(s: string, names: ParamNames): number[] {
   /** where each masked value starts */
-  const starts: number[] = [];
-  for (let at = lower.indexOf(name); at >= 0; at = lower.indexOf(name, at + 1)) {
-    starts.push(at + name.length);
-  }
-  for (const m of lower.matchAll(QUERY_NAME)) {
+  const starts = nameValueStarts(s, names);
+  for (const m of s.toLowerCase().matchAll(QUERY_NAME)) {
     if (isSecretParam(m[2])) starts.push(m.index + m[0].length);
   }
   const positions = new Set<number>();
@@ -320,16 +345,15 @@ export function paramValuePositions(s: string, name: string): number[] {
  */
 export function paramMasks(
   s: string,
-  name: string,
+  names: ParamNames,
   digest?: SessionDigest,
 ): { value: string; positions: number[] } {
-  const positions = paramValuePositions(s, name);
+  const positions = paramValuePositions(s, names);
   if (!digest || positions.length === 0) return { value: s, positions };
-  const lower = s.toLowerCase();
   let value = s;
   const digested = new Set<number>();
-  for (let at = lower.indexOf(name); at >= 0; at = lower.indexOf(name, at + 1)) {
-    const a = at + name.length;
+  for (const a of nameValueStarts(s, names)) {
+    if (digested.has(a)) continue;
     let b = a;
     while (b < s.length && !ENDS_VALUE.has(s.charCodeAt(b))) b++;
     const bytes = Uint8Array.from(s.slice(a, b), (c) => c.charCodeAt(0));
@@ -339,6 +363,18 @@ export function paramMasks(
     for (let k = a; k < b; k++) digested.add(k);
   }
   return { value, positions: positions.filter((p) => !digested.has(p)) };
+}
+
+/** Where each value of one of `names` (found case-insensitively anywhere) starts in `s`. */
+function nameValueStarts(s: string, names: ParamNames): number[] {
+  const lower = s.toLowerCase();
+  const starts: number[] = [];
+  for (const name of nameList(names)) {
+    for (let at = lower.indexOf(name); at >= 0; at = lower.indexOf(name, at + 1)) {
+      starts.push(at + name.length);
+    }
+  }
+  return starts.sort((a, b) => a - b);
 }
 
 /**

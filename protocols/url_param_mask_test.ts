@@ -3,6 +3,7 @@ import {
   createParamRedactor,
   isSecretParam,
   nextNamedEquals,
+  paramMasks,
   paramValuePositions,
   SECRET_PARAM,
 } from "./url_param_mask.ts";
@@ -21,7 +22,7 @@ import { readMcpHttpFixture } from "./testdata/mcp_http_fixture.ts";
  * The rule, written plainly: after each `name=` (any case), and after each `?NAME=` or `&NAME=`
  * whose NAME isSecretParam judges a secret, mask up to a value's end.
  */
-function reference(bytes: Uint8Array, name: string): Uint8Array {
+function reference(bytes: Uint8Array, names: string | readonly string[]): Uint8Array {
   const out = bytes.slice();
   const text = new TextDecoder("latin1").decode(bytes).toLowerCase();
   const maskFrom = (i: number) => {
@@ -32,14 +33,16 @@ function reference(bytes: Uint8Array, name: string): Uint8Array {
     if (m && isSecretParam(m[0].slice(0, -1))) maskFrom(from + m[0].length);
   };
   for (let i = 0; i < bytes.length; i++) {
-    if (text.startsWith(name, i)) maskFrom(i + name.length);
+    for (const name of typeof names === "string" ? [names] : names) {
+      if (text.startsWith(name, i)) maskFrom(i + name.length);
+    }
     if ("?&#;".includes(text[i])) queryName(i + 1);
     if (text.startsWith("\\u0026", i)) queryName(i + 6);
   }
   return out;
 }
 
-function masked(chunks: Uint8Array[], name = SECRET_PARAM): Uint8Array {
+function masked(chunks: Uint8Array[], name: string | readonly string[] = SECRET_PARAM): Uint8Array {
   const r = createParamRedactor(name);
   return concatBytes([...chunks.map((c) => r.transform(c)), r.flush()]);
 }
@@ -257,4 +260,36 @@ Deno.test("sessionId= with the recording's digest: its URL-safe keyed string, he
   assert.equal(split, want.replace(testParamDigest("3b9f0c2e-7d41"), "*".repeat(13)));
   // cut by the end: `*`s
   assert.equal(run(true)([utf8("?sessionId=abc")]), "?sessionId=***");
+});
+
+Deno.test("session_id= (the Python SDK's, FastMCP's) is the session too: digested, held across any split, byte by byte", () => {
+  // FastMCP's endpoint event and a POST to it (mcp/server/sse.py: `?session_id=<uuid hex>`)
+  const hex = "1beded10f1764848be4e028989c149e8";
+  const text = `event: endpoint\r\ndata: /messages/?session_id=${hex}\r\n\r\n` +
+    `POST /messages/?SESSION_ID=${hex} HTTP/1.1\r\nHost: h\r\n\r\n` +
+    '{"session_id":"stays"} ?Session_Id=ab&x=1';
+  const run = (chunks: Uint8Array[]) => {
+    const r = createParamRedactor(SECRET_PARAM, { digest: TEST_DIGEST, hold: true });
+    return new TextDecoder().decode(concatBytes([...chunks.map((c) => r.transform(c)), r.flush()]));
+  };
+  const want = text.replaceAll(hex, testParamDigest(hex)).replace(
+    "=ab&",
+    `=${testParamDigest("ab")}&`,
+  );
+  assert.ok(!want.includes(hex));
+  assert.equal(assertSameForAllChunkings(utf8(text), run), want);
+  // without the digest: `*`s, as the plain rule says
+  const plain = assertSameForAllChunkings(utf8(text), (chunks) => masked(chunks));
+  assert.deepEqual(plain, reference(utf8(text), SECRET_PARAM));
+  assert.ok(!new TextDecoder().decode(plain).includes(hex.slice(0, 8)));
+  // a decoded header value (HTTP/2 :path): the same positions and digest
+  const path = `/messages/?session_id=${hex}&sessionId=u-1`;
+  assert.deepEqual(
+    paramValuePositions(path, SECRET_PARAM).map((i) => path[i]).join(""),
+    hex + "u-1",
+  );
+  assert.equal(
+    paramMasks(path, SECRET_PARAM, TEST_DIGEST).value,
+    `/messages/?session_id=${testParamDigest(hex)}&sessionId=${testParamDigest("u-1")}`,
+  );
 });

@@ -740,56 +740,66 @@ Deno.test("streamable HTTP: a sessionless probe refused with 400 beside a sessio
 // MCP's HTTP+SSE transport names its session in URLs only (`/message?sessionId=...` in the
 // `endpoint` event and every POST); the capture writes the value as its keyed digest
 // (protocols/url_param_mask.ts with the recording's key), the same string in both places.
-Deno.test("HTTP+SSE: two sessions of one server, interleaved, are two by their sessionId as the capture writes it; masked ids tell none", async () => {
+Deno.test("HTTP+SSE: two sessions of one server, interleaved, are two by their sessionId (or FastMCP's session_id) as the capture writes it; masked ids tell none", async () => {
   const ID = "334aa7a6-73ac-43e4-93c5-16a1a42f5d07";
   const base = await readMcpHttpFixture("sse");
   const dec = new TextDecoder(), enc = new TextEncoder();
-  /** one session: its id and echo text swapped (same lengths), its bytes as captured */
-  const session = (id: string, text: string, digest: boolean) =>
-    base.map((c) => {
-      const captured = (b: Uint8Array) => {
-        const raw = enc.encode(
-          dec.decode(b).replaceAll(ID, id).replaceAll("hello over http", text),
-        );
-        const r = createParamRedactor(
-          SECRET_PARAM,
-          digest ? { digest: TEST_DIGEST, hold: true } : {},
-        );
-        return concatBytes([r.transform(raw), r.flush()]);
-      };
-      return { client: captured(c.client), server: captured(c.server) };
-    });
-  const two = async (digest: boolean) => {
-    const a = session(ID, "hello over http", digest);
-    const b = session(ID.replace("334aa7a6", "99999999"), "HELLO OVER HTTP", digest);
-    // the second session's connections interleaved with the first's (0.5 ms after each)
-    const rows = kernelRows([...a, ...b], ["client", "server"]).map((r) =>
-      (r.inode as bigint) >= BigInt(1000 + 2 * a.length)
-        ? { ...r, ts_ns: (r.ts_ns as bigint) - BigInt(a.length * 1_000_000) + 500_000n }
-        : r
-    );
-    return await analyse(rows);
-  };
-  const got = await two(true);
-  assert.deepEqual(got.problems, []);
-  assert.ok(got.rows.every((m) => m.transport === "sse"));
-  const ids = [ID, ID.replace("334aa7a6", "99999999")].map(testParamDigest);
-  assert.deepEqual(new Set(got.rows.map((m) => m.mcp_session_id)), new Set(ids));
-  // each session's initialize, and each call answered in its own session
-  const inits = got.rows.filter((m) => m.method === "initialize").map((m) => m.mcp_session_id);
-  assert.deepEqual(inits.sort(), [...ids].sort());
-  const echoed = got.calls.filter((c) => c.tool === "echo").map((c) => [
-    JSON.parse(String(c.args)).message,
-    String(c.result).match(/Echo: ([^"]*)/)?.[1],
-  ]).sort();
-  assert.deepEqual(echoed, [
-    ["HELLO OVER HTTP", "HELLO OVER HTTP"],
-    ["hello over http", "hello over http"],
-  ]);
-  assert.equal(got.calls.filter((c) => c.method === "initialize").length, 2);
-  // as captured before (ids `*`-masked): no id is kept, the pair is one group as it was
-  const masked = await two(false);
-  assert.ok(masked.rows.every((m) => m.mcp_session_id === null));
+  // the fixture's `sessionId=<uuid>` (TypeScript SDK), or the Python SDK's (FastMCP's) form,
+  // `session_id=<hex>`, of the same length (so chunk sizes hold)
+  for (
+    const [param, first] of [["sessionId", ID], [
+      "session_id",
+      "334aa7a673ac43e493c516a1a42f5d07abc",
+    ]]
+  ) {
+    /** one session: its id and echo text swapped (same lengths), its bytes as captured */
+    const session = (id: string, text: string, digest: boolean) =>
+      base.map((c) => {
+        const captured = (b: Uint8Array) => {
+          const raw = enc.encode(
+            dec.decode(b).replaceAll(`sessionId=${ID}`, `${param}=${id}`)
+              .replaceAll("hello over http", text),
+          );
+          const r = createParamRedactor(
+            SECRET_PARAM,
+            digest ? { digest: TEST_DIGEST, hold: true } : {},
+          );
+          return concatBytes([r.transform(raw), r.flush()]);
+        };
+        return { client: captured(c.client), server: captured(c.server) };
+      });
+    const two = async (digest: boolean) => {
+      const a = session(first, "hello over http", digest);
+      const b = session(first.replace("334aa7a6", "99999999"), "HELLO OVER HTTP", digest);
+      // the second session's connections interleaved with the first's (0.5 ms after each)
+      const rows = kernelRows([...a, ...b], ["client", "server"]).map((r) =>
+        (r.inode as bigint) >= BigInt(1000 + 2 * a.length)
+          ? { ...r, ts_ns: (r.ts_ns as bigint) - BigInt(a.length * 1_000_000) + 500_000n }
+          : r
+      );
+      return await analyse(rows);
+    };
+    const got = await two(true);
+    assert.deepEqual(got.problems, []);
+    assert.ok(got.rows.every((m) => m.transport === "sse"));
+    const ids = [first, first.replace("334aa7a6", "99999999")].map(testParamDigest);
+    assert.deepEqual(new Set(got.rows.map((m) => m.mcp_session_id)), new Set(ids));
+    // each session's initialize, and each call answered in its own session
+    const inits = got.rows.filter((m) => m.method === "initialize").map((m) => m.mcp_session_id);
+    assert.deepEqual(inits.sort(), [...ids].sort());
+    const echoed = got.calls.filter((c) => c.tool === "echo").map((c) => [
+      JSON.parse(String(c.args)).message,
+      String(c.result).match(/Echo: ([^"]*)/)?.[1],
+    ]).sort();
+    assert.deepEqual(echoed, [
+      ["HELLO OVER HTTP", "HELLO OVER HTTP"],
+      ["hello over http", "hello over http"],
+    ]);
+    assert.equal(got.calls.filter((c) => c.method === "initialize").length, 2);
+    // as captured before (ids `*`-masked): no id is kept, the pair is one group as it was
+    const masked = await two(false);
+    assert.ok(masked.rows.every((m) => m.mcp_session_id === null));
+  }
 });
 
 Deno.test("Gemini CLI's HTTP+SSE fallback with its sessionId as the capture now writes it: one session by its id, the refused probe no session's", async () => {

@@ -16,6 +16,8 @@ import { fillMcpCalls, readMcpMessages, unansweredRequests } from "./build.ts";
 import { ALL_TABLES } from "../schema.ts";
 import { sqlText } from "../sql_files.ts";
 
+type Db = Parameters<Parameters<typeof withDb>[1]>[0];
+
 const FIXTURE = new URL("../../tests/fixtures/mcp/claude_https_exchanges.jsonl", import.meta.url);
 
 function fixture(): HttpsExchange[] {
@@ -214,6 +216,45 @@ Deno.test("https MCP: the server's host and port, as the Host header names them"
   }
 });
 
+/** Exchanges back into the tables they were read from (http_exchanges, sse_events). */
+async function insertExchanges(c: Db, rows: HttpsExchange[], protocol = "http/1.1"): Promise<void> {
+  await c.run(
+    `INSERT INTO http_exchanges (recording, exchange_id, pid, conn_id, conn_gen, protocol, host,
+       method, path, status, request_bytes, response_bytes, request_body, response_body,
+       streaming, sse_events, ws_messages, request_end_ns, response_end_ns, request_complete,
+       response_complete, gap, truncated, lost_bytes)
+     SELECT * FROM (VALUES ${
+      rows.map(() =>
+        "(?, ?, ?, ?, 0, ?, ?, ?, ?, ?, 0, 0, ?::BLOB, ?::BLOB, ?, 0, 0, ?, ?, true, true, false, false, 0)"
+      ).join(", ")
+    })`,
+    rows.flatMap((x) => [
+      x.recording,
+      x.exchange_id,
+      x.pid,
+      x.conn_id,
+      protocol,
+      x.host,
+      x.method,
+      x.path,
+      x.status,
+      x.request_text,
+      x.events ? null : x.response_text,
+      x.events !== null,
+      x.request_ts,
+      x.response_ts,
+    ]) as never,
+  );
+  for (const x of rows) {
+    for (const [i, e] of (x.events ?? []).entries()) {
+      await c.run(
+        "INSERT INTO sse_events VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [x.recording, x.exchange_id, i, e.type, e.data, e.ts_ns, e.incomplete] as never,
+      );
+    }
+  }
+}
+
 Deno.test("https MCP: read by the MCP build from http_exchanges and sse_events, paired in mcp_calls", async () => {
   await withDb(":memory:", async (c) => {
     await createTables(c, ALL_TABLES);
@@ -221,40 +262,7 @@ Deno.test("https MCP: read by the MCP build from http_exchanges and sse_events, 
     await c.run(sqlText("macros"));
     // the fixture's exchanges back into the tables they were read from
     const rows = fixture();
-    await c.run(
-      `INSERT INTO http_exchanges (recording, exchange_id, pid, conn_id, conn_gen, protocol, host,
-         method, path, status, request_bytes, response_bytes, request_body, response_body,
-         streaming, sse_events, ws_messages, request_end_ns, response_end_ns, request_complete,
-         response_complete, gap, truncated, lost_bytes)
-       SELECT * FROM (VALUES ${
-        rows.map(() =>
-          "(?, ?, ?, ?, 0, 'http/1.1', ?, ?, ?, ?, 0, 0, ?::BLOB, ?::BLOB, ?, 0, 0, ?, ?, true, true, false, false, 0)"
-        ).join(", ")
-      })`,
-      rows.flatMap((x) => [
-        x.recording,
-        x.exchange_id,
-        x.pid,
-        x.conn_id,
-        x.host,
-        x.method,
-        x.path,
-        x.status,
-        x.request_text,
-        x.events ? null : x.response_text,
-        x.events !== null,
-        x.request_ts,
-        x.response_ts,
-      ]) as never,
-    );
-    for (const x of rows) {
-      for (const [i, e] of (x.events ?? []).entries()) {
-        await c.run(
-          "INSERT INTO sse_events VALUES (?, ?, ?, ?, ?, ?, ?)",
-          [x.recording, x.exchange_id, i, e.type, e.data, e.ts_ns, e.incomplete] as never,
-        );
-      }
-    }
+    await insertExchanges(c, rows);
     // an LLM API call is never MCP, whatever its body: not even decoded
     await c.run(
       `INSERT INTO http_exchanges SELECT * REPLACE (exchange_id + 1000 AS exchange_id,
@@ -307,4 +315,113 @@ Deno.test("https MCP: read by the MCP build from http_exchanges and sse_events, 
     // the discovery probe answered by an error without an id is no problem
     assert.deepEqual(await unansweredRequests(c), []);
   });
+});
+
+Deno.test("https MCP (HTTP+SSE): a pair's session ids are kept only where every message has one, a refused one aside", async () => {
+  const call = fixture().find((x) => x.request_text?.includes('"tools/call"'))!;
+  /** a GET stream naming `endpoint`, answering ids 0..n-1; POSTs of initialize and n-1 calls */
+  const session = (n: bigint, endpoint: string, target: string, calls: number) => {
+    const ids = Array.from({ length: calls + 1 }, (_, i) => i);
+    const get: HttpsExchange = {
+      ...call,
+      exchange_id: 500n + n,
+      method: "GET",
+      path: "/sse",
+      status: 200,
+      request_text: null,
+      response_text: null,
+      request_ts: 1n,
+      events: [
+        { type: "endpoint", data: endpoint, ts_ns: 2n, incomplete: false },
+        ...ids.map((id) => ({
+          type: "message",
+          data: `{"jsonrpc":"2.0","id":${id},"result":{"content":[]}}`,
+          ts_ns: 10n * n + 11n + BigInt(id) * 100n,
+          incomplete: false,
+        })),
+      ],
+    };
+    const posts: HttpsExchange[] = ids.map((id) => ({
+      ...call,
+      exchange_id: 600n + 10n * n + BigInt(id),
+      path: target,
+      status: 202,
+      request_text: id === 0
+        ? '{"jsonrpc":"2.0","id":0,"method":"initialize","params":{}}'
+        : `{"jsonrpc":"2.0","id":${id},"method":"tools/call","params":{"name":"echo"}}`,
+      request_ts: 10n * n + 10n + BigInt(id) * 100n,
+      response_text: null,
+      events: null,
+    }));
+    return [get, ...posts];
+  };
+  const read = (rows: HttpsExchange[], protocol: string) =>
+    withDb(":memory:", async (c) => {
+      await createTables(c, ALL_TABLES);
+      await createTables(c, [lineageTable, ...MCP_TABLES]);
+      await c.run(sqlText("macros"));
+      await insertExchanges(c, rows, protocol);
+      const { rows: messages, problems } = await readMcpMessages(c);
+      await appendRows(c, mcpMessagesTable, messages as unknown as Record<string, unknown>[]);
+      await fillMcpCalls(c);
+      const calls = (await c.runAndReadAll(
+        `SELECT method, result IS NOT NULL AS answered FROM mcp_calls WHERE NOT from_server`,
+      )).getRowObjectsJson();
+      return { messages, problems, calls, unanswered: await unansweredRequests(c) };
+    });
+  // HTTP/2: the capture digests a POST's :path, but writes the endpoint event (DATA) as `*`s;
+  // keyed by the POSTs alone, the requests and the answers on the stream would be two sessions
+  const h2 = await read(
+    session(0n, "/messages?sessionId=********", "/messages?sessionId=Ab3_x.9-", 2),
+    "h2",
+  );
+  assert.deepEqual(h2.problems, []);
+  assert.ok(h2.messages.every((m) => m.transport === "sse" && m.mcp_session_id === null));
+  assert.equal(h2.calls.length, 3);
+  assert.ok(h2.calls.every((r) => r.answered === true), JSON.stringify(h2.calls));
+  assert.deepEqual(h2.unanswered, []);
+  // keyed (as over HTTP/1): two sessions keep their ids, beside a streamable-HTTP probe refused
+  // without one (404), and a POST refused (404) with a stale session's id, which keeps it
+  const probe: HttpsExchange = {
+    ...call,
+    exchange_id: 700n,
+    path: "/sse",
+    status: 404,
+    request_text: '{"jsonrpc":"2.0","id":0,"method":"initialize","params":{}}',
+    request_ts: 0n,
+    response_text: "Not Found",
+    events: null,
+  };
+  const stale: HttpsExchange = {
+    ...probe,
+    exchange_id: 701n,
+    path: "/messages?sessionId=Old_7.q-",
+    request_text: '{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"echo"}}',
+    request_ts: 5000n,
+    response_text: "Could not find session",
+  };
+  const keyed = await read([
+    probe,
+    ...session(1n, "/messages?sessionId=Ab3_x.9-", "/messages?sessionId=Ab3_x.9-", 1),
+    ...session(2n, "/messages?sessionId=Zq8_y.1-", "/messages?sessionId=Zq8_y.1-", 1),
+    stale,
+  ], "http/1.1");
+  const idOf = (pred: (m: (typeof keyed.messages)[number]) => boolean) =>
+    keyed.messages.filter(pred).map((m) => m.mcp_session_id);
+  assert.deepEqual(
+    new Set(keyed.messages.map((m) => m.mcp_session_id)),
+    new Set([null, "Ab3_x.9-", "Zq8_y.1-", "Old_7.q-"]),
+  );
+  assert.deepEqual(idOf((m) => m.http_status === 404 && m.jsonrpc_id === "0"), [null]);
+  assert.deepEqual(idOf((m) => m.jsonrpc_id === "9"), ["Old_7.q-"]);
+  assert.equal(idOf((m) => m.method === "initialize" && m.http_status !== 404).length, 2);
+  assert.ok(
+    idOf((m) => m.method === "initialize" && m.http_status !== 404)
+      .every((id) => id !== null),
+  );
+  // the stale session's call is one whose initialize was not seen: its gap alone
+  assert.deepEqual(keyed.problems.map((p) => p.kind), ["gap"]);
+  assert.match(keyed.problems[0].message, /initialize was not seen.*: 1 message read/);
+  // each session's calls answered in it; the probe and the stale call not
+  assert.equal(keyed.calls.filter((r) => r.answered === true).length, 4);
 });

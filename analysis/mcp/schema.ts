@@ -105,7 +105,7 @@ export const mcpMessagesTable = table(
         "assigned, as to `initialize`), as the capture wrote it: a keyed digest of the id, the " +
         "same for one id within a recording, over HTTP/1 and HTTP/2 alike; null when none, or " +
         "masked (any `*`: recordings made before the digest, an id cut by a gap). Over " +
-        "HTTP+SSE (`sse`): the `sessionId` URL parameter (a POST's target; the `endpoint` " +
+        "HTTP+SSE (`sse`): the `sessionId` (Python SDK: `session_id`) URL parameter (a POST's target; the `endpoint` " +
         "event's for the server's messages on its stream), the capture's digest too; null " +
         "for every message of a client and server pair when any of them has none (a stream " +
         "whose endpoint was masked: its sessions are told apart no further)",

@@ -54,14 +54,15 @@ export function sessionHeaders(
 }
 
 /**
- * MCP's HTTP+SSE session (2024-11-05): the `sessionId` parameter of a URL — the `endpoint`
+ * MCP's HTTP+SSE session (2024-11-05): the `sessionId` parameter of a URL (the TypeScript
+ * SDK's; the Python SDK, FastMCP, names it `session_id`) — the `endpoint`
  * event's, and every POST's target to it — as the capture wrote it (a keyed digest,
  * `protocols/session_digest.ts` `digestParam`: the same string in both places, so two
  * sessions are two); null when there is none, or it was masked (any `*`: recordings made
  * before the digest, a value cut by a gap, HTTP/2 DATA).
  */
 export function sseSessionId(url: string | null | undefined): string | null {
-  const m = url ? /[?&]sessionid=([^&#\s]*)/i.exec(url) : null;
+  const m = url ? /[?&]session_?id=([^&#\s]*)/i.exec(url) : null;
   return m && m[1] !== "" && !m[1].includes("*") ? m[1] : null;
 }
 

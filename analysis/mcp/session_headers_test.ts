@@ -38,11 +38,16 @@ Deno.test("targetPath: origin-form and absolute-form targets, query and fragment
   assert.equal(targetPath(null), null);
 });
 
-Deno.test("HTTP+SSE's session: the sessionId parameter of a URL, none when masked or absent", () => {
+Deno.test("HTTP+SSE's session: the sessionId (or session_id) parameter of a URL, none when masked or absent", () => {
   assert.equal(sseSessionId("/messages?sessionId=Ab3_x.9-&x=1"), "Ab3_x.9-");
   assert.equal(sseSessionId("http://h:1/m?a=b&SESSIONID=q#f"), "q");
   assert.equal(sseSessionId("/messages?sessionId=****"), null);
   assert.equal(sseSessionId("/messages?sessionId="), null);
   assert.equal(sseSessionId("/messages?xsessionId=a"), null);
   assert.equal(sseSessionId(null), null);
+  // the Python SDK's (FastMCP's) name
+  assert.equal(sseSessionId("/messages/?session_id=1beded10f1764848"), "1beded10f1764848");
+  assert.equal(sseSessionId("http://h:1/messages/?x=1&Session_Id=q"), "q");
+  assert.equal(sseSessionId("/messages/?session_id=****"), null);
+  assert.equal(sseSessionId("/messages/?xsession_id=a"), null);
 });

@@ -307,10 +307,11 @@ function assertNoSecrets(out: string, secret: string) {
     const text = new TextDecoder("latin1").decode(Deno.readFileSync(join(out, f.name)));
     assert.ok(!text.includes(secret), `${f.name} holds the secret`);
     // a session id (the SDKs' are UUIDs) is written as its keyed digest, which is none (an
-    // SSE one's digest is of letters, digits, `-`, `.` and `_`: no UUID's shape either)
+    // SSE one's digest is of letters, digits, `-`, `.` and `_`: no UUID's shape either, nor,
+    // but once in 10^15, 32 hex digits: the Python SDK's `session_id=<uuid hex>`)
     assert.ok(!/mcp-session-id: [0-9a-f]{8}-[0-9a-f]{4}-/i.test(text), `${f.name}: a session id`);
     assert.ok(
-      !/sessionId=[0-9a-f]{8}-[0-9a-f]{4}-/i.test(text),
+      !/session_?id=(?:[0-9a-f]{8}-[0-9a-f]{4}-|[0-9a-f]{32}(?![\w.-]))/i.test(text),
       `${f.name} holds an SSE session id`,
     );
   }
