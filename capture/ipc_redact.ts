@@ -65,6 +65,8 @@ export interface RedactableCall {
   data: Uint8Array;
   truncated: boolean;
   lost: number;
+  /** where `data`'s holes are, when it has any: [start, end) offsets, in order */
+  holes?: number[];
   /** set when the call is written empty: its bytes but its holes, withheld */
   withheld?: number;
 }
@@ -166,10 +168,34 @@ export class IpcRedactor<C extends RedactableCall = RedactableCall> {
       return;
     }
     s.queue.push(call);
+    const cut = call.total - call.data.length;
+    if (call.holes?.length) return this.#holes(s, call, cut);
     this.#feed(s, call.data);
     this.#drain(s);
-    // the bytes a cut call did not keep (holes are zero-filled in `data`: places stay true)
-    if (call.truncated || call.lost > 0) this.#gap(s, call.total - call.data.length);
+    // the bytes a cut call did not keep
+    if (call.truncated || call.lost > 0) this.#gap(s, cut);
+  }
+
+  /**
+   * A call with holes (zero-filled, places kept): the bytes between them through the
+   * redactors, each hole a gap of its length (one at the end joins the `cut` bytes not kept),
+   * its zeros written as they are; an HTTP/2 direction stops at the first (#gap).
+   */
+  #holes(s: Stream, call: C, cut: number): void {
+    const { data, holes = [] } = call;
+    let at = 0;
+    for (let k = 0; k < holes.length && !s.dead; k += 2) {
+      const [a, b] = [holes[k], holes[k + 1]];
+      if (a > at) this.#feed(s, data.subarray(at, a));
+      this.#drain(s);
+      this.#gap(s, b - a + (b === data.length ? cut : 0));
+      if (s.dead) return;
+      this.#put(s, new Uint8Array(b - a)); // #gap let out all that was held
+      at = b;
+    }
+    if (at < data.length) this.#feed(s, data.subarray(at));
+    this.#drain(s);
+    if (!s.dead && (call.truncated || cut > 0) && at < data.length) this.#gap(s, cut);
   }
 
   /** Hands out everything still held (the end of the capture). */
