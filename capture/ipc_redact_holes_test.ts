@@ -5,8 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { IpcRedactor, type RedactableCall } from "./ipc_redact.ts";
-import { h2RedactorFactory } from "./h2_glue.ts";
-import { TEST_DIGEST, utf8 } from "../protocols/testing.ts";
+import { h2HeadersWithHole, TEST_DIGEST, utf8 } from "../protocols/testing.ts";
+import { h2RedactorFactory, loadH2Redactor } from "./h2_glue.ts";
 
 const dec = new TextDecoder();
 const SECRET = "SECRET-abcdef-123";
@@ -15,8 +15,8 @@ const HEAD = "POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nAccept-Encod
   "User-Agent: python-requests/2.32.3\r\n\r\n{}";
 
 /** One call of `text` on a TCP socket with the bytes [a, b) a hole; the call's bytes out. */
-function withHole(text: string, a: number, b: number): Uint8Array {
-  const data = utf8(text);
+function withHole(text: string | Uint8Array, a: number, b: number): Uint8Array {
+  const data = typeof text === "string" ? utf8(text) : text.slice();
   data.fill(0, a, b);
   const out: RedactableCall[] = [];
   const r = new IpcRedactor({ h2Redactor: h2RedactorFactory, digest: TEST_DIGEST }, (c) => {
@@ -62,4 +62,11 @@ Deno.test("HTTP/1: a hole at every place in the head leaves no byte of the secre
       assert.ok(!got.includes(SECRET.slice(-6)), `hole [${a}, ${a + len}): ${got}`);
     }
   }
+});
+
+Deno.test("h2c: a hole in a call stops the direction there; its header block is never decoded across it", async () => {
+  await loadH2Redactor();
+  const { data, holes } = h2HeadersWithHole("SECRET-h2-hole");
+  const got = withHole(data, holes[0], holes[1]);
+  assert.equal(got.length, 0, "written empty");
 });

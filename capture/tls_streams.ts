@@ -146,6 +146,14 @@ export class TlsStreams {
       return;
     }
     d.queue.push(call);
+    if (call.holes && h2) {
+      // HTTP/2: zeros decode as valid HPACK and frames, a block across a hole out of step; what
+      // came before the first hole goes through, then the direction stops (this call withheld)
+      this.#feed(d, call.data.subarray(0, call.holes[0]));
+      this.#drain(d);
+      this.#kill(d);
+      return;
+    }
     const cut = call.total - call.data.length;
     let gapAfter = call.lost > 0 || call.truncated;
     if (call.holes && !h2) {

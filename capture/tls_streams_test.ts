@@ -12,6 +12,7 @@ import { type RedactedCall, TlsStreams } from "./tls_streams.ts";
 import { h2RedactorFactory, loadH2Redactor } from "./h2_glue.ts";
 import {
   assertSameForAllChunkings,
+  h2HeadersWithHole,
   TEST_DIGEST,
   testDigest,
   testParamDigest,
@@ -476,4 +477,19 @@ Deno.test("a hole in a call (a lost chunk, zero-filled) is a gap: the line after
   assert.equal(got.length, data.length);
   assert.ok(!got.includes("sk-hole"), got);
   assert.ok(got.endsWith("\r\nAccept: */*\r\n\r\n"));
+});
+
+Deno.test("HTTP/2: a hole in a call stops the direction there; its header block is never decoded across it", async () => {
+  await loadH2Redactor();
+  const { data, holes } = h2HeadersWithHole("SECRET-h2-hole");
+  const { s, out } = collect();
+  s.push(call(0, data, { lost: 13, holes }));
+  s.push(call(1, encodeFrame(FrameType.DATA, 0, 1, enc.encode("after"))));
+  s.finish();
+  assert.ok(out.every((r) => !dec.decode(r.data).includes("SECRET-h2-hole")));
+  // written empty: all lost, of it withheld what was there to withhold (not the hole)
+  assert.deepEqual(out.map((r) => [r.data.length, r.lost, r.withheld]), [
+    [0, data.length, data.length - 13],
+    [0, 14, 14],
+  ]);
 });
