@@ -193,7 +193,7 @@ export class TlsStreams {
       const [a, b] = [holes[k], holes[k + 1]];
       if (a > at) this.#feed(d, data.subarray(at, a));
       this.#h1Gap(d, b - a + (b === data.length ? cut : 0));
-      this.#out(d, data.subarray(a, b));
+      this.#out(d, new Uint8Array(b - a)); // zeros, whatever the buffer held there
       at = b;
     }
     if (at < data.length) this.#feed(d, data.subarray(at));

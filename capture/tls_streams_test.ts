@@ -477,6 +477,13 @@ Deno.test("a hole in a call (a lost chunk, zero-filled) is a gap: the line after
   assert.equal(got.length, data.length);
   assert.ok(!got.includes("sk-hole"), got);
   assert.ok(got.endsWith("\r\nAccept: */*\r\n\r\n"));
+  // a hole is written as zeros even if its bytes in the buffer are not (a reused buffer)
+  const dirty = data.slice();
+  dirty.set(enc.encode("Bearer"), a.length);
+  const t = collect();
+  t.s.push(call(0, dirty, { lost: 6, holes: [a.length, a.length + 6] }));
+  t.s.finish();
+  assert.deepEqual(t.out[0].data, out[0].data);
 });
 
 Deno.test("HTTP/2: a hole in a call stops the direction there; its header block is never decoded across it", async () => {
