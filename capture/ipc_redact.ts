@@ -432,12 +432,16 @@ export class IpcRedactor<C extends RedactableCall = RedactableCall> {
       if (param?.length) this.#putH1(s, s.body ? s.body.transform(param) : param);
       // the line the gap lands in is masked unless the framing places it in a body or at a
       // message's start
-      if (s.http && s.body) s.http.land(s.body.landing(lost < 0 ? undefined : lost));
+      const landing = s.body?.landing(lost < 0 ? undefined : lost);
+      if (s.http && landing) s.http.land(landing);
       if (s.body) {
+        // at a message's start its start line comes next (the body masker finds it again);
         // inside a body it lets through (an LLM API's), on a connection not MCP's: the bytes
         // after the gap go through too, as over TLS, until the next request or status line
-        const blind = s.jsonAfterGap || !s.body.passing || s.conn?.h1?.mcp === true;
+        const blind = landing !== "start" &&
+          (s.jsonAfterGap || !s.body.passing || s.conn?.h1?.mcp === true);
         this.#putH1(s, s.body.gap()); // what it held: bytes from before the gap
+        if (landing === "start") s.jsonAfterGap = false;
         if (!blind) return;
         if (!s.jsonAfterGap) s.json = createJsonSecretMasker();
         s.jsonAfterGap = true;
