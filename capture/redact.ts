@@ -18,8 +18,8 @@
  * a body of known length or chunk, or one read to the end of the connection) says the gap
  * landed inside a body (the line goes through, as body lines do) or exactly at a message's
  * start (a new line begins). Where the framing cannot tell (a gap of unknown length, one in a
- * head, past a body's end, or while framing is lost), at most MAX_CUT_LINE bytes are masked,
- * so that a one-line body cut there loses a bounded part.
+ * head, past a body's end, or while framing is lost), the line is masked to its LF, however
+ * long (a header line past any server's limit is still masked: over-redaction, never under-).
  *
  * HTTP/2 header blocks are HPACK-coded; their redaction lives in the HTTP/2 redactor of
  * protocols, which this module selects when a stream starts with the h2 preface.
@@ -57,7 +57,7 @@ const enum LineState {
   Digest,
   /**
    * the rest of a line a gap cut, where the framing cannot tell a head from a body: masked to
-   * the LF (its header name may be what was lost), at most MAX_CUT_LINE bytes
+   * the LF (its header name may be what was lost)
    */
   Cut,
   /**
@@ -68,10 +68,10 @@ const enum LineState {
 }
 
 /**
- * The most bytes of a line cut by a gap that are masked when it may be a header line: the
- * over-redaction of a one-line body cut by a gap where the framing is not known stays bounded.
- * RFC 9110 5.4 leaves field sizes to implementations; servers refuse header lines past
- * 8 KiB (nginx, Apache) and whole heads past 16 KiB (Node), so no header line is longer.
+ * The most bytes of a line cut by a gap held while it may yet be a start line (a request or
+ * status line: RFC 9110 5.4 leaves sizes to implementations; servers refuse header lines past
+ * 8 KiB, nginx and Apache, whole heads past 16 KiB, Node): past it the line is no start line,
+ * and is masked to its LF as any cut line. It bounds memory held, not masking.
  */
 export const MAX_CUT_LINE = 16384;
 
@@ -119,8 +119,6 @@ export function createHttp1Redactor(
   const held = digest ? new Uint8Array(MAX_DIGEST_VALUE) : new Uint8Array(0);
   let heldLen = 0;
 
-  /** Cut state: bytes it may still mask */
-  let cutLeft = 0;
   /** CutHeld state: the line's bytes so far, and whether they begin a message */
   let cutBuf: Uint8Array | null = null;
   let cutLen = 0;
@@ -176,7 +174,6 @@ export function createHttp1Redactor(
   const releaseCut = (): Uint8Array => {
     const out = cutBuf!.slice(0, cutLen);
     for (let i = 0; i < out.length; i++) if (out[i] !== CR) out[i] = STAR;
-    cutLeft = MAX_CUT_LINE - cutLen;
     cutLen = 0;
     state = LineState.Cut;
     return out;
@@ -213,10 +210,6 @@ export function createHttp1Redactor(
             if (c !== LF) continue;
           } else {
             parts!.push(releaseCut());
-            if (cutLeft === 0) {
-              state = LineState.Skip;
-              continue;
-            }
           }
         }
         if (state === LineState.Digest) {
@@ -278,7 +271,6 @@ export function createHttp1Redactor(
         } else if (state === LineState.Cut) {
           out ??= chunk.slice();
           out[i] = STAR;
-          if (--cutLeft === 0) state = LineState.Skip;
         } else if (leadingSpace && (c === SP || c === HT)) {
           // keep the separator
         } else {
