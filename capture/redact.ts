@@ -119,7 +119,10 @@ export function createHttp1Redactor(
   const held = digest ? new Uint8Array(MAX_DIGEST_VALUE) : new Uint8Array(0);
   let heldLen = 0;
 
-  /** CutHeld state: the line's bytes so far, and whether they begin a message */
+  /**
+   * CutHeld state: the line's bytes so far (grown as they come, up to MAX_CUT_LINE; let go when
+   * the line is judged), and whether they begin a message
+   */
   let cutBuf: Uint8Array | null = null;
   let cutLen = 0;
   const startLine = new StartLineMatcher();
@@ -172,10 +175,17 @@ export function createHttp1Redactor(
 
   /** The held start of a cut line, out masked (CRs kept); Cut goes on for the rest. */
   const releaseCut = (): Uint8Array => {
-    const out = cutBuf!.slice(0, cutLen);
+    const out = takeCut();
     for (let i = 0; i < out.length; i++) if (out[i] !== CR) out[i] = STAR;
-    cutLen = 0;
     state = LineState.Cut;
+    return out;
+  };
+
+  /** The held start of a cut line, as it was; the buffer let go. */
+  const takeCut = (): Uint8Array => {
+    const out = cutBuf ? cutBuf.slice(0, cutLen) : EMPTY;
+    cutBuf = null;
+    cutLen = 0;
     return out;
   };
 
@@ -198,14 +208,18 @@ export function createHttp1Redactor(
         if (state === LineState.CutHeld) {
           const v = startLine.feed(c);
           if (v === "maybe" && c !== LF && cutLen < MAX_CUT_LINE) {
-            cutBuf![cutLen++] = c;
+            if (!cutBuf || cutLen === cutBuf.length) {
+              const grown = new Uint8Array(Math.min(MAX_CUT_LINE, Math.max(64, cutLen * 2)));
+              if (cutBuf) grown.set(cutBuf);
+              cutBuf = grown;
+            }
+            cutBuf[cutLen++] = c;
             continue;
           }
           from = i;
           if (v === "status" || v === "request") {
             // a message begins here: its start line goes through
-            parts!.push(cutBuf!.slice(0, cutLen));
-            cutLen = 0;
+            parts!.push(takeCut());
             state = LineState.Skip;
             if (c !== LF) continue;
           } else {
@@ -302,7 +316,7 @@ export function createHttp1Redactor(
         // a header line whose name was lost, so the rest of it is masked, unless it is a start
         // line (a secret's value cut by the gap is masked already, Mask going on to the LF)
         state = LineState.CutHeld;
-        cutBuf ??= new Uint8Array(MAX_CUT_LINE);
+        cutBuf = null; // allocated as the line's bytes come
         cutLen = 0;
         startLine.reset();
       }
