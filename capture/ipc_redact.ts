@@ -33,8 +33,10 @@
  *
  * A redactor that holds bytes back (an HTTP/2 header block split across calls, a start not yet
  * decided) delays the calls it covers, in order, never splits or merges them. After a gap (a
- * call missing before this one, or this one cut or with bytes lost), the HTTP/1 redactor
- * resumes at the next line and the JSON masker masks everything but punctuation until a line
+ * call missing before this one, this one cut, or a hole inside it: a chunk lost or unreadable,
+ * taken where it is, its zeros written as they are), the HTTP/1 redactor masks the rest of the
+ * line it lands in unless the framing places it in a body or at a message's start, resumes at
+ * the next line and the JSON masker masks everything but punctuation until a line
  * that surely starts a JSON-RPC message (json_secrets.ts); on `tcp`, where the body masker has
  * lost the framing, a held body goes out masked as cut and the JSON masker (blind, then
  * masking every JSON value) runs until the body masker finds a request or status line; an
