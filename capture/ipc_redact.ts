@@ -33,8 +33,10 @@
  *
  * A redactor that holds bytes back (an HTTP/2 header block split across calls, a start not yet
  * decided) delays the calls it covers, in order, never splits or merges them. After a gap (a
- * call missing before this one, or this one cut or with bytes lost), the HTTP/1 redactor
- * resumes at the next line and the JSON masker masks everything but punctuation until a line
+ * call missing before this one, this one cut, or a hole inside it: a chunk lost or unreadable,
+ * taken where it is, its zeros written as they are), the HTTP/1 redactor masks the rest of the
+ * line it lands in unless the framing places it in a body or at a message's start, resumes at
+ * the next line and the JSON masker masks everything but punctuation until a line
  * that surely starts a JSON-RPC message (json_secrets.ts); on `tcp`, where the body masker has
  * lost the framing, a held body goes out masked as cut and the JSON masker (blind, then
  * masking every JSON value) runs until the body masker finds a request or status line; an
@@ -65,6 +67,8 @@ export interface RedactableCall {
   data: Uint8Array;
   truncated: boolean;
   lost: number;
+  /** where `data`'s holes are, when it has any: [start, end) offsets, in order */
+  holes?: number[];
   /** set when the call is written empty: its bytes but its holes, withheld */
   withheld?: number;
 }
@@ -166,10 +170,34 @@ export class IpcRedactor<C extends RedactableCall = RedactableCall> {
       return;
     }
     s.queue.push(call);
+    const cut = call.total - call.data.length;
+    if (call.holes?.length) return this.#holes(s, call, cut);
     this.#feed(s, call.data);
     this.#drain(s);
-    // the bytes a cut call did not keep (holes are zero-filled in `data`: places stay true)
-    if (call.truncated || call.lost > 0) this.#gap(s, call.total - call.data.length);
+    // the bytes a cut call did not keep
+    if (call.truncated || call.lost > 0) this.#gap(s, cut);
+  }
+
+  /**
+   * A call with holes (zero-filled, places kept): the bytes between them through the
+   * redactors, each hole a gap of its length (one at the end joins the `cut` bytes not kept),
+   * its zeros written as they are; an HTTP/2 direction stops at the first (#gap).
+   */
+  #holes(s: Stream, call: C, cut: number): void {
+    const { data, holes = [] } = call;
+    let at = 0;
+    for (let k = 0; k < holes.length && !s.dead; k += 2) {
+      const [a, b] = [holes[k], holes[k + 1]];
+      if (a > at) this.#feed(s, data.subarray(at, a));
+      this.#drain(s);
+      this.#gap(s, b - a + (b === data.length ? cut : 0));
+      if (s.dead) return;
+      this.#put(s, new Uint8Array(b - a)); // #gap let out all that was held
+      at = b;
+    }
+    if (at < data.length) this.#feed(s, data.subarray(at));
+    this.#drain(s);
+    if (!s.dead && (call.truncated || cut > 0) && at < data.length) this.#gap(s, cut);
   }
 
   /** Hands out everything still held (the end of the capture). */
@@ -406,12 +434,16 @@ export class IpcRedactor<C extends RedactableCall = RedactableCall> {
       if (param?.length) this.#putH1(s, s.body ? s.body.transform(param) : param);
       // the line the gap lands in is masked unless the framing places it in a body or at a
       // message's start
-      if (s.http && s.body) s.http.land(s.body.landing(lost < 0 ? undefined : lost));
+      const landing = s.body?.landing(lost < 0 ? undefined : lost);
+      if (s.http && landing) s.http.land(landing);
       if (s.body) {
+        // at a message's start its start line comes next (the body masker finds it again);
         // inside a body it lets through (an LLM API's), on a connection not MCP's: the bytes
         // after the gap go through too, as over TLS, until the next request or status line
-        const blind = s.jsonAfterGap || !s.body.passing || s.conn?.h1?.mcp === true;
+        const blind = landing !== "start" &&
+          (s.jsonAfterGap || !s.body.passing || s.conn?.h1?.mcp === true);
         this.#putH1(s, s.body.gap()); // what it held: bytes from before the gap
+        if (landing === "start") s.jsonAfterGap = false;
         if (!blind) return;
         if (!s.jsonAfterGap) s.json = createJsonSecretMasker();
         s.jsonAfterGap = true;

@@ -28,6 +28,7 @@ import type { IpcRow } from "../recording/schema.ts";
 import type { Clock } from "./rows.ts";
 import type { SlEvent } from "./events.ts";
 import { IpcRedactor } from "./ipc_redact.ts";
+import { addHole } from "./tls_assembler.ts";
 import type { H2RedactorFactory } from "./tls_streams.ts";
 import type { SessionDigest } from "../protocols/session_digest.ts";
 import { noDamage, type StreamDamage } from "./stream_damage.ts";
@@ -59,6 +60,8 @@ export interface IpcCall {
   truncated: boolean;
   /** bytes of `data` that are holes (lost chunks, unreadable memory); then also withheld ones */
   lost: number;
+  /** where the holes are, when there are any: [start, end) offsets in `data`, in order */
+  holes?: number[];
   /** bytes the redactor withheld (the call is written empty: ipc_redact.ts) */
   withheld?: number;
 }
@@ -114,9 +117,14 @@ export class IpcAssembler {
     }
     const room = Math.max(0, p.call.data.length - c.offset);
     const span = Math.min(room, c.len);
-    if (c.offset > p.filled) p.call.lost += c.offset - p.filled; // a chunk went missing
-    if (c.hflags & Flag.FAULT) p.call.lost += span;
-    else p.call.data.set(c.data.subarray(0, span), c.offset);
+    if (c.offset > p.filled) { // a chunk went missing
+      p.call.lost += c.offset - p.filled;
+      addHole(p.call, p.filled, c.offset);
+    }
+    if (c.hflags & Flag.FAULT) {
+      p.call.lost += span;
+      addHole(p.call, c.offset, c.offset + span);
+    } else p.call.data.set(c.data.subarray(0, span), c.offset);
     p.filled = Math.max(p.filled, c.offset + span);
     if (c.hflags & Flag.LAST) this.#finish(key, p);
   }
@@ -128,7 +136,10 @@ export class IpcAssembler {
 
   #finish(key: string, p: Pending): void {
     this.#pending.delete(key);
-    if (p.filled < p.call.data.length) p.call.lost += p.call.data.length - p.filled;
+    if (p.filled < p.call.data.length) {
+      p.call.lost += p.call.data.length - p.filled;
+      addHole(p.call, p.filled, p.call.data.length);
+    }
     this.#onCall(p.call);
   }
 }

@@ -55,13 +55,13 @@ Deno.test("assembler: a call in chunks, a lost chunk, an unreadable chunk, a los
   a.chunk(chunk({ data: body.subarray(0, 2), total: 2, streamOff: 34n }));
   a.finishAll();
   assert.deepEqual(
-    calls.map((c) => [new TextDecoder().decode(c.data), c.lost, c.streamOff]),
+    calls.map((c) => [new TextDecoder().decode(c.data), c.lost, c.streamOff, c.holes]),
     [
-      ["abcdefghij", 0, 0n],
-      ["abcd\0\0\0\0ij", 4, 10n],
-      ["\0\0\0\0", 4, 20n],
-      ["abcd\0\0\0\0\0\0", 6, 24n],
-      ["ab", 0, 34n],
+      ["abcdefghij", 0, 0n, undefined],
+      ["abcd\0\0\0\0ij", 4, 10n, [4, 8]],
+      ["\0\0\0\0", 4, 20n, [0, 4]],
+      ["abcd\0\0\0\0\0\0", 6, 24n, [4, 10]],
+      ["ab", 0, 34n, undefined],
     ],
   );
 });

@@ -18,8 +18,8 @@
  * a body of known length or chunk, or one read to the end of the connection) says the gap
  * landed inside a body (the line goes through, as body lines do) or exactly at a message's
  * start (a new line begins). Where the framing cannot tell (a gap of unknown length, one in a
- * head, past a body's end, or while framing is lost), at most MAX_CUT_LINE bytes are masked,
- * so that a one-line body cut there loses a bounded part.
+ * head, past a body's end, or while framing is lost), the line is masked to its LF, however
+ * long (a header line past any server's limit is still masked: over-redaction, never under-).
  *
  * HTTP/2 header blocks are HPACK-coded; their redaction lives in the HTTP/2 redactor of
  * protocols, which this module selects when a stream starts with the h2 preface.
@@ -57,7 +57,7 @@ const enum LineState {
   Digest,
   /**
    * the rest of a line a gap cut, where the framing cannot tell a head from a body: masked to
-   * the LF (its header name may be what was lost), at most MAX_CUT_LINE bytes
+   * the LF (its header name may be what was lost)
    */
   Cut,
   /**
@@ -68,10 +68,10 @@ const enum LineState {
 }
 
 /**
- * The most bytes of a line cut by a gap that are masked when it may be a header line: the
- * over-redaction of a one-line body cut by a gap where the framing is not known stays bounded.
- * RFC 9110 5.4 leaves field sizes to implementations; servers refuse header lines past
- * 8 KiB (nginx, Apache) and whole heads past 16 KiB (Node), so no header line is longer.
+ * The most bytes of a line cut by a gap held while it may yet be a start line (a request or
+ * status line: RFC 9110 5.4 leaves sizes to implementations; servers refuse header lines past
+ * 8 KiB, nginx and Apache, whole heads past 16 KiB, Node): past it the line is no start line,
+ * and is masked to its LF as any cut line. It bounds memory held, not masking.
  */
 export const MAX_CUT_LINE = 16384;
 
@@ -119,9 +119,10 @@ export function createHttp1Redactor(
   const held = digest ? new Uint8Array(MAX_DIGEST_VALUE) : new Uint8Array(0);
   let heldLen = 0;
 
-  /** Cut state: bytes it may still mask */
-  let cutLeft = 0;
-  /** CutHeld state: the line's bytes so far, and whether they begin a message */
+  /**
+   * CutHeld state: the line's bytes so far (grown as they come, up to MAX_CUT_LINE; let go when
+   * the line is judged), and whether they begin a message
+   */
   let cutBuf: Uint8Array | null = null;
   let cutLen = 0;
   const startLine = new StartLineMatcher();
@@ -174,11 +175,17 @@ export function createHttp1Redactor(
 
   /** The held start of a cut line, out masked (CRs kept); Cut goes on for the rest. */
   const releaseCut = (): Uint8Array => {
-    const out = cutBuf!.slice(0, cutLen);
+    const out = takeCut();
     for (let i = 0; i < out.length; i++) if (out[i] !== CR) out[i] = STAR;
-    cutLeft = MAX_CUT_LINE - cutLen;
-    cutLen = 0;
     state = LineState.Cut;
+    return out;
+  };
+
+  /** The held start of a cut line, as it was; the buffer let go. */
+  const takeCut = (): Uint8Array => {
+    const out = cutBuf ? cutBuf.slice(0, cutLen) : EMPTY;
+    cutBuf = null;
+    cutLen = 0;
     return out;
   };
 
@@ -201,22 +208,22 @@ export function createHttp1Redactor(
         if (state === LineState.CutHeld) {
           const v = startLine.feed(c);
           if (v === "maybe" && c !== LF && cutLen < MAX_CUT_LINE) {
-            cutBuf![cutLen++] = c;
+            if (!cutBuf || cutLen === cutBuf.length) {
+              const grown = new Uint8Array(Math.min(MAX_CUT_LINE, Math.max(64, cutLen * 2)));
+              if (cutBuf) grown.set(cutBuf);
+              cutBuf = grown;
+            }
+            cutBuf[cutLen++] = c;
             continue;
           }
           from = i;
           if (v === "status" || v === "request") {
             // a message begins here: its start line goes through
-            parts!.push(cutBuf!.slice(0, cutLen));
-            cutLen = 0;
+            parts!.push(takeCut());
             state = LineState.Skip;
             if (c !== LF) continue;
           } else {
             parts!.push(releaseCut());
-            if (cutLeft === 0) {
-              state = LineState.Skip;
-              continue;
-            }
           }
         }
         if (state === LineState.Digest) {
@@ -278,7 +285,6 @@ export function createHttp1Redactor(
         } else if (state === LineState.Cut) {
           out ??= chunk.slice();
           out[i] = STAR;
-          if (--cutLeft === 0) state = LineState.Skip;
         } else if (leadingSpace && (c === SP || c === HT)) {
           // keep the separator
         } else {
@@ -310,7 +316,7 @@ export function createHttp1Redactor(
         // a header line whose name was lost, so the rest of it is masked, unless it is a start
         // line (a secret's value cut by the gap is masked already, Mask going on to the LF)
         state = LineState.CutHeld;
-        cutBuf ??= new Uint8Array(MAX_CUT_LINE);
+        cutBuf = null; // allocated as the line's bytes come
         cutLen = 0;
         startLine.reset();
       }

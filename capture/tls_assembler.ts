@@ -182,8 +182,11 @@ export class TlsAssembler {
   }
 }
 
-/** Notes a hole [a, b) of `call.data` (after any it has; one that touches the last joins it). */
-function addHole(call: TlsCall, a: number, b: number): void {
+/**
+ * Notes a hole [a, b) of `call.data` (after any it has; one that touches the last joins it);
+ * here and in ipc_streams.ts.
+ */
+export function addHole(call: { holes?: number[] }, a: number, b: number): void {
   if (b <= a) return;
   const h = call.holes ??= [];
   if (h.length && h[h.length - 1] >= a) h[h.length - 1] = Math.max(h[h.length - 1], b);

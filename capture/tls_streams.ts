@@ -18,7 +18,9 @@
  * rest of the line the gap lands in (its header name may be what was lost) unless the framing
  * places the gap inside a body or at a message's start (capture/redact.ts), and resumes at
  * the next line (a JSON-RPC body cut by it goes out masked as far as it went, and bodies
- * are found again from the next request or status line); an HTTP/2 redactor cannot find frame boundaries again, so the rest of
+ * are found again from the next request or status line; unless the gap is inside a body the
+ * masker lets through on a connection not MCP's, or exactly at a message's start, the JSON
+ * masker runs over the bytes after it, blind first, until then, as in ipc_redact.ts); an HTTP/2 redactor cannot find frame boundaries again, so the rest of
  * that direction is not recorded (counted in `lost`, and as `withheld`: stream_damage.ts)
  * rather than risk writing a secret.
  */
@@ -38,6 +40,7 @@ import {
   type Http1Exchanges,
 } from "../protocols/http1_body_secrets.ts";
 import type { Http2Exchanges } from "../protocols/http2_body_secrets.ts";
+import { createJsonSecretMasker, type JsonSecretMasker } from "../protocols/json_secrets.ts";
 import { ownCall, type TlsCall } from "./tls_assembler.ts";
 
 export interface RedactedCall {
@@ -70,6 +73,14 @@ interface Direction {
   param?: StreamRedactor;
   /** HTTP/1: secrets in JSON-RPC bodies, after `param` (it holds a body back until it ends) */
   body?: BodySecretMasker;
+  /** HTTP/1: what the two directions' body maskers share (whether the connection is MCP's) */
+  shared?: Http1Exchanges;
+  /**
+   * HTTP/1, from a gap the body masker could not pass over (framing lost, a head, a JSON-RPC
+   * body, an MCP connection) until it finds a request or status line: the JSON masker, blind
+   * first (as ipc_redact.ts's `jsonAfterGap`)
+   */
+  json?: JsonSecretMasker;
   nextSeq: bigint;
   /** calls whose redacted bytes are not all out yet */
   queue: TlsCall[];
@@ -133,7 +144,8 @@ export class TlsStreams {
       if (!d.redactor) return this.#wait(c, call);
     }
     if (!d.redactor) {
-      [d.redactor, d.param, d.body] = http1Redactors(c.h1 ??= { methods: [] }, this.#digest);
+      d.shared = c.h1 ??= { methods: [] };
+      [d.redactor, d.param, d.body] = http1Redactors(d.shared, this.#digest);
     }
 
     const gapBefore = call.seq !== d.nextSeq;
@@ -146,6 +158,14 @@ export class TlsStreams {
       return;
     }
     d.queue.push(call);
+    if (call.holes && h2) {
+      // HTTP/2: zeros decode as valid HPACK and frames, a block across a hole out of step; what
+      // came before the first hole goes through, then the direction stops (this call withheld)
+      this.#feed(d, call.data.subarray(0, call.holes[0]));
+      this.#drain(d);
+      this.#kill(d);
+      return;
+    }
     const cut = call.total - call.data.length;
     let gapAfter = call.lost > 0 || call.truncated;
     if (call.holes && !h2) {
@@ -170,8 +190,8 @@ export class TlsStreams {
   #feed(d: Direction, bytes: Uint8Array): void {
     let red = d.redactor!.transform(bytes);
     if (d.param) red = d.param.transform(red);
-    if (d.body) red = d.body.transform(red);
-    this.#out(d, red);
+    if (d.body) this.#outH1(d, d.body.transform(red));
+    else this.#out(d, red);
   }
 
   /**
@@ -185,7 +205,7 @@ export class TlsStreams {
       const [a, b] = [holes[k], holes[k + 1]];
       if (a > at) this.#feed(d, data.subarray(at, a));
       this.#h1Gap(d, b - a + (b === data.length ? cut : 0));
-      this.#out(d, data.subarray(a, b));
+      this.#out(d, new Uint8Array(b - a)); // zeros, whatever the buffer held there
       at = b;
     }
     if (at < data.length) this.#feed(d, data.subarray(at));
@@ -200,13 +220,30 @@ export class TlsStreams {
   #h1Gap(d: Direction, lost: number | undefined): void {
     // a session id cut by the gap: held until now, it goes out (as `*`s) before the gap
     const r = d.redactor as Http1Redactor;
-    this.#out(d, this.#h1After(d, afterGap(r)));
+    this.#outH1(d, this.#h1After(d, afterGap(r)));
     // a `sessionId=` value cut by the gap, held until now: out as `*`s
-    this.#out(d, this.#h1Body(d, d.param!.flush()));
-    if (d.body) {
-      r.land(d.body.landing(lost));
-      this.#out(d, d.body.gap());
-    }
+    this.#outH1(d, this.#h1Body(d, d.param!.flush()));
+    if (!d.body) return;
+    const landing = d.body.landing(lost);
+    r.land(landing);
+    // at a message's start, its start line comes next (the body masker finds it again); inside
+    // a body it lets through (an LLM API's), on a connection not MCP's, the bytes after the gap
+    // go through as they come; else they may be a JSON-RPC body's, its framing lost: the JSON
+    // masker, blind, until a request or status line (as ipc_redact.ts)
+    const blind = landing !== "start" &&
+      (d.json !== undefined || !d.body.passing || d.shared?.mcp === true);
+    this.#outH1(d, d.body.gap()); // what it held: bytes from before the gap
+    if (landing === "start") d.json = undefined;
+    if (!blind) return;
+    d.json ??= createJsonSecretMasker();
+    d.json.gap();
+  }
+
+  /** HTTP/1 bytes out, through the JSON masker after a gap (until the framing is found). */
+  #outH1(d: Direction, bytes: Uint8Array): void {
+    if (!d.json || !bytes.length) return this.#out(d, bytes);
+    this.#out(d, d.json.transform(bytes));
+    if (d.body!.framed) d.json = undefined;
   }
 
   /** Bytes the header redactor let out, through the HTTP/1 redactors after it. */
@@ -260,9 +297,9 @@ export class TlsStreams {
         if (d.dead || !d.redactor) continue;
         const rest = d.redactor.flush();
         if (d.body) {
-          this.#out(d, this.#h1After(d, rest));
-          this.#out(d, this.#h1Body(d, d.param!.flush()));
-          this.#out(d, d.body.flush());
+          this.#outH1(d, this.#h1After(d, rest));
+          this.#outH1(d, this.#h1Body(d, d.param!.flush()));
+          this.#outH1(d, d.body.flush());
         } else this.#out(d, rest);
         this.#drain(d);
         this.#kill(d); // anything still queued could not be redacted: withheld

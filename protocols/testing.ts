@@ -8,6 +8,8 @@ import assert from "node:assert/strict";
 import { concatBytes } from "../kit/bytes.ts";
 import { seededRandom } from "../kit/random.ts";
 import { createSessionDigest } from "./session_digest.ts";
+import { encodeFrame, Flag, FrameType, HTTP2_PREFACE } from "./http2_frame.ts";
+import { encodeLiteral } from "./hpack_encode.ts";
 
 /** Parses hex, ignoring whitespace and `|` separators. */
 export function hex(text: string): Uint8Array {
@@ -107,4 +109,19 @@ export function assertSameForAllChunkings<T>(
     else assert.deepStrictEqual(result, reference, `chunking ${label} gave different output`);
   }
   return reference as T;
+}
+
+/**
+ * A HEADERS frame whose literal `authorization` name (RFC 7541 6.2.2, a new name) is the hole
+ * [at, at + 13) of a call that begins the connection: its zeros read as a name none would
+ * mask, the value after it as that header's.
+ */
+export function h2HeadersWithHole(secret: string): { data: Uint8Array; holes: number[] } {
+  const settings = encodeFrame(FrameType.SETTINGS, 0, 0, []);
+  const block = encodeLiteral("authorization", `Bearer ${secret}`, "without");
+  const headers = encodeFrame(FrameType.HEADERS, Flag.END_HEADERS | Flag.END_STREAM, 1, block);
+  const data = concatBytes([HTTP2_PREFACE, settings, headers]);
+  const at = HTTP2_PREFACE.length + settings.length + 9 + 2;
+  data.fill(0, at, at + 13);
+  return { data, holes: [at, at + 13] };
 }
