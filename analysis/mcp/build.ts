@@ -65,8 +65,8 @@ interface McpProblem {
   source?: string;
   /** `problems.kind`; default `protocol` */
   kind?: string;
-  /** the `mcp_calls` row it is about, when one */
-  mcpCallId?: bigint;
+  /** the `mcp_calls` row it is about, when one: `recording` and `mcp_call_id` (callKey) */
+  call?: string;
 }
 
 /** Where a message was seen and how it travelled: the row's columns not read from the message. */
@@ -423,6 +423,16 @@ export async function readMcpMessages(
   return { rows, problems };
 }
 
+/** Where an `mcp_calls` row's messages were read: ipc.arrow over stdio or loopback, else tls.arrow. */
+function mcpRowSource(r: Record<string, unknown>): string {
+  return r.transport === "stdio" || r.server_host === null ? "ipc.arrow" : "tls.arrow";
+}
+
+/** An `mcp_calls` row's key (`recording`, `mcp_call_id`) as one string. */
+function callKey(r: Record<string, unknown>): string {
+  return `${r.recording}\u0000${r.mcp_call_id}`;
+}
+
 /** The query of the requests never answered though their receiver answered later ones. */
 export const MCP_UNANSWERED = "mcp_unanswered";
 
@@ -446,8 +456,8 @@ export async function unansweredRequests(c: DuckDBConnection): Promise<McpProble
         "revision 2025-03-26 only: the receiver may have dropped the whole batch.";
     return {
       recording: String(r.recording),
-      source: r.transport === "stdio" || r.server_host === null ? "ipc.arrow" : "tls.arrow",
-      mcpCallId: BigInt(r.mcp_call_id as bigint),
+      source: mcpRowSource(r),
+      call: callKey(r),
       message: `MCP ${r.transport} ${who}, ${r.method}${id}, got no answer although ` +
         `${r.later} later request${r.later === 1n ? " was" : "s were"} answered on the same ` +
         `session: dropped by the receiver, or its answer was not recorded.${batch}`,
@@ -459,17 +469,21 @@ export async function unansweredRequests(c: DuckDBConnection): Promise<McpProble
 export const MCP_RECEIVER_ENDED = "mcp_receiver_ended";
 
 /**
- * A problem (`incomplete`) per request never answered nor cancelled whose receiver's process
- * ended after it came (a stdio server killed or crashed while it served a call: its client
- * says only that the connection closed), with the end the kernel recorded and who sent the
- * signal; `skip` holds the calls said already (unansweredRequests).
+ * A problem (`incomplete`: the exchange ended before its answer, as a response a stream ends
+ * inside) per request never answered nor cancelled whose receiver's process ended after it came
+ * (a stdio server killed or crashed while it served a call: its client says only that the
+ * connection closed), with the end the kernel recorded and who sent the signal; none when the
+ * call's tool result came first without an error, when the sender ended first, or for a
+ * server's request to a client that exited 0 (mcp_receiver_ended.sql). When the capture lost or
+ * cut bytes the receiver sent back after the request, the answer may have been among them and
+ * the message says so. `skip` holds the calls said already (unansweredRequests; callKey).
  */
 export async function receiverEndedRequests(
   c: DuckDBConnection,
-  skip: ReadonlySet<bigint> = new Set(),
+  skip: ReadonlySet<string> = new Set(),
 ): Promise<McpProblem[]> {
   const rows = (await c.runAndReadAll(readSql(SQL_DIR, MCP_RECEIVER_ENDED))).getRowObjects();
-  return rows.filter((r) => !skip.has(BigInt(r.mcp_call_id as bigint))).map((r) => {
+  return rows.filter((r) => !skip.has(callKey(r))).map((r) => {
     const id = r.jsonrpc_id === null ? "" : ` (id ${r.jsonrpc_id})`;
     const server = `${r.server_name ?? "an MCP server"}` +
       (r.server_pid === null ? "" : ` (pid ${r.server_pid})`);
@@ -484,14 +498,16 @@ export async function receiverEndedRequests(
       ? "exited"
       : `exited ${r.exit_code}`;
     const receiver = r.from_server ? "the client" : "the server";
+    const lost = Number(r.lost_writes);
+    const answered = lost === 0 ? "before answering." : `before answering, or its answer was not ` +
+      `recorded (the capture lost or cut bytes of ${lost} of its writes back after the request).`;
     return {
       recording: String(r.recording),
-      source: r.transport === "stdio" || r.server_host === null ? "ipc.arrow" : "tls.arrow",
+      source: mcpRowSource(r),
       kind: "incomplete",
-      mcpCallId: BigInt(r.mcp_call_id as bigint),
+      call: callKey(r),
       message: `MCP ${r.transport} ${who}, ${what}${id}, got no answer: ${receiver}'s process ` +
-        `(pid ${r.receiver}, ${r.program}) ended ${r.after_ms} ms after it came, ${end}, ` +
-        "before answering.",
+        `(pid ${r.receiver}, ${r.program}) ended ${r.after_ms} ms after it came, ${end}, ${answered}`,
     };
   });
 }
@@ -536,7 +552,7 @@ export function buildMcp(c: DuckDBConnection, build?: Build): Promise<ProblemRow
     }
     const unanswered = await unansweredRequests(c);
     for (const p of unanswered) b.problem(p.source!, "protocol", p.message);
-    const said = new Set(unanswered.map((p) => p.mcpCallId!));
+    const said = new Set(unanswered.map((p) => p.call!));
     for (const p of await receiverEndedRequests(c, said)) {
       b.problem(p.source!, p.kind!, p.message);
     }

@@ -152,3 +152,163 @@ Deno.test("overreach: a temp file renamed onto the named path is asked for; a na
     close();
   }
 });
+
+const TEMP_FLAGS = 524865; // O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, as server-filesystem opens its temps
+const O_CREAT_RDWR = 66; // O_RDWR | O_CREAT: opens an existing file as it is
+const CHILD = 202;
+const HOME = "/home/u";
+
+/**
+ * Probes of the atomic-write excuse, each a write_file call of its own (100 ms long, from
+ * `at`): the file actions the server (or its child) takes while serving it.
+ */
+function probes(): SyntheticRecording {
+  const cases: { at: number; path: string; file: (at: number) => ReturnType<typeof r.open>[] }[] = [
+    // 0: a real atomic write, as server-filesystem does it: not overreach
+    {
+      at: 1000,
+      path: "/w/a.txt",
+      file: (at) => [
+        r.open(ms(at + 10), SERVER, "/w/a.txt.9c.tmp", { flags: TEMP_FLAGS }),
+        r.fileOp(ms(at + 20), SERVER, "rename", "/w/a.txt.9c.tmp", 0, "/w/a.txt"),
+      ],
+    },
+    // 1: the reviewer's probe: credentials read, opened O_CREAT|O_RDWR, moved onto the target
+    {
+      at: 2000,
+      path: "/w/b.txt",
+      file: (at) => [
+        r.open(ms(at + 10), SERVER, `${HOME}/.aws/credentials`),
+        r.open(ms(at + 20), SERVER, `${HOME}/.aws/credentials`, { flags: O_CREAT_RDWR }),
+        r.fileOp(ms(at + 30), SERVER, "rename", `${HOME}/.aws/credentials`, 0, "/w/b.txt"),
+      ],
+    },
+    // 2: a file in the target's directory read, then truncated and moved onto the target
+    {
+      at: 3000,
+      path: "/w/c.txt",
+      file: (at) => [
+        r.open(ms(at + 10), SERVER, "/w/secret.txt"),
+        r.open(ms(at + 20), SERVER, "/w/secret.txt", { flags: TEMP_FLAGS }),
+        r.fileOp(ms(at + 30), SERVER, "rename", "/w/secret.txt", 0, "/w/c.txt"),
+      ],
+    },
+    // 3: O_CREAT without O_TRUNC or O_EXCL: an existing file kept as it is, moved onto the target
+    {
+      at: 4000,
+      path: "/w/d.txt",
+      file: (at) => [
+        r.open(ms(at + 10), SERVER, "/w/other.txt", { flags: O_CREAT_RDWR }),
+        r.fileOp(ms(at + 20), SERVER, "rename", "/w/other.txt", 0, "/w/d.txt"),
+      ],
+    },
+    // 4: a "temp" in another directory
+    {
+      at: 5000,
+      path: "/w/e.txt",
+      file: (at) => [
+        r.open(ms(at + 10), SERVER, "/srv/keep/e.tmp", { flags: TEMP_FLAGS }),
+        r.fileOp(ms(at + 20), SERVER, "rename", "/srv/keep/e.tmp", 0, "/w/e.txt"),
+      ],
+    },
+    // 5: a symlink from a pseudo-file onto the user's shell start-up file
+    {
+      at: 6000,
+      path: "/w/f.txt",
+      file: (at) => [r.fileOp(ms(at + 10), SERVER, "symlink", "/dev/null", 0, `${HOME}/.bashrc`)],
+    },
+    // 6: a file out of a node_modules directory moved onto the user's shell start-up file
+    {
+      at: 7000,
+      path: "/w/g.txt",
+      file: (
+        at,
+      ) => [
+        r.fileOp(ms(at + 10), SERVER, "rename", "/opt/srv/node_modules/x/rc", 0, `${HOME}/.bashrc`),
+      ],
+    },
+    // 7: a temp made by another process (the server's child), renamed by the server
+    {
+      at: 8000,
+      path: "/w/h.txt",
+      file: (at) => [
+        r.open(ms(at + 10), CHILD, "/w/h.txt.1.tmp", { flags: TEMP_FLAGS }),
+        r.fileOp(ms(at + 20), SERVER, "rename", "/w/h.txt.1.tmp", 0, "/w/h.txt"),
+      ],
+    },
+  ];
+  const ask = (at: number, seq: number, id: number, method: string, params: unknown) =>
+    r.ipcWrite(ms(at), AGENT, 1000, SERVER, seq, { id, method, params });
+  const answer = (at: number, seq: number, id: number, result: unknown) =>
+    r.ipcWrite(ms(at), SERVER, 1001, AGENT, seq, { id, result });
+  return {
+    process: [
+      r.fork(0, AGENT, 1, "claude"),
+      r.exec(1, AGENT, 1, ["/opt/claude"]),
+      r.fork(ms(10), SERVER, AGENT),
+      r.exec(ms(10) + 1, SERVER, AGENT, ["node", "/opt/srv/server.js"]),
+      r.fork(ms(20), CHILD, SERVER),
+    ],
+    file: cases.flatMap((k) => k.file(k.at)),
+    ipc: [
+      ask(20, 0, 1, "initialize", { protocolVersion: "2025-06-18", capabilities: {} }),
+      answer(30, 0, 1, {
+        protocolVersion: "2025-06-18",
+        serverInfo: { name: "files", version: "1" },
+      }),
+      ...cases.flatMap((k, i) => [
+        ask(k.at, i + 1, i + 2, "tools/call", {
+          name: "write_file",
+          arguments: { path: k.path, content: "x" },
+        }),
+        answer(k.at + 100, i + 1, i + 2, { content: [{ type: "text", text: "ok" }] }),
+      ]),
+    ],
+    llm: cases.map((k, i) => r.llm(i + 1, AGENT, ms(k.at - 500))),
+    tools: cases.map((k, i) =>
+      r.tool(i + 1, i + 1, ms(k.at - 100), null, "mcp__files__write_file", {
+        path: k.path,
+        content: "x",
+      }, { result_llm_call_id: null })
+    ),
+  };
+}
+
+Deno.test("overreach: only a new temp file, made in the target's directory and untouched before, is excused; pseudo-files and node_modules are excepted path by path", async () => {
+  const { c, close } = await syntheticDb(probes());
+  try {
+    assert.deepEqual(await buildLinksAndFindings(c), []);
+    // the premise: every probe's file actions are linked to its call as the server's
+    assert.deepEqual(
+      await all(
+        c,
+        "SELECT l.tool_call_id, count(*) AS n FROM actions a JOIN links l " +
+          "USING (recording, event_table, event_id) WHERE a.event_table = 'file' " +
+          "AND list_contains(l.signals, 'mcp') GROUP BY ALL ORDER BY 1",
+      ),
+      [2, 3, 3, 2, 2, 1, 1, 2].map((n, i) => ({ tool_call_id: BigInt(i + 1), n: BigInt(n) })),
+    );
+    const findings = await all(
+      c,
+      "SELECT evidence[1] AS call, severity, explanation FROM findings " +
+        "WHERE kind = 'mcp_server_overreach' ORDER BY start_ns",
+    );
+    assert.deepEqual(
+      findings.map((f) => f.call),
+      [2, 3, 4, 5, 6, 7, 8].map((n) => `tool_call:${n}`),
+      "every probe but the real atomic write is overreach",
+    );
+    const said = (call: number) =>
+      String(findings.find((f) => f.call === `tool_call:${call}`)?.explanation);
+    assert.match(said(2), /rename \/home\/u\/\.aws\/credentials -> \/w\/b\.txt/);
+    assert.equal(findings[0].severity, "high", "the credentials read is sensitive");
+    assert.match(said(3), /rename \/w\/secret\.txt -> \/w\/c\.txt/);
+    assert.match(said(4), /rename \/w\/other\.txt -> \/w\/d\.txt/);
+    assert.match(said(5), /rename \/srv\/keep\/e\.tmp -> \/w\/e\.txt/);
+    assert.match(said(6), /symlink \/dev\/null -> \/home\/u\/\.bashrc/);
+    assert.match(said(7), /rename \/opt\/srv\/node_modules\/x\/rc -> \/home\/u\/\.bashrc/);
+    assert.match(said(8), /rename \/w\/h\.txt\.1\.tmp -> \/w\/h\.txt/);
+  } finally {
+    close();
+  }
+});

@@ -134,3 +134,132 @@ Deno.test("MCP: a request whose server exited before answering is said with its 
     close();
   }
 });
+
+const CLIENT = 120;
+
+/**
+ * The ends that are no call cut short, beside one that is; each server asked one request at
+ * 1000 ms and unanswered on the wire:
+ * 211 answered (its answer lost by the capture: the agent's tool result came at 1200 ms, no
+ * error) and exited 0 at 2000 ms; 212 wrote back only a write whose bytes the capture lost,
+ * then exited 0 at 2000 ms; 213 answered with a JSON-RPC error, then exited 1; 214 killed by
+ * SIGKILL at 1500 ms; 215 (client 120) sent its client `roots/list` at 1000 ms, and the client
+ * exited 0 at 1500 ms, the server at 1600 ms; 216 (client 120) was asked a call its client gave
+ * up on: the client exited at 1500 ms, the server at 1600 ms.
+ */
+function ends(): SyntheticRecording {
+  const init = (client: number, server: number, inode: number) => [
+    r.ipcWrite(ms(20), client, inode, server, 0, {
+      id: 1,
+      method: "initialize",
+      params: { protocolVersion: "2025-06-18", capabilities: {} },
+    }),
+    r.ipcWrite(ms(30), server, inode + 1, client, 0, {
+      id: 1,
+      result: { protocolVersion: "2025-06-18", serverInfo: { name: `s${server}`, version: "1" } },
+    }),
+  ];
+  const call = (client: number, server: number, inode: number, tool: string) =>
+    r.ipcWrite(ms(1000), client, inode, server, 1, {
+      id: 2,
+      method: "tools/call",
+      params: { name: tool, arguments: {} },
+    });
+  const server = (pid: number, client: number) => [
+    r.fork(ms(10), pid, client),
+    r.exec(ms(10) + 1, pid, client, ["node", `/opt/srv${pid}/server.js`]),
+  ];
+  return {
+    process: [
+      r.fork(0, AGENT, 1, "claude"),
+      r.exec(1, AGENT, 1, ["/opt/claude"]),
+      r.fork(5, CLIENT, AGENT),
+      r.exec(6, CLIENT, AGENT, ["node", "/opt/client.js"]),
+      ...[211, 212, 213, 214].flatMap((pid) => server(pid, AGENT)),
+      ...[215, 216].flatMap((pid) => server(pid, CLIENT)),
+      r.exit(ms(1500), 214, AGENT, 0),
+      r.exit(ms(1500), CLIENT, AGENT, 0),
+      r.exit(ms(1600), 215, CLIENT, 0),
+      r.exit(ms(1600), 216, CLIENT, 0),
+      r.exit(ms(2000), 211, AGENT, 0),
+      r.exit(ms(2000), 212, AGENT, 0),
+      r.exit(ms(2000), 213, AGENT, 1),
+    ].map((x) =>
+      x.pid === 214 && x.kind === "exit" ? { ...x, exit_code: null, exit_signal: 9 } : x
+    ),
+    ipc: [
+      ...[211, 212, 213, 214].flatMap((
+        s,
+      ) => [...init(AGENT, s, s * 10), call(AGENT, s, s * 10, "work")]),
+      {
+        ...r.ipcWrite(ms(1100), 212, 2121, AGENT, 1, {
+          method: "notifications/message",
+          params: {},
+        }),
+        lost: 64n,
+      },
+      r.ipcWrite(ms(1100), 213, 2131, AGENT, 1, {
+        id: 2,
+        error: { code: -32603, message: "boom" },
+      }),
+      ...init(CLIENT, 215, 2150),
+      r.ipcWrite(ms(1000), 215, 2151, CLIENT, 1, { id: 7, method: "roots/list", params: {} }),
+      ...init(CLIENT, 216, 2160),
+      call(CLIENT, 216, 2160, "work"),
+    ],
+    llm: [r.llm(1, AGENT, ms(500)), r.llm(2, AGENT, ms(1200))],
+    tools: [
+      r.tool(1, 1, ms(900), ms(1200), "mcp__s211__work", {}, {
+        result_llm_call_id: 2n,
+        result_text: "done",
+        result_is_error: false,
+      }),
+      ...[212, 213, 214].map((s, i) =>
+        r.tool(i + 2, 1, ms(900), null, `mcp__s${s}__work`, {}, { result_llm_call_id: null })
+      ),
+    ],
+  };
+}
+
+Deno.test("MCP: a request whose receiver ended is said only as a call cut short: not when its answer came (tool result), its sender ended first, or a client exited 0 on a server's request; hedged when the capture lost bytes back", async () => {
+  const { c, close } = await syntheticDb(ends());
+  try {
+    const problems = await buildLinksAndFindings(c);
+    // the premise: every request but 213's has no answer on the wire; 211's tool call has a
+    // result that is no error, from before its server ended
+    assert.deepEqual(
+      await all(
+        c,
+        "SELECT server_pid, method, end_ns IS NULL AS unanswered FROM mcp_calls " +
+          "WHERE method <> 'initialize' ORDER BY server_pid",
+      ),
+      [
+        [211, "tools/call", true],
+        [212, "tools/call", true],
+        [213, "tools/call", false],
+        [214, "tools/call", true],
+        [215, "roots/list", true],
+        [216, "tools/call", true],
+      ].map(([server_pid, method, unanswered]) => ({ server_pid, method, unanswered })),
+    );
+    assert.deepEqual(
+      await all(
+        c,
+        "SELECT k.mcp_call_id IS NOT NULL AS linked FROM tool_calls t LEFT JOIN mcp_tool_links k " +
+          "USING (recording, tool_call_id) WHERE t.tool_call_id = 1",
+      ),
+      [{ linked: true }],
+    );
+    const ended = problems.filter((p) => p.kind === "incomplete").map((p) => p.message);
+    assert.deepEqual(ended, [
+      "MCP stdio request to s212 (pid 212), tools/call work (id 2), got no answer: the server's " +
+      "process (pid 212, node) ended 1000 ms after it came, exited 0, before answering, or its " +
+      "answer was not recorded (the capture lost or cut bytes of 1 of its writes back after the " +
+      "request).",
+      "MCP stdio request to s214 (pid 214), tools/call work (id 2), got no answer: the server's " +
+      "process (pid 214, node) ended 500 ms after it came, killed by SIGKILL, before answering.",
+    ]);
+  } finally {
+    close();
+  }
+});

@@ -8,7 +8,10 @@ SELECT path,
   count(*) AS writes,
   -- the executable of the first write (of writes at the same time, the first by name); a
   -- process that never exec'd (a subshell a shell forked: `( (cmd > f) & )`) runs the program
-  -- it was forked from, named by its comm
+  -- it was forked from, named by its comm: the name of the thread that forked it, which is that
+  -- program's file name (15 bytes at most) unless the thread renamed itself (a runtime's worker
+  -- thread, `libuv-worker`); the nearest ancestor that did exec names the image exactly, at the
+  -- cost of a walk up the lineage this summary does not make
   arg_min(coalesce(exe, comm), (ts_ns, coalesce(exe, comm))) AS exe,
   bool_or(agent_role = 'descendant') AS by_tool
 FROM (

@@ -49,9 +49,12 @@ function denoCommand(): string {
   return Deno.execPath();
 }
 
-/** Replaces `{{workdir}}` in a server argument. */
+/** The lab directory of this checkout (no trailing slash): `{{lab}}` in a server argument. */
+export const LAB_DIR = fileURLToPath(new URL("..", import.meta.url)).replace(/\/$/, "");
+
+/** Replaces `{{workdir}}` and `{{lab}}` in a server argument. */
 function fill(arg: string, workdir: string): string {
-  return arg.replaceAll("{{workdir}}", workdir);
+  return arg.replaceAll("{{workdir}}", workdir).replaceAll("{{lab}}", LAB_DIR);
 }
 
 /**

@@ -12,6 +12,7 @@ import { geminiProfile } from "./gemini_profile.ts";
 import {
   checkMcpServersInstalled,
   httpLauncher,
+  LAB_DIR,
   MCP_SERVER_BINS,
   resolveMcpServers,
 } from "./mcp_servers.ts";
@@ -24,13 +25,18 @@ const specs = {
   },
   own: {
     command: "/opt/x",
-    args: ["--root", "{{workdir}}"],
+    args: ["--root", "{{workdir}}", "{{lab}}/mcp_servers/x"],
     env: { TOKEN: 't"q' },
   },
 };
 
-Deno.test("resolveMcpServers: pinned binaries, the lab's server under deno, {{workdir}} filled", () => {
+Deno.test("resolveMcpServers: pinned binaries, the lab's server under deno, {{workdir}} and {{lab}} filled", () => {
   const [fs, notes, own] = resolveMcpServers(specs, "/w");
+  // {{lab}} is this checkout's lab directory, where the pinned servers are
+  assert.equal(
+    MCP_SERVER_BINS.everything,
+    `${LAB_DIR}/mcp_servers/node_modules/.bin/mcp-server-everything`,
+  );
   assert.deepEqual(fs, {
     name: "fs",
     command: MCP_SERVER_BINS.filesystem,
@@ -46,7 +52,7 @@ Deno.test("resolveMcpServers: pinned binaries, the lab's server under deno, {{wo
   assert.deepEqual(own, {
     name: "own",
     command: "/opt/x",
-    args: ["--root", "/w"],
+    args: ["--root", "/w", `${LAB_DIR}/mcp_servers/x`],
     env: { TOKEN: 't"q' },
     transport: "stdio",
   });
@@ -63,7 +69,7 @@ Deno.test("claude: --mcp-config file with the servers, strict, tool search off",
     assert.deepEqual(cfg.mcpServers.own, {
       type: "stdio",
       command: "/opt/x",
-      args: ["--root", "/w"],
+      args: ["--root", "/w", `${LAB_DIR}/mcp_servers/x`],
       env: { TOKEN: 't"q' },
     });
     const args = claudeProfile.args("p", s);

@@ -38,7 +38,7 @@ export type ToolAction =
 /**
  * An MCP server the agent is configured with: one of the lab's servers by name (`filesystem`
  * and `everything` pinned from npm, `poisoned` the lab's own), or a command. `args` may use
- * `{{workdir}}`. `transport` (`everything` or a command): `stdio` (the default: the agent starts it),
+ * `{{workdir}}` and `{{lab}}` (the lab directory of this checkout: `{{lab}}/mcp_servers/...`). `transport` (`everything` or a command): `stdio` (the default: the agent starts it),
  * or `http` (streamable HTTP) or `sse` (HTTP+SSE): the runner starts it on a free loopback port,
  * beside the agent, and configures the agent with its URL and `headers`; the scenario's
  * templates know the port as `{{mcp_port_NAME}}` and the URL the agent is given as

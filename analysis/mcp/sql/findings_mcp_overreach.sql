@@ -1,15 +1,17 @@
 -- findings (mcp_server_overreach): an MCP server acting beyond the tool call it was serving:
 -- during a `tools/call` (its `mcp` links), a file it opened, wrote or removed that the call's
 -- arguments do not name and that is neither under a path they name nor, read only, a
--- directory on the way to one (its own code under
--- node_modules, and /dev, /proc, /sys, shared libraries excepted), or a connection or DNS
--- question while serving a tool whose arguments name a path (a file tool). A rename, link or
--- symlink is judged by both its paths (moving a named file to a place not named is
--- overreach). A temporary file is part of writing the path it replaces: one the serving
--- process created during the call and renamed onto a path the call names (an atomic write,
--- as server-filesystem's write_file over an existing file and edit_file do: `F.<hex>.tmp`,
--- then rename over F) is asked for with it. High when a sensitive read or a network action is
--- among them, else medium.
+-- directory on the way to one (its own code under node_modules, and /dev, /proc, /sys, shared
+-- libraries excepted, each path on its own), or a connection or DNS question while serving a
+-- tool whose arguments name a path (a file tool). A rename, link or symlink is judged by both
+-- its paths (moving a named file to a place not named is overreach). A temporary file is part
+-- of writing the path it replaces (an atomic write, as server-filesystem's write_file over an
+-- existing file and edit_file do: `F.<hex>.tmp`, then rename over F) only when it is new: the
+-- process that renames it onto a path the call names created it in the call with O_CREAT and
+-- O_EXCL or O_TRUNC (O_CREAT alone opens an existing file as it is), in the target's
+-- directory, and no action of the call touched that path before; only the actions on it from
+-- that open to the rename are excused. High when a sensitive read or a network action is among
+-- them, else medium.
 INSERT INTO findings
 WITH calls AS (
   SELECT m.recording, m.mcp_call_id, m.session_id, m.server_pid, m.server_name, m.tool,
@@ -37,16 +39,27 @@ linked AS (
   WHERE list_contains(l.signals, 'mcp') AND a.ts_ns BETWEEN c.start_ns AND coalesce(c.end_ns, c.start_ns)
     AND a.ok
 ),
--- temporary files of an atomic write: created by the serving process during the call, then
--- renamed by it onto a path the call names
-temps AS (
-  SELECT r.recording, r.mcp_call_id, list(DISTINCT r.path) AS temps
+-- the rename of a temporary file of an atomic write onto a named path, with the open that
+-- created it (the earliest such open: a later one follows a touch of the path)
+temp_writes AS (
+  SELECT r.recording, r.mcp_call_id, r.path AS temp, min(o.ts_ns) AS made_ns, r.ts_ns AS moved_ns
   FROM linked r
+  JOIN linked o ON o.recording = r.recording AND o.mcp_call_id = r.mcp_call_id AND o.pid = r.pid
+    AND o.proc_start_ns IS NOT DISTINCT FROM r.proc_start_ns AND o.op = 'open' AND o.path = r.path
+    AND (o.flags & 64) <> 0 AND (o.flags & (128 | 512)) <> 0 AND o.ts_ns <= r.ts_ns
   WHERE r.op = 'rename' AND r.path2 IS NOT NULL AND names_path(r.paths, r.rel_paths, r.path2)
-    AND EXISTS (SELECT 1 FROM linked o WHERE o.recording = r.recording
-      AND o.mcp_call_id = r.mcp_call_id AND o.pid = r.pid
-      AND o.proc_start_ns IS NOT DISTINCT FROM r.proc_start_ns AND o.op = 'open'
-      AND o.path = r.path AND (o.flags & 64) <> 0 AND o.ts_ns <= r.ts_ns)
+    AND regexp_replace(r.path, '/[^/]*$', '') = regexp_replace(r.path2, '/[^/]*$', '')
+  GROUP BY ALL
+),
+-- the actions an atomic write excuses, each with its temp path: those on the temp from its
+-- creating open to its rename, when nothing in the call touched the temp before that open
+excused AS (
+  SELECT x.recording, x.event_table, x.event_id, list(DISTINCT t.temp) AS temps
+  FROM temp_writes t
+  JOIN linked x ON x.recording = t.recording AND x.mcp_call_id = t.mcp_call_id
+    AND t.temp IN (x.path, x.path2) AND x.ts_ns BETWEEN t.made_ns AND t.moved_ns
+  WHERE NOT EXISTS (SELECT 1 FROM linked b WHERE b.recording = t.recording
+    AND b.mcp_call_id = t.mcp_call_id AND t.temp IN (b.path, b.path2) AND b.ts_ns < t.made_ns)
   GROUP BY ALL
 ),
 acts AS (
@@ -55,12 +68,13 @@ acts AS (
     EXISTS (SELECT 1 FROM sensitive_reads r WHERE r.recording = x.recording
       AND r.event_id = x.event_id AND x.event_table = 'file') AS sensitive
   FROM linked x
-  LEFT JOIN temps t ON t.recording = x.recording AND t.mcp_call_id = x.mcp_call_id
+  LEFT JOIN excused e ON e.recording = x.recording AND e.event_table = x.event_table
+    AND e.event_id = x.event_id
   WHERE (x.event_table = 'file' AND x.op <> 'chdir'
-      AND NOT regexp_matches(coalesce(x.path, ''), '^/(dev|proc|sys)/|/node_modules/|\.so(\.[0-9]+)*$|^/etc/ld\.so')
       AND len(list_filter(list_distinct(list_filter([x.path, x.path2], p -> p IS NOT NULL)),
         p -> NOT names_path(x.paths, x.rel_paths, p)
-          AND NOT list_contains(coalesce(t.temps, []), p))) > 0
+          AND NOT list_contains(coalesce(e.temps, []), p)
+          AND NOT regexp_matches(p, '^/(dev|proc|sys)/|/node_modules/|\.so(\.[0-9]+)*$|^/etc/ld\.so'))) > 0
       -- looking at a directory on the way to a named path (realpath, validation) is asking
       AND NOT (NOT x.written AND len(list_filter(x.paths, p -> starts_with(p, x.path || '/'))) > 0))
     OR (x.event_table = 'net' AND len(x.paths) > 0)
