@@ -9,6 +9,7 @@
  */
 import assert from "node:assert/strict";
 import { dirname } from "node:path";
+import { filePath } from "../../kit/file_path.ts";
 import { all, rows as r, syntheticDb, type SyntheticRecording } from "../correlate/testing.ts";
 import { buildLinksAndFindings } from "../detect/insights.ts";
 import { analysedCopy } from "../testing.ts";
@@ -16,7 +17,7 @@ import { withDb } from "../analysed_db.ts";
 import { queryRows } from "../../kit/sql_runner.ts";
 
 Deno.test("overreach (real capture): server-filesystem's write_file over a file and edit_file write through a temp file renamed onto it, which is what they were asked", async () => {
-  const fixture = new URL("../../tests/fixtures/mcp_atomic_write", import.meta.url).pathname;
+  const fixture = filePath("../../tests/fixtures/mcp_atomic_write", import.meta.url);
   const s = await analysedCopy(fixture, { prefix: "sl-mcp-atomic-" });
   try {
     await withDb(s.db, async (c) => {

@@ -9,6 +9,7 @@
  */
 import assert from "node:assert/strict";
 import { dirname } from "node:path";
+import { filePath } from "../../kit/file_path.ts";
 import { all, rows as r, syntheticDb, type SyntheticRecording } from "../correlate/testing.ts";
 import { buildLinksAndFindings } from "../detect/insights.ts";
 import { analysedCopy } from "../testing.ts";
@@ -16,7 +17,7 @@ import { withDb } from "../analysed_db.ts";
 import { queryRows } from "../../kit/sql_runner.ts";
 
 Deno.test("MCP server killed mid-call (real capture): the unanswered tools/call is a problem naming the signal and who sent it", async () => {
-  const fixture = new URL("../../tests/fixtures/mcp_server_killed", import.meta.url).pathname;
+  const fixture = filePath("../../tests/fixtures/mcp_server_killed", import.meta.url);
   const s = await analysedCopy(fixture, { prefix: "sl-mcp-killed-" });
   try {
     await withDb(s.db, async (c) => {

@@ -6,12 +6,13 @@
  */
 import assert from "node:assert/strict";
 import { dirname } from "node:path";
+import { filePath } from "../../kit/file_path.ts";
 import { analysedCopy } from "../../analysis/testing.ts";
 import { queryDb } from "../../analysis/analysed_db.ts";
 import { readSql } from "../../kit/sql_runner.ts";
 import { judgeCapture, servedFacts } from "./coverage.ts";
 
-const FIXTURE = new URL("../../tests/fixtures/opencode_compaction", import.meta.url).pathname;
+const FIXTURE = filePath("../../tests/fixtures/opencode_compaction", import.meta.url);
 
 Deno.test("coverage of opencode's compaction (real capture): 0 of 0 results as messages, 1 more in the summariser's transcript", async () => {
   const s = await analysedCopy(FIXTURE, { prefix: "sl-coverage-compaction-" });
