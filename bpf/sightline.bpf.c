@@ -579,29 +579,55 @@ static __always_inline __u32 walk_base_at(__u32 at, long dfd, __u8 *flags)
 	return (__u32)r;
 }
 
+/* Whether b starts with the NUL-terminated prefix p (at most 24 bytes). */
+static __always_inline bool has_prefix(const char *b, const char *p, int n)
+{
+	for (int i = 0; i < n && i < 24; i++)
+		if (b[i] != p[i])
+			return false;
+	return true;
+}
+
 /*
  * "/proc/self/fd/N/rest" names "rest" inside the directory open on fd N (Bun writes files
- * that way); returns N, or -1 for any other path. A global function: file_emit asks it of
- * both paths, and its digit loop's ways out kept the states after it apart.
+ * that way), and "/proc/self/fd/N" the file open on fd N itself (an O_PATH or O_TMPFILE
+ * descriptor reopened for writing, or linked); "/proc/thread-self/fd/" and "/dev/fd/" (a
+ * link to /proc/self/fd) the same. Returns N, or -1 for any other path. A global function:
+ * file_emit asks it of both paths, and its digit loop's ways out kept the states after it
+ * apart.
  */
 __noinline long sl_proc_self_fd(__u64 upath, int kstr)
 {
-	char b[24] = {};
-	const char prefix[] = "/proc/self/fd/";
+	char b[64] = {}; /* a power of two: j & 63 keeps the index in it */
+	const char self[] = "/proc/self/fd/";
+	const char thread[] = "/proc/thread-self/fd/";
+	const char dev[] = "/dev/fd/";
 	if (!upath)
 		return -1;
-	if (READ_MEM(kstr, b, sizeof(b), (void *)upath))
+	/* a path shorter than the buffer ends before its end: read it as a string */
+	if (kstr ? bpf_probe_read_kernel_str(b, sizeof(b), (void *)upath) <= 0
+		 : bpf_probe_read_user_str(b, sizeof(b), (void *)upath) <= 0)
 		return -1;
-	for (int i = 0; i < sizeof(prefix) - 1; i++)
-		if (b[i] != prefix[i])
-			return -1;
+	int start;
+	if (has_prefix(b, self, sizeof(self) - 1))
+		start = sizeof(self) - 1;
+	else if (has_prefix(b, thread, sizeof(thread) - 1))
+		start = sizeof(thread) - 1;
+	else if (has_prefix(b, dev, sizeof(dev) - 1))
+		start = sizeof(dev) - 1;
+	else
+		return -1;
 	long fd = 0;
-	for (int i = sizeof(prefix) - 1; i < sizeof(b); i++) {
-		if (b[i] == '/')
-			return fd;
-		if (b[i] < '0' || b[i] > '9')
+	for (int i = 0; i < 12; i++) {
+		int j = start + i;
+		if (j >= 40)
 			return -1;
-		fd = fd * 10 + (b[i] - '0');
+		char c = b[j & 63];
+		if ((c == '/' || c == 0) && i > 0)
+			return fd;
+		if (c < '0' || c > '9')
+			return -1;
+		fd = fd * 10 + (c - '0');
 	}
 	return -1;
 }
@@ -981,6 +1007,15 @@ static __always_inline __u16 sock_type(long fd)
 	return s ? BPF_CORE_READ(s, type) : 0;
 }
 
+/* Zeroes a unix socket name's bytes from `len` on (of 108): past the length it was given with,
+ * a sockaddr_un holds whatever its buffer did. */
+static __always_inline void clip_unix(__u8 *addr, int len)
+{
+	for (int i = 0; i < 108; i++)
+		if (i >= len)
+			addr[i] = 0;
+}
+
 /* Reads family, port (host order) and address from a sockaddr in user (or kernel) memory. */
 static __always_inline __u16 read_sockaddr(void *uaddr, __u32 alen, __u16 *port, __u8 *addr,
 					   __u32 addr_cap, bool kernel)
@@ -1001,6 +1036,7 @@ static __always_inline __u16 read_sockaddr(void *uaddr, __u32 alen, __u16 *port,
 		__builtin_memcpy(addr, &sin6.sin6_addr, 16);
 	} else if (family == AF_UNIX && addr_cap >= 108) {
 		READ_MEM(kernel, addr, 108, uaddr + 2);
+		clip_unix(addr, (int)alen - 2); /* the name is alen's bytes, not the buffer's */
 	}
 	return family;
 }
@@ -1044,10 +1080,12 @@ static __always_inline void sock_ends(struct sock *sk, struct sl_net *e, bool pe
 			e->port = e->lport;
 		}
 	} else if (e->family == AF_INET6) {
-		BPF_CORE_READ_INTO(peer ? (void *)e->laddr : (void *)e->addr, sk,
-				   __sk_common.skc_v6_rcv_saddr);
+		/* typed pointers: BPF_CORE_READ_INTO reads sizeof(*dst) bytes (1 through a void *) */
+		struct in6_addr *local = (struct in6_addr *)(peer ? e->laddr : e->addr);
+		struct in6_addr *remote = (struct in6_addr *)e->addr;
+		BPF_CORE_READ_INTO(local, sk, __sk_common.skc_v6_rcv_saddr);
 		if (peer) {
-			BPF_CORE_READ_INTO((void *)e->addr, sk, __sk_common.skc_v6_daddr);
+			BPF_CORE_READ_INTO(remote, sk, __sk_common.skc_v6_daddr);
 			e->port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
 		} else {
 			e->port = e->lport;
@@ -1055,8 +1093,13 @@ static __always_inline void sock_ends(struct sock *sk, struct sl_net *e, bool pe
 	} else if (e->family == AF_UNIX && !peer) {
 		struct unix_sock *u = (struct unix_sock *)sk;
 		struct unix_address *ua = BPF_CORE_READ(u, addr);
-		if (ua)
+		if (ua) {
+			/* `len` bytes of the address are its own (an abstract name has no NUL);
+			 * what follows them in the allocation is not */
+			int len = BPF_CORE_READ(ua, len) - 2;
 			bpf_probe_read_kernel(e->addr, 108, (void *)ua->name + 2);
+			clip_unix(e->addr, len);
+		}
 	}
 }
 

@@ -24,17 +24,25 @@ let lastPath = "";
 /** a repeated slash, or a `.` or `..` component */
 const NEEDS_FOLDING = /\/\/|\/\.\.?(?:\/|$)/;
 
-const PROC_SELF_FD = /^\/proc\/self\/fd\/\d+(?:\/(.*))?$/;
+/** a process's own descriptor by path: /proc/self/fd/N, /proc/thread-self/fd/N, /dev/fd/N */
+const PROC_SELF_FD = /^(?:\/proc\/(?:self|thread-self)|\/dev)\/fd\/\d+(?:\/(.*))?$/;
 
 /**
  * The absolute form of `path` given the directory it was relative to. An absolute `path` is
  * only normalized, except "/proc/self/fd/N/rest", which names "rest" in the directory open on
- * fd N (the base the kernel side resolved for it); an empty `path` resolves to the base itself
- * (fchdir, AT_EMPTY_PATH).
+ * fd N, and "/proc/self/fd/N", the file open on fd N (the base the kernel side resolved for
+ * it; also through /proc/thread-self/fd/ and /dev/fd/; a pipe's or socket's, which has no
+ * path, stays as written); an empty `path` resolves to the base itself (fchdir, AT_EMPTY_PATH).
  */
 export function resolvePath(path: string, baseLeafFirst: readonly string[]): string {
-  const viaFd = path.startsWith("/proc/self/fd/") ? PROC_SELF_FD.exec(path) : null;
-  if (viaFd && baseLeafFirst.length) return resolvePath(viaFd[1] ?? "", baseLeafFirst);
+  const viaFd = path.startsWith("/proc/") || path.startsWith("/dev/fd/")
+    ? PROC_SELF_FD.exec(path)
+    : null;
+  // a pipe's or socket's descriptor has no path (the kernel side gives one empty name)
+  const pathless = baseLeafFirst.length === 1 && baseLeafFirst[0] === "";
+  if (viaFd && baseLeafFirst.length && !pathless) {
+    return resolvePath(viaFd[1] ?? "", baseLeafFirst);
+  }
   if (path.startsWith("/")) return normalizeAbsolute(path);
   const base = baseToPath(baseLeafFirst);
   return normalizeAbsolute(path === "" ? base : `${base}/${path}`);

@@ -4,7 +4,7 @@
  */
 import { parseDnsQuestion } from "./dns.ts";
 import { Flag, type SlEvent, waitStatus } from "./events.ts";
-import { baseToPath, resolvePath } from "./paths.ts";
+import { baseToPath, normalizeAbsolute, resolvePath } from "./paths.ts";
 import {
   type FileRow,
   type NetRow,
@@ -76,8 +76,11 @@ export function fileRow(ev: Ev<4>, clock: Clock): FileRow {
   if (ev.op === "chdir") path = baseToPath(ev.base);
   else if (ev.op === "memfd_create") path = `memfd:${ev.path}`;
   else if (ev.op === "symlink") {
-    // the target is resolved when the link is followed, from the link's directory
-    path = resolvePath(ev.path, path2!.split("/").slice(1, -1).reverse());
+    // the target is resolved when the link is followed, from the link's directory; an
+    // absolute one as written (/proc/self/fd/N in it names the follower's descriptor)
+    path = ev.path.startsWith("/")
+      ? normalizeAbsolute(ev.path)
+      : resolvePath(ev.path, path2!.split("/").slice(1, -1).reverse());
   } else path = resolvePath(ev.path, ev.base);
   return {
     ts_ns: clock(ev.ts),

@@ -42,6 +42,13 @@ Deno.test("paths resolve against the base, lexically", () => {
   assert.equal(resolvePath("/proc/self/fd/15/report.md", ["work", "tmp"]), "/tmp/work/report.md");
   assert.equal(resolvePath("/proc/self/fd/15", ["work", "tmp"]), "/tmp/work");
   assert.equal(resolvePath("/proc/self/fd/15/x", []), "/proc/self/fd/15/x", "unresolved: as given");
+  // the same descriptors by their other names; a look-alike is a path like any other
+  assert.equal(resolvePath("/dev/fd/7", ["a.txt", "tmp"]), "/tmp/a.txt");
+  assert.equal(resolvePath("/proc/thread-self/fd/7/b", ["d", "tmp"]), "/tmp/d/b");
+  assert.equal(resolvePath("/proc/1/fd/7", ["d", "tmp"]), "/proc/1/fd/7");
+  assert.equal(resolvePath("/dev/fdx/7", ["d", "tmp"]), "/dev/fdx/7");
+  // a pipe's descriptor (the kernel side's one empty name): no path to give it
+  assert.equal(resolvePath("/dev/fd/1", [""]), "/dev/fd/1");
 });
 
 Deno.test("DNS questions", () => {
