@@ -59,6 +59,7 @@ import { keepLabels } from "./kept_labels.ts";
 import { blindNetProblems } from "./loopback_unseen.ts";
 import { unnamedAgentsProblem } from "./unnamed_agents.ts";
 import { unpricedCallsProblem } from "./unpriced_calls.ts";
+import { incompletePathsProblem } from "./incomplete_paths.ts";
 import { showLine } from "../kit/control_chars.ts";
 
 export const DB_FILE = "analysis.duckdb";
@@ -302,6 +303,7 @@ export async function analyzeRecording(
         else await b.run(`${name}.sql`, sqlText(name));
       }
       await outlivedProblem(c, b, input.name);
+      await incompletePathsProblem(c, b, input.name);
       await unnamedAgentsProblem(c, b, input.name, input.manifest?.mode);
       await unpricedCallsProblem(c, b, input.name, prices.path.split("/").pop()!);
       phase("build");

@@ -83,7 +83,9 @@ export const problemsTable = table(
     col(
       "kind",
       "utf8",
-      "`file`, `gap`, `truncated`, `lost` (bytes lost in capture, or withheld by it so no " +
+      "`file`, `gap`, `truncated` (also, source `file`, file actions whose path the capture " +
+        "could not resolve whole: `file.path_incomplete`), `lost` (bytes lost in capture, or " +
+        "withheld by it so no " +
         "secret leaks; also what the capture dropped: source `capture`), " +
         "`protocol`, `llm` (also a POST whose body looks like an LLM API request on a route " +
         "no reader knows: it has no `llm_calls` row; and, source `llm_calls`, calls whose agent " +

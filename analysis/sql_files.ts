@@ -65,6 +65,7 @@ export const DB_SQL = [
   "analysis_revision",
   "digest_tables",
   "kept_tables",
+  "file_paths_incomplete",
   "https_unrecorded",
   "https_unrecorded_libs",
   "labels_kept",
