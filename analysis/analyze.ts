@@ -60,6 +60,7 @@ import { blindNetProblems } from "./loopback_unseen.ts";
 import { unnamedAgentsProblem } from "./unnamed_agents.ts";
 import { unpricedCallsProblem } from "./unpriced_calls.ts";
 import { incompletePathsProblem } from "./incomplete_paths.ts";
+import { rootChangesProblem } from "./root_changes.ts";
 import { showLine } from "../kit/control_chars.ts";
 
 export const DB_FILE = "analysis.duckdb";
@@ -304,6 +305,7 @@ export async function analyzeRecording(
       }
       await outlivedProblem(c, b, input.name);
       await incompletePathsProblem(c, b, input.name);
+      await rootChangesProblem(c, b, input.name);
       await unnamedAgentsProblem(c, b, input.name, input.manifest?.mode);
       await unpricedCallsProblem(c, b, input.name, prices.path.split("/").pop()!);
       phase("build");

@@ -66,6 +66,7 @@ export const DB_SQL = [
   "digest_tables",
   "kept_tables",
   "file_paths_incomplete",
+  "file_roots_changed",
   "https_unrecorded",
   "https_unrecorded_libs",
   "labels_kept",

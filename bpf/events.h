@@ -160,6 +160,8 @@ enum sl_file_op {
 	SL_OP_TRUNCATE = 11, /* length */
 	SL_OP_UTIMES = 12,  /* utime, utimes, futimesat, utimensat */
 	SL_OP_MEMFD = 13,   /* memfd_create: path is the name given (no base), ret the fd */
+	SL_OP_CHROOT = 14,  /* chroot: on success `base` is the new root, walked past it to the top
+			     * of the mount namespace, and `path` is empty; on failure, as given */
 };
 
 /* SL_K_FILE: data = base | base2 | path | path2. `path`/`path2` are as the program passed

@@ -426,6 +426,7 @@ struct walk {
 	__u32 at;  /* where in scratch_ev the components go (below 8192) */
 	__u32 off; /* bytes written so far */
 	__u8 flags;
+	__u8 to_top; /* walk past the process's root, to the top of its mount namespace */
 };
 
 /*
@@ -503,8 +504,8 @@ static __always_inline __u32 walk_path(__u32 at, struct dentry *d, struct vfsmou
 	w->d = d;
 	w->vfs = vfs;
 	w->m = container_of(vfs, struct mount, mnt);
-	w->root_d = root_d;
-	w->root_m = BPF_CORE_READ(task, fs, root.mnt);
+	w->root_d = w->to_top ? NULL : root_d;
+	w->root_m = w->to_top ? NULL : BPF_CORE_READ(task, fs, root.mnt);
 	w->at = at;
 	w->off = 0;
 	w->flags = 0;
@@ -577,6 +578,26 @@ static __always_inline __u32 walk_base_at(__u32 at, long dfd, __u8 *flags)
 	__u64 r = walk_base_g(at, dfd);
 	*flags |= r >> 32;
 	return (__u32)r;
+}
+
+/*
+ * The process's root directory as a path from the top of its mount namespace (returns flags
+ * << 32 | bytes): after a chroot, the directory its later paths start from, which a walk up to
+ * its root would not name. A global function, as walk_base_g.
+ */
+__noinline __u64 walk_root_g(__u32 at)
+{
+	struct walk *w = scratch_of(&path_walks);
+	if (!w)
+		return 0;
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct dentry *d = BPF_CORE_READ(task, fs, root.dentry);
+	struct vfsmount *m = BPF_CORE_READ(task, fs, root.mnt);
+	__u8 flags = 0;
+	w->to_top = 1;
+	__u32 n = walk_path(at, d, m, &flags);
+	w->to_top = 0;
+	return ((__u64)flags << 32) | n;
 }
 
 /* Whether b starts with the NUL-terminated prefix p (at most 24 bytes). */
@@ -953,7 +974,12 @@ __noinline int file_emit(long ret, const struct sys_args *sa, __u8 hflags, __u64
 	__u32 off = 0;
 	__u32 b = 0;
 	long pfd;
-	if (a.op == SL_OP_CHDIR) /* the new cwd (or, if it failed, the unchanged one) */
+	if (a.op == SL_OP_CHROOT && ret == 0) { /* the new root, from the namespace's top */
+		__u64 r = walk_root_g(sizeof(*e));
+		e->h.flags |= r >> 32;
+		b = (__u32)r;
+		a.path = 0;
+	} else if (a.op == SL_OP_CHDIR) /* the new cwd (or, if it failed, the unchanged one) */
 		b = walk_base_at(sizeof(*e), AT_FDCWD, &e->h.flags);
 	else if (a.opts & PATH_FROM_RET) /* the file the call opened */
 		b = ret >= 0 ? walk_base_at(sizeof(*e), ret, &e->h.flags) : 0;

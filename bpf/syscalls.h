@@ -125,6 +125,7 @@ static const struct sys_spec sys_specs[SYS_NR_MAX] = {
 	[__NR_mkdirat]   = FILE_CALL(SL_OP_MKDIR,    ARG(0), ARG(1), NONE,   ARG(2), NONE,   NONE),
 	[__NR_chdir]     = FILE_CALL(SL_OP_CHDIR,    AT_CWD, ARG(0), NONE,   NONE,   NONE,   NONE),
 	[__NR_fchdir]    = FILE_CALL(SL_OP_CHDIR,    ARG(0), NONE,   NONE,   NONE,   NONE,   NONE),
+	[__NR_chroot]    = FILE_CALL(SL_OP_CHROOT,   AT_CWD, ARG(0), NONE,   NONE,   NONE,   NONE),
 	[__NR_link]      = FILE_CALL(SL_OP_LINK,     AT_CWD, ARG(0), NONE,   NONE,   AT_CWD, ARG(1)),
 	[__NR_linkat]    = FILE_CALL(SL_OP_LINK,     ARG(0), ARG(1), ARG(4), NONE,   ARG(2), ARG(3)),
 	[__NR_symlink]   = FILE_CALL(SL_OP_SYMLINK,  NONE,   ARG(0), NONE,   NONE,   AT_CWD, ARG(1)),

@@ -14,7 +14,7 @@ import { ipText } from "./sockaddr.ts";
  * when it connects; a loader that sends another (a build older than the sources) is refused
  * (loader.ts), not misread. events_test.ts checks it against bpf/events.h: change it with it.
  */
-export const EVENTS_H_HASH = "ec6d5e2fd6bce231";
+export const EVENTS_H_HASH = "ddfc016992b542dc";
 
 export const Kind = {
   FORK: 1,
@@ -78,6 +78,7 @@ export const FileOp: Record<number, FileOpName> = {
   11: "truncate",
   12: "utimes",
   13: "memfd_create",
+  14: "chroot",
 };
 export type FileOpName =
   | "open"
@@ -92,7 +93,8 @@ export type FileOpName =
   | "chown"
   | "truncate"
   | "utimes"
-  | "memfd_create";
+  | "memfd_create"
+  | "chroot";
 
 export const NetOp: Record<number, NetOpName> = {
   1: "connect",

@@ -145,7 +145,8 @@ export const fileTable = table(
       "utf8",
       "`open` (also open_by_handle_at), `unlink`, `rename` (renameat2 flags in `flags`: 2 is " +
         "RENAME_EXCHANGE), `mkdir`, `rmdir`, `chdir`, `link`, `symlink`, `chmod`, `chown`, " +
-        "`truncate`, `utimes` (utime, utimes, futimesat, utimensat) or `memfd_create`",
+        "`truncate`, `utimes` (utime, utimes, futimesat, utimensat), `memfd_create` or " +
+        "`chroot`",
     ),
     col(
       "path",
@@ -154,7 +155,9 @@ export const fileTable = table(
         "the call (lexically, without following symlinks); chdir: the new cwd; a call on a " +
         "file descriptor (fchmod, ftruncate, AT_EMPTY_PATH, open_by_handle_at): the path of " +
         "the file it names; link: the existing file; symlink: the link's target, resolved " +
-        "against the link's directory; memfd_create: `memfd:NAME`",
+        "against the link's directory; memfd_create: `memfd:NAME`; chroot: the new root, " +
+        "from the top of the mount namespace (failed: as given, resolved); a chrooted " +
+        "process's later paths are as it names them, from its root",
     ),
     opt("path2", "utf8", "rename: the absolute target path; link, symlink: the new name"),
     col("raw_path", "utf8", "the path exactly as the program passed it (memfd_create: the name)"),
