@@ -5,6 +5,8 @@ import type { TlsCall } from "./tls_assembler.ts";
 import { parseDnsQuestion } from "./dns.ts";
 import { ElfFile, NotElfError } from "./elf.ts";
 import { baseToPath, normalizeAbsolute, resolvePath } from "./paths.ts";
+import { fileRow } from "./rows.ts";
+import type { FileOpName } from "./events.ts";
 import { posix } from "node:path";
 import { formatAddr, formatIpv6 } from "./sockaddr.ts";
 import { inspectFile } from "./tls_targets.ts";
@@ -371,4 +373,36 @@ Deno.test("a joined process's code in another mount namespace: the file it mappe
     mount(["umount", dir]);
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("file rows: a symlink's absolute target as written, a relative one from the link's directory; chroot's new root", () => {
+  const ev = (op: FileOpName, path: string, path2: string, base: string[]) => ({
+    kind: 4 as const,
+    hflags: 0,
+    pid: 1,
+    tid: 1,
+    uid: 0,
+    ts: 0n,
+    op,
+    ret: 0n,
+    flags: 0n,
+    length: 0n,
+    uringId: 0n,
+    mode: 0,
+    owner: 0,
+    group: 0,
+    path,
+    path2,
+    base,
+    base2: [],
+  });
+  const clock = (ns: bigint) => ns;
+  // /proc/self/fd/N in a target names the descriptor of whoever follows the link
+  const procFd = fileRow(ev("symlink", "/proc/self/fd/3", "link", ["d", "tmp"]), clock);
+  assert.deepEqual([procFd.path, procFd.path2], ["/proc/self/fd/3", "/tmp/d/link"]);
+  const rel = fileRow(ev("symlink", "../x", "sub/link", ["d", "tmp"]), clock);
+  assert.deepEqual([rel.path, rel.path2], ["/tmp/d/x", "/tmp/d/sub/link"]);
+  // a chroot that succeeded: no path, the new root as the base
+  assert.equal(fileRow(ev("chroot", "", "", ["jail", "srv"]), clock).path, "/srv/jail");
+  assert.equal(fileRow(ev("chroot", "/nonexistent", "", []), clock).path, "/nonexistent");
 });

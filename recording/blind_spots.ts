@@ -159,7 +159,9 @@ export const STANDING_BLIND_SPOTS: readonly BlindSpot[] = [
     id: "datagrams",
     title: "datagrams beyond DNS",
     what: "Datagrams sent without connect(2) to ports other than 53 (sendto, sendmsg, " +
-      "sendmmsg) and raw or packet sockets are not recorded.",
+      "sendmmsg) and raw or packet sockets are not recorded. DNS questions are read on port " +
+      "53 only: one to a resolver on another port (a stub's 5353, a dnsmasq's own) shows as " +
+      "the connect(2) or nothing, without its name.",
   },
   {
     id: "attributes",
