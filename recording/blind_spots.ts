@@ -167,7 +167,9 @@ export const STANDING_BLIND_SPOTS: readonly BlindSpot[] = [
     id: "attributes",
     title: "extended attributes and ioctls",
     what: "Extended attributes (setxattr: file capabilities, ACLs) and ioctls are not " +
-      "recorded.",
+      "recorded, nor are a process's capabilities and groups (capset, prctl's " +
+      "PR_CAP_AMBIENT and PR_SET_KEEPCAPS, setgroups: what `setpriv --inh-caps` and " +
+      "`capsh` do); its set*id calls are (`privilege`).",
   },
   {
     id: "inside-namespaces",
