@@ -59,8 +59,7 @@ import { keepLabels } from "./kept_labels.ts";
 import { blindNetProblems } from "./loopback_unseen.ts";
 import { unnamedAgentsProblem } from "./unnamed_agents.ts";
 import { unpricedCallsProblem } from "./unpriced_calls.ts";
-import { incompletePathsProblem } from "./incomplete_paths.ts";
-import { rootChangesProblem } from "./root_changes.ts";
+import { incompletePathsProblem, rootChangesProblem } from "./file_path_problems.ts";
 import { showLine } from "../kit/control_chars.ts";
 
 export const DB_FILE = "analysis.duckdb";
