@@ -34,6 +34,7 @@ fd = os.open(f"/dev/fd/{w}", os.O_WRONLY); os.write(fd, b"to the pipe"); os.clos
     try {
       const { res, rec } = await captureForTest({
         cmd: ["/usr/bin/python3", "-c", script, dir],
+        out: `${dir}/rec`,
       });
       assert.equal(res.exitCode, 0);
       const opens = rec.file.filter((f) => f.op === "open" && /\/fd\/\d+$/.test(f.raw_path));

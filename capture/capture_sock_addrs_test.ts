@@ -36,7 +36,11 @@ Deno.test({
   name: "IPv6 listen and accept addresses whole; abstract unix names cut at their length",
   ignore: skipWithoutRoot(),
   async fn() {
-    const { res, rec } = await captureForTest({ cmd: ["/usr/bin/python3", "-c", SCRIPT] });
+    const tmp = await Deno.makeTempDir({ prefix: "sl-sockaddrs-" });
+    const { res, rec } = await captureForTest({
+      cmd: ["/usr/bin/python3", "-c", SCRIPT],
+      out: `${tmp}/rec`,
+    }).finally(() => Deno.remove(tmp, { recursive: true }));
     assert.equal(res.exitCode, 0);
     const py = rec.process.find((r) => r.kind === "exec")!.pid;
     const v6 = rec.net.filter((n) => n.family === "inet6" && n.op !== "connect");
