@@ -20,7 +20,9 @@
  * the next line (a JSON-RPC body cut by it goes out masked as far as it went, and bodies
  * are found again from the next request or status line; unless the gap is inside a body the
  * masker lets through on a connection not MCP's, or exactly at a message's start, the JSON
- * masker runs over the bytes after it, blind first, until then, as in ipc_redact.ts); an HTTP/2 redactor cannot find frame boundaries again, so the rest of
+ * masker runs over the bytes after it, blind first, until then, that request or status line
+ * let through (protocols/gap_json_masker.ts), as in ipc_redact.ts); an HTTP/2 redactor cannot
+ * find frame boundaries again, so the rest of
  * that direction is not recorded (counted in `lost`, and as `withheld`: stream_damage.ts)
  * rather than risk writing a secret.
  */
@@ -40,7 +42,7 @@ import {
   type Http1Exchanges,
 } from "../protocols/http1_body_secrets.ts";
 import type { Http2Exchanges } from "../protocols/http2_body_secrets.ts";
-import { createJsonSecretMasker, type JsonSecretMasker } from "../protocols/json_secrets.ts";
+import { createGapJsonMasker, type GapJsonMasker } from "../protocols/gap_json_masker.ts";
 import { ownCall, type TlsCall } from "./tls_assembler.ts";
 
 export interface RedactedCall {
@@ -78,9 +80,10 @@ interface Direction {
   /**
    * HTTP/1, from a gap the body masker could not pass over (framing lost, a head, a JSON-RPC
    * body, an MCP connection) until it finds a request or status line: the JSON masker, blind
-   * first (as ipc_redact.ts's `jsonAfterGap`)
+   * first, a start line let through (protocols/gap_json_masker.ts; as ipc_redact.ts's
+   * `jsonAfterGap`)
    */
-  json?: JsonSecretMasker;
+  json?: GapJsonMasker;
   nextSeq: bigint;
   /** calls whose redacted bytes are not all out yet */
   queue: TlsCall[];
@@ -233,17 +236,22 @@ export class TlsStreams {
     const blind = landing !== "start" &&
       (d.json !== undefined || !d.body.passing || d.shared?.mcp === true);
     this.#outH1(d, d.body.gap()); // what it held: bytes from before the gap
+    // a line held while it might be a start line, cut by this gap: out masked
+    if (d.json) this.#out(d, d.json.gap());
     if (landing === "start") d.json = undefined;
     if (!blind) return;
-    d.json ??= createJsonSecretMasker();
-    d.json.gap();
+    const body = d.body;
+    d.json ??= createGapJsonMasker(() => body.framed);
   }
 
-  /** HTTP/1 bytes out, through the JSON masker after a gap (until the framing is found). */
+  /**
+   * HTTP/1 bytes out, through the JSON masker after a gap (until a start line has gone through
+   * and the framing is found).
+   */
   #outH1(d: Direction, bytes: Uint8Array): void {
     if (!d.json || !bytes.length) return this.#out(d, bytes);
     this.#out(d, d.json.transform(bytes));
-    if (d.body!.framed) d.json = undefined;
+    if (d.json.done) d.json = undefined;
   }
 
   /** Bytes the header redactor let out, through the HTTP/1 redactors after it. */
@@ -300,6 +308,7 @@ export class TlsStreams {
           this.#outH1(d, this.#h1After(d, rest));
           this.#outH1(d, this.#h1Body(d, d.param!.flush()));
           this.#outH1(d, d.body.flush());
+          if (d.json) this.#out(d, d.json.flush());
         } else this.#out(d, rest);
         this.#drain(d);
         this.#kill(d); // anything still queued could not be redacted: withheld

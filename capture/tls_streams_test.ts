@@ -304,8 +304,9 @@ Deno.test("an MCP body cut by a lost call goes out masked as far as it went", ()
   s.finish();
   assert.deepEqual(out.map((r) => dec.decode(r.data)), [
     req.slice(0, cut).replace("tok-12", "******"),
-    // the JSON masker, blind after the gap, masks the start line it is found by
-    next.replace("tok-123456", "**********").replace("POST /mcp HTTP/1.1", "*".repeat(18)),
+    // the JSON masker, blind after the gap, lets the start line it is found by through, and
+    // the framing found, the request's head and body are redacted as any
+    next.replace("tok-123456", "**********"),
   ]);
 });
 
@@ -441,6 +442,27 @@ Deno.test("a gap in a head: the line it lands in is masked, its header name lost
   assert.ok(!rows.join("").includes("secret"));
 });
 
+Deno.test("a response right after a lost call keeps its status line and head (RFC 9112 start line), its secrets masked", async () => {
+  // real bytes: the HTTP+SSE fixture's answers; call 0 lost, where it ended unknown
+  for (const conn of await readMcpHttpFixture("sse")) {
+    const text = dec.decode(conn.server);
+    if (!text.startsWith("HTTP/1.1 ")) continue;
+    const headEnd = text.indexOf("\r\n\r\n") + 4;
+    for (let cut = 1; cut < headEnd; cut += 7) {
+      const { s, out } = collect();
+      s.push(call(1, conn.server.subarray(0, cut), { dir: 1 }));
+      s.push(call(2, conn.server.subarray(cut), { dir: 1 }));
+      s.finish();
+      const got = out.map((r) => dec.decode(r.data)).join("");
+      const { s: s0, out: out0 } = collect(); // the same bytes, no call lost
+      s0.push(call(0, conn.server, { dir: 1 }));
+      s0.finish();
+      assert.equal(got.slice(0, headEnd), dec.decode(out0[0].data).slice(0, headEnd), `cut ${cut}`);
+      assert.match(got, /^HTTP\/1\.1 20[02] [A-Za-z]+\r\n/);
+    }
+  }
+});
+
 Deno.test("a gap inside a body goes through; one that ends where the body does lands on the next message", () => {
   const body = JSON.stringify({ model: "m", messages: [{ role: "user", content: "hi there" }] });
   const head = `POST /v1/messages HTTP/1.1\r\nContent-Length: ${body.length}\r\n\r\n`;
@@ -463,8 +485,9 @@ Deno.test("a gap inside a body goes through; one that ends where the body does l
     body.slice(16),
     next,
     // the body of `next` not yet passed (the masker lost it at the first gap): where this gap
-    // lands is not known, so the JSON masker, blind, masks up to the next message it finds
-    "*".repeat(23) + "\r\n*********:*****\r\n\r\n",
+    // lands is not known, so the JSON masker, blind, masks up to the next message, whose start
+    // line (RFC 9112's grammar: no secret's) goes through with its head, secrets masked
+    "GET /v1/models HTTP/1.1\r\nx-api-key: ****\r\n\r\n",
     answer,
     'nswer\r\n", "x-api-key": "in body"}',
   ]);
