@@ -54,7 +54,7 @@ import {
   startsWithHttp2Settings,
 } from "../protocols/http2_frame.ts";
 import type { BodySecretMasker, Http1Exchanges } from "../protocols/http1_body_secrets.ts";
-import { afterGap, type Http1Redactor, type StreamRedactor } from "./redact.ts";
+import { afterGap, type Http1Redactor, type ParamRedactor, type StreamRedactor } from "./redact.ts";
 import { createSessionDigest, type SessionDigest } from "../protocols/session_digest.ts";
 import { type H2RedactorFactory, http1Redactors, takeOut } from "./tls_streams.ts";
 import type { Http2Exchanges } from "../protocols/http2_body_secrets.ts";
@@ -105,7 +105,7 @@ interface Stream {
   headLen: number;
   pend: Uint8Array[];
   http?: Http1Redactor;
-  param?: StreamRedactor;
+  param?: ParamRedactor;
   /** tcp HTTP/1: secrets in JSON-RPC bodies */
   body?: BodySecretMasker;
   h2?: StreamRedactor;
@@ -432,8 +432,9 @@ export class IpcRedactor<C extends RedactableCall = RedactableCall> {
       // a session id cut by the gap: held until now, it goes out (as `*`s) before the gap
       const held = s.http ? afterGap(s.http) : new Uint8Array(0);
       if (held.length) this.#putH1(s, this.#h1After(s, held));
-      // a `sessionId=` value cut by the gap, held until now: out as `*`s
-      const param = s.param?.flush();
+      // a `sessionId=` value cut by the gap, held until now: out as `*`s (its rest after the
+      // gap masked too, to a byte that ends a value)
+      const param = s.param?.cut();
       if (param?.length) this.#putH1(s, s.body ? s.body.transform(param) : param);
       // the line the gap lands in is masked unless the framing places it in a body or at a
       // message's start

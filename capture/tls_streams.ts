@@ -31,6 +31,7 @@ import {
   createHttp1Redactor,
   createParamRedactor,
   type Http1Redactor,
+  type ParamRedactor,
   SECRET_PARAM,
   type StreamRedactor,
 } from "./redact.ts";
@@ -72,7 +73,7 @@ export type H2RedactorFactory =
 interface Direction {
   redactor?: StreamRedactor;
   /** HTTP/1: the `sessionId=` URL parameter's masker, after `redactor` */
-  param?: StreamRedactor;
+  param?: ParamRedactor;
   /** HTTP/1: secrets in JSON-RPC bodies, after `param` (it holds a body back until it ends) */
   body?: BodySecretMasker;
   /** HTTP/1: what the two directions' body maskers share (whether the connection is MCP's) */
@@ -224,8 +225,9 @@ export class TlsStreams {
     // a session id cut by the gap: held until now, it goes out (as `*`s) before the gap
     const r = d.redactor as Http1Redactor;
     this.#outH1(d, this.#h1After(d, afterGap(r)));
-    // a `sessionId=` value cut by the gap, held until now: out as `*`s
-    this.#outH1(d, this.#h1Body(d, d.param!.flush()));
+    // a `sessionId=` value cut by the gap, held until now: out as `*`s (its rest after the gap
+    // masked too, to a byte that ends a value)
+    this.#outH1(d, this.#h1Body(d, d.param!.cut()));
     if (!d.body) return;
     const landing = d.body.landing(lost);
     r.land(landing);
@@ -351,10 +353,11 @@ function withheld(call: TlsCall): RedactedCall {
 export function http1Redactors(
   shared: Http1Exchanges | undefined,
   digest: SessionDigest,
-): [Http1Redactor, StreamRedactor, BodySecretMasker] {
+): [Http1Redactor, ParamRedactor, BodySecretMasker] {
   return [
     createHttp1Redactor(undefined, digest),
-    createParamRedactor(SECRET_PARAM, { digest, hold: true }),
+    // a value a chunked body's chunk boundary cuts goes on after it (chunk_seam.ts)
+    createParamRedactor(SECRET_PARAM, { digest, hold: true, chunkSeams: true }),
     createHttp1BodySecrets(shared),
   ];
 }

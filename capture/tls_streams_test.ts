@@ -549,3 +549,51 @@ Deno.test("an MCP POST cut before a secret key: the rest of its body is masked (
     assert.ok(got.startsWith(head), "the head before the gap as it was");
   }
 });
+
+Deno.test("HTTP+SSE over TLS: a chunk boundary inside the endpoint event's sessionId, at every place in it, and a write split at every byte around it: no raw part of the id, the id's digest whole", async () => {
+  const server = new TextDecoder("latin1").decode(
+    (await readMcpHttpFixture("sse")).find((c) => c.server.length)!.server,
+  );
+  const id = /sessionId=([0-9a-f-]+)/.exec(server)![1];
+  const event = /\r\n\r\n([0-9a-f]+)\r\n(event: endpoint\n[^]*?\n\n)\r\n/.exec(server)!;
+  const ev = event[2];
+  const latin1 = (b: Uint8Array) => Array.from(b, (c) => String.fromCharCode(c)).join("");
+  for (let k = ev.indexOf(id) + 1; k < ev.indexOf(id) + id.length; k++) {
+    const [a, b] = [ev.slice(0, k), ev.slice(k)];
+    const seam = `\r\n${b.length.toString(16)}\r\n`;
+    const input = Uint8Array.from(
+      server.replace(event[1] + "\r\n" + ev, `${a.length.toString(16)}\r\n${a}${seam}${b}`),
+      (c) => c.charCodeAt(0),
+    );
+    const at = latin1(input).indexOf("sessionId=");
+    for (let s = at; s < at + 10 + id.length + seam.length; s++) {
+      const { s: streams, out } = collect();
+      streams.push(call(0, input.subarray(0, s), { dir: 1 }));
+      streams.push(call(1, input.subarray(s), { dir: 1 }));
+      streams.finish();
+      const got = latin1(concatBytes(out.map((r) => r.data)));
+      const cut = k - ev.indexOf(id);
+      assert.equal(
+        got.slice(at + 10, at + 10 + cut) +
+          got.slice(at + 10 + cut + seam.length).slice(0, id.length - cut),
+        testParamDigest(id),
+        `boundary ${k}, split ${s}`,
+      );
+    }
+  }
+});
+
+Deno.test("a sessionId cut by a gap inside a chunk (the framing says: body): its rest after the gap is masked, not passed", async () => {
+  const server = (await readMcpHttpFixture("sse")).find((c) => c.server.length)!.server;
+  const text = dec.decode(server);
+  const id = /sessionId=([0-9a-f-]+)/.exec(text)![1];
+  const cut = text.indexOf(id) + 8;
+  const { s, out } = collect();
+  // the call is cut 8 bytes into the id, 4 bytes lost: the next call goes on inside the chunk
+  s.push(call(0, server.subarray(0, cut), { dir: 1, total: cut + 4, truncated: true }));
+  s.push(call(1, server.subarray(cut + 4), { dir: 1 }));
+  s.finish();
+  const got = out.map((r) => dec.decode(r.data)).join("");
+  assert.ok(!got.includes(id.slice(12)), got.slice(text.indexOf(id) - 30, text.indexOf(id) + 40));
+  assert.ok(got.includes(`sessionId=${"*".repeat(8)}${"*".repeat(id.length - 12)}\n\n`));
+});
