@@ -107,6 +107,8 @@ const ENDS = new Uint8Array(256);
 for (const b of ENDS_VALUE) ENDS[b] = 1;
 
 const EQUALS = 61, BACKSLASH = 92, CR = 13;
+/** what a masker that holds nothing hands out (never written to) */
+const NOTHING = new Uint8Array(0);
 const lower = (c: number) => (c >= 65 && c <= 90 ? c + 32 : c);
 
 /** Bytes of a query parameter's name: letters, digits, `-`, `_`, `.`, `%`, `[`, `]`. */
@@ -241,6 +243,13 @@ export function createParamRedactor(
     return false;
   }
 
+  /** The stream's end: a value held is cut, so not digested. */
+  const flush = (): Uint8Array => {
+    const out = digesting ? release(false) : NOTHING;
+    inSeam = false;
+    return out;
+  };
+
   return {
     transform(chunk) {
       let out: Uint8Array | null = null;
@@ -352,18 +361,13 @@ export function createParamRedactor(
       if (!digesting) parts.push((out ?? chunk).subarray(from));
       return concatBytes(parts);
     },
-    flush() {
-      // the stream ended inside a held value: it is cut, so not digested
-      const out = digesting ? release(false) : new Uint8Array(0);
-      inSeam = false;
-      return out;
-    },
+    flush,
     cut() {
       // a value cut here (held, or being masked, or at a CR that may begin a seam) is masked
       // on in what follows: the rest of it may come after the cut
-      const cutValue = digesting || masking || inSeam;
-      const out = this.flush();
-      masking = cutValue;
+      if (!digesting && !masking && !inSeam) return NOTHING; // most cuts: between values
+      const out = flush();
+      masking = true;
       return out;
     },
   };
