@@ -39,20 +39,22 @@
  * the next line and the JSON masker masks everything but punctuation until a line
  * that surely starts a JSON-RPC message (json_secrets.ts); on `tcp`, where the body masker has
  * lost the framing, a held body goes out masked as cut and the JSON masker (blind, then
- * masking every JSON value) runs until the body masker finds a request or status line; an
+ * masking every JSON value) runs until a request or status line, which goes through
+ * (protocols/gap_json_masker.ts), and the body masker follows the framing again; an
  * HTTP/2 direction cannot find its frames again, so the rest of it is not recorded (its
  * calls are written empty, their bytes counted in `lost` and, but their holes, in `withheld`:
  * stream_damage.ts), as for TLS. `--keep-secrets` turns
  * it all off.
  */
 import { createJsonSecretMasker, type JsonSecretMasker } from "../protocols/json_secrets.ts";
+import { createGapJsonMasker, type GapJsonMasker } from "../protocols/gap_json_masker.ts";
 import {
   HTTP2_PREFACE,
   startsWithHttp2Preface,
   startsWithHttp2Settings,
 } from "../protocols/http2_frame.ts";
 import type { BodySecretMasker, Http1Exchanges } from "../protocols/http1_body_secrets.ts";
-import { afterGap, type Http1Redactor, type StreamRedactor } from "./redact.ts";
+import { afterGap, type Http1Redactor, type ParamRedactor, type StreamRedactor } from "./redact.ts";
 import { createSessionDigest, type SessionDigest } from "../protocols/session_digest.ts";
 import { type H2RedactorFactory, http1Redactors, takeOut } from "./tls_streams.ts";
 import type { Http2Exchanges } from "../protocols/http2_body_secrets.ts";
@@ -87,12 +89,13 @@ interface Conn {
 interface Stream {
   conn?: Conn;
   dir: 0 | 1;
-  /**
-   * pipes and unix sockets: every byte; tcp: only from a gap until the body masker has found
-   * the framing again (`jsonAfterGap`)
-   */
+  /** pipes and unix sockets: every byte */
   json: JsonSecretMasker;
-  jsonAfterGap: boolean;
+  /**
+   * tcp: from a gap until a start line has gone through and the body masker follows the
+   * framing again: the JSON masker, blind, a start line let through (gap_json_masker.ts)
+   */
+  jsonAfterGap?: GapJsonMasker;
   /** tcp: undefined while the first bytes (or those after a 101) decide */
   proto?: Proto;
   /** deciding at the stream's start: the connection's protocol, once known, decides */
@@ -102,7 +105,7 @@ interface Stream {
   headLen: number;
   pend: Uint8Array[];
   http?: Http1Redactor;
-  param?: StreamRedactor;
+  param?: ParamRedactor;
   /** tcp HTTP/1: secrets in JSON-RPC bodies */
   body?: BodySecretMasker;
   h2?: StreamRedactor;
@@ -220,6 +223,7 @@ export class IpcRedactor<C extends RedactableCall = RedactableCall> {
         const param = s.param?.flush();
         if (param?.length) this.#putH1(s, s.body ? s.body.transform(param) : param);
         if (s.body) this.#putH1(s, s.body.flush());
+        if (s.jsonAfterGap) this.#put(s, s.jsonAfterGap.flush());
         this.#drain(s);
       }
     }
@@ -236,7 +240,6 @@ export class IpcRedactor<C extends RedactableCall = RedactableCall> {
       conn,
       dir: call.dir,
       json: createJsonSecretMasker(),
-      jsonAfterGap: false,
       proto: tcp ? undefined : "h1",
       adopt: true,
       head: new Uint8Array(HTTP2_PREFACE.length),
@@ -376,8 +379,8 @@ export class IpcRedactor<C extends RedactableCall = RedactableCall> {
   #putH1(s: Stream, b: Uint8Array): void {
     if (!s.body) return this.#put(s, s.json.transform(b));
     if (!s.jsonAfterGap) return this.#put(s, b);
-    this.#put(s, s.json.transform(b));
-    if (s.body.framed) s.jsonAfterGap = false;
+    this.#put(s, s.jsonAfterGap.transform(b));
+    if (s.jsonAfterGap.done) s.jsonAfterGap = undefined;
   }
 
   #startH2(s: Stream): void {
@@ -429,8 +432,9 @@ export class IpcRedactor<C extends RedactableCall = RedactableCall> {
       // a session id cut by the gap: held until now, it goes out (as `*`s) before the gap
       const held = s.http ? afterGap(s.http) : new Uint8Array(0);
       if (held.length) this.#putH1(s, this.#h1After(s, held));
-      // a `sessionId=` value cut by the gap, held until now: out as `*`s
-      const param = s.param?.flush();
+      // a `sessionId=` value cut by the gap, held until now: out as `*`s (its rest after the
+      // gap masked too, to a byte that ends a value)
+      const param = s.param?.cut();
       if (param?.length) this.#putH1(s, s.body ? s.body.transform(param) : param);
       // the line the gap lands in is masked unless the framing places it in a body or at a
       // message's start
@@ -441,24 +445,33 @@ export class IpcRedactor<C extends RedactableCall = RedactableCall> {
         // inside a body it lets through (an LLM API's), on a connection not MCP's: the bytes
         // after the gap go through too, as over TLS, until the next request or status line
         const blind = landing !== "start" &&
-          (s.jsonAfterGap || !s.body.passing || s.conn?.h1?.mcp === true);
+          (s.jsonAfterGap !== undefined || !s.body.passing || s.conn?.h1?.mcp === true);
         this.#putH1(s, s.body.gap()); // what it held: bytes from before the gap
-        if (landing === "start") s.jsonAfterGap = false;
-        if (!blind) return;
-        if (!s.jsonAfterGap) s.json = createJsonSecretMasker();
-        s.jsonAfterGap = true;
+        this.#jsonGap(s);
+        if (landing === "start") s.jsonAfterGap = undefined;
+        if (blind) s.jsonAfterGap ??= this.#gapJson(s);
+        return;
       }
       s.json.gap();
     } else if (s.proto === "h2" || s.headLen) {
       // an HTTP/2 direction (or one that may be) cannot find its frames again
       this.#kill(s);
     } else {
-      if (s.conn && !s.jsonAfterGap) { // tcp, deciding again after a 101: HTTP/1 if anything
-        s.json = createJsonSecretMasker();
-        s.jsonAfterGap = true;
-      }
-      s.json.gap();
+      if (s.conn) { // tcp, deciding again after a 101: HTTP/1 if anything
+        this.#jsonGap(s);
+        s.jsonAfterGap ??= this.#gapJson(s);
+      } else s.json.gap();
     }
+  }
+
+  /** A gap for the JSON masker after an earlier one: a line it held, cut, out masked. */
+  #jsonGap(s: Stream): void {
+    if (s.jsonAfterGap) this.#put(s, s.jsonAfterGap.gap());
+  }
+
+  /** The JSON masker over a tcp direction's bytes from a gap on (until framing is found). */
+  #gapJson(s: Stream): GapJsonMasker {
+    return createGapJsonMasker(() => s.body?.framed === true);
   }
 
   /** Stops recording a direction: queued calls go out empty, counted as lost. */

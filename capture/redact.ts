@@ -381,4 +381,8 @@ export function afterGap(r: Http1Redactor): Uint8Array {
   return r.gap();
 }
 
-export { createParamRedactor, SECRET_PARAM } from "../protocols/url_param_mask.ts";
+export {
+  createParamRedactor,
+  type ParamRedactor,
+  SECRET_PARAM,
+} from "../protocols/url_param_mask.ts";

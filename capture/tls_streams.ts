@@ -20,7 +20,9 @@
  * the next line (a JSON-RPC body cut by it goes out masked as far as it went, and bodies
  * are found again from the next request or status line; unless the gap is inside a body the
  * masker lets through on a connection not MCP's, or exactly at a message's start, the JSON
- * masker runs over the bytes after it, blind first, until then, as in ipc_redact.ts); an HTTP/2 redactor cannot find frame boundaries again, so the rest of
+ * masker runs over the bytes after it, blind first, until then, that request or status line
+ * let through (protocols/gap_json_masker.ts), as in ipc_redact.ts); an HTTP/2 redactor cannot
+ * find frame boundaries again, so the rest of
  * that direction is not recorded (counted in `lost`, and as `withheld`: stream_damage.ts)
  * rather than risk writing a secret.
  */
@@ -29,6 +31,7 @@ import {
   createHttp1Redactor,
   createParamRedactor,
   type Http1Redactor,
+  type ParamRedactor,
   SECRET_PARAM,
   type StreamRedactor,
 } from "./redact.ts";
@@ -40,7 +43,7 @@ import {
   type Http1Exchanges,
 } from "../protocols/http1_body_secrets.ts";
 import type { Http2Exchanges } from "../protocols/http2_body_secrets.ts";
-import { createJsonSecretMasker, type JsonSecretMasker } from "../protocols/json_secrets.ts";
+import { createGapJsonMasker, type GapJsonMasker } from "../protocols/gap_json_masker.ts";
 import { ownCall, type TlsCall } from "./tls_assembler.ts";
 
 export interface RedactedCall {
@@ -70,7 +73,7 @@ export type H2RedactorFactory =
 interface Direction {
   redactor?: StreamRedactor;
   /** HTTP/1: the `sessionId=` URL parameter's masker, after `redactor` */
-  param?: StreamRedactor;
+  param?: ParamRedactor;
   /** HTTP/1: secrets in JSON-RPC bodies, after `param` (it holds a body back until it ends) */
   body?: BodySecretMasker;
   /** HTTP/1: what the two directions' body maskers share (whether the connection is MCP's) */
@@ -78,9 +81,10 @@ interface Direction {
   /**
    * HTTP/1, from a gap the body masker could not pass over (framing lost, a head, a JSON-RPC
    * body, an MCP connection) until it finds a request or status line: the JSON masker, blind
-   * first (as ipc_redact.ts's `jsonAfterGap`)
+   * first, a start line let through (protocols/gap_json_masker.ts; as ipc_redact.ts's
+   * `jsonAfterGap`)
    */
-  json?: JsonSecretMasker;
+  json?: GapJsonMasker;
   nextSeq: bigint;
   /** calls whose redacted bytes are not all out yet */
   queue: TlsCall[];
@@ -221,8 +225,9 @@ export class TlsStreams {
     // a session id cut by the gap: held until now, it goes out (as `*`s) before the gap
     const r = d.redactor as Http1Redactor;
     this.#outH1(d, this.#h1After(d, afterGap(r)));
-    // a `sessionId=` value cut by the gap, held until now: out as `*`s
-    this.#outH1(d, this.#h1Body(d, d.param!.flush()));
+    // a `sessionId=` value cut by the gap, held until now: out as `*`s (its rest after the gap
+    // masked too, to a byte that ends a value)
+    this.#outH1(d, this.#h1Body(d, d.param!.cut()));
     if (!d.body) return;
     const landing = d.body.landing(lost);
     r.land(landing);
@@ -233,17 +238,22 @@ export class TlsStreams {
     const blind = landing !== "start" &&
       (d.json !== undefined || !d.body.passing || d.shared?.mcp === true);
     this.#outH1(d, d.body.gap()); // what it held: bytes from before the gap
+    // a line held while it might be a start line, cut by this gap: out masked
+    if (d.json) this.#out(d, d.json.gap());
     if (landing === "start") d.json = undefined;
     if (!blind) return;
-    d.json ??= createJsonSecretMasker();
-    d.json.gap();
+    const body = d.body;
+    d.json ??= createGapJsonMasker(() => body.framed);
   }
 
-  /** HTTP/1 bytes out, through the JSON masker after a gap (until the framing is found). */
+  /**
+   * HTTP/1 bytes out, through the JSON masker after a gap (until a start line has gone through
+   * and the framing is found).
+   */
   #outH1(d: Direction, bytes: Uint8Array): void {
     if (!d.json || !bytes.length) return this.#out(d, bytes);
     this.#out(d, d.json.transform(bytes));
-    if (d.body!.framed) d.json = undefined;
+    if (d.json.done) d.json = undefined;
   }
 
   /** Bytes the header redactor let out, through the HTTP/1 redactors after it. */
@@ -300,6 +310,7 @@ export class TlsStreams {
           this.#outH1(d, this.#h1After(d, rest));
           this.#outH1(d, this.#h1Body(d, d.param!.flush()));
           this.#outH1(d, d.body.flush());
+          if (d.json) this.#out(d, d.json.flush());
         } else this.#out(d, rest);
         this.#drain(d);
         this.#kill(d); // anything still queued could not be redacted: withheld
@@ -342,10 +353,11 @@ function withheld(call: TlsCall): RedactedCall {
 export function http1Redactors(
   shared: Http1Exchanges | undefined,
   digest: SessionDigest,
-): [Http1Redactor, StreamRedactor, BodySecretMasker] {
+): [Http1Redactor, ParamRedactor, BodySecretMasker] {
   return [
     createHttp1Redactor(undefined, digest),
-    createParamRedactor(SECRET_PARAM, { digest, hold: true }),
+    // a value a chunked body's chunk boundary cuts goes on after it (chunk_seam.ts)
+    createParamRedactor(SECRET_PARAM, { digest, hold: true, chunkSeams: true }),
     createHttp1BodySecrets(shared),
   ];
 }

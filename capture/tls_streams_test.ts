@@ -304,8 +304,9 @@ Deno.test("an MCP body cut by a lost call goes out masked as far as it went", ()
   s.finish();
   assert.deepEqual(out.map((r) => dec.decode(r.data)), [
     req.slice(0, cut).replace("tok-12", "******"),
-    // the JSON masker, blind after the gap, masks the start line it is found by
-    next.replace("tok-123456", "**********").replace("POST /mcp HTTP/1.1", "*".repeat(18)),
+    // the JSON masker, blind after the gap, lets the start line it is found by through, and
+    // the framing found, the request's head and body are redacted as any
+    next.replace("tok-123456", "**********"),
   ]);
 });
 
@@ -441,6 +442,27 @@ Deno.test("a gap in a head: the line it lands in is masked, its header name lost
   assert.ok(!rows.join("").includes("secret"));
 });
 
+Deno.test("a response right after a lost call keeps its status line and head (RFC 9112 start line), its secrets masked", async () => {
+  // real bytes: the HTTP+SSE fixture's answers; call 0 lost, where it ended unknown
+  for (const conn of await readMcpHttpFixture("sse")) {
+    const text = dec.decode(conn.server);
+    if (!text.startsWith("HTTP/1.1 ")) continue;
+    const headEnd = text.indexOf("\r\n\r\n") + 4;
+    for (let cut = 1; cut < headEnd; cut += 7) {
+      const { s, out } = collect();
+      s.push(call(1, conn.server.subarray(0, cut), { dir: 1 }));
+      s.push(call(2, conn.server.subarray(cut), { dir: 1 }));
+      s.finish();
+      const got = out.map((r) => dec.decode(r.data)).join("");
+      const { s: s0, out: out0 } = collect(); // the same bytes, no call lost
+      s0.push(call(0, conn.server, { dir: 1 }));
+      s0.finish();
+      assert.equal(got.slice(0, headEnd), dec.decode(out0[0].data).slice(0, headEnd), `cut ${cut}`);
+      assert.match(got, /^HTTP\/1\.1 20[02] [A-Za-z]+\r\n/);
+    }
+  }
+});
+
 Deno.test("a gap inside a body goes through; one that ends where the body does lands on the next message", () => {
   const body = JSON.stringify({ model: "m", messages: [{ role: "user", content: "hi there" }] });
   const head = `POST /v1/messages HTTP/1.1\r\nContent-Length: ${body.length}\r\n\r\n`;
@@ -463,8 +485,9 @@ Deno.test("a gap inside a body goes through; one that ends where the body does l
     body.slice(16),
     next,
     // the body of `next` not yet passed (the masker lost it at the first gap): where this gap
-    // lands is not known, so the JSON masker, blind, masks up to the next message it finds
-    "*".repeat(23) + "\r\n*********:*****\r\n\r\n",
+    // lands is not known, so the JSON masker, blind, masks up to the next message, whose start
+    // line (RFC 9112's grammar: no secret's) goes through with its head, secrets masked
+    "GET /v1/models HTTP/1.1\r\nx-api-key: ****\r\n\r\n",
     answer,
     'nswer\r\n", "x-api-key": "in body"}',
   ]);
@@ -525,4 +548,52 @@ Deno.test("an MCP POST cut before a secret key: the rest of its body is masked (
     assert.ok(!got.includes("SECRET") && !got.includes("tls-gap-77"), got);
     assert.ok(got.startsWith(head), "the head before the gap as it was");
   }
+});
+
+Deno.test("HTTP+SSE over TLS: a chunk boundary inside the endpoint event's sessionId, at every place in it, and a write split at every byte around it: no raw part of the id, the id's digest whole", async () => {
+  const server = new TextDecoder("latin1").decode(
+    (await readMcpHttpFixture("sse")).find((c) => c.server.length)!.server,
+  );
+  const id = /sessionId=([0-9a-f-]+)/.exec(server)![1];
+  const event = /\r\n\r\n([0-9a-f]+)\r\n(event: endpoint\n[^]*?\n\n)\r\n/.exec(server)!;
+  const ev = event[2];
+  const latin1 = (b: Uint8Array) => Array.from(b, (c) => String.fromCharCode(c)).join("");
+  for (let k = ev.indexOf(id) + 1; k < ev.indexOf(id) + id.length; k++) {
+    const [a, b] = [ev.slice(0, k), ev.slice(k)];
+    const seam = `\r\n${b.length.toString(16)}\r\n`;
+    const input = Uint8Array.from(
+      server.replace(event[1] + "\r\n" + ev, `${a.length.toString(16)}\r\n${a}${seam}${b}`),
+      (c) => c.charCodeAt(0),
+    );
+    const at = latin1(input).indexOf("sessionId=");
+    for (let s = at; s < at + 10 + id.length + seam.length; s++) {
+      const { s: streams, out } = collect();
+      streams.push(call(0, input.subarray(0, s), { dir: 1 }));
+      streams.push(call(1, input.subarray(s), { dir: 1 }));
+      streams.finish();
+      const got = latin1(concatBytes(out.map((r) => r.data)));
+      const cut = k - ev.indexOf(id);
+      assert.equal(
+        got.slice(at + 10, at + 10 + cut) +
+          got.slice(at + 10 + cut + seam.length).slice(0, id.length - cut),
+        testParamDigest(id),
+        `boundary ${k}, split ${s}`,
+      );
+    }
+  }
+});
+
+Deno.test("a sessionId cut by a gap inside a chunk (the framing says: body): its rest after the gap is masked, not passed", async () => {
+  const server = (await readMcpHttpFixture("sse")).find((c) => c.server.length)!.server;
+  const text = dec.decode(server);
+  const id = /sessionId=([0-9a-f-]+)/.exec(text)![1];
+  const cut = text.indexOf(id) + 8;
+  const { s, out } = collect();
+  // the call is cut 8 bytes into the id, 4 bytes lost: the next call goes on inside the chunk
+  s.push(call(0, server.subarray(0, cut), { dir: 1, total: cut + 4, truncated: true }));
+  s.push(call(1, server.subarray(cut + 4), { dir: 1 }));
+  s.finish();
+  const got = out.map((r) => dec.decode(r.data)).join("");
+  assert.ok(!got.includes(id.slice(12)), got.slice(text.indexOf(id) - 30, text.indexOf(id) + 40));
+  assert.ok(got.includes(`sessionId=${"*".repeat(8)}${"*".repeat(id.length - 12)}\n\n`));
 });

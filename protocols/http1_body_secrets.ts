@@ -97,7 +97,7 @@ const LF = 10, CR = 13, SP = 32, HT = 9, QUOTE = 34;
 const J = 0x6a;
 const SONRPC = [0x73, 0x6f, 0x6e, 0x72, 0x70, 0x63, QUOTE];
 /** head lines are kept up to this many bytes (only a few short headers matter) */
-const MAX_LINE = 8192;
+export const MAX_LINE = 8192;
 /** a held body's buffer is made this big at most before its bytes come */
 const MAX_PRESIZE = 64 << 20;
 

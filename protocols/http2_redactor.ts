@@ -7,9 +7,11 @@
  * parameter (`secretParam`, MCP's `sessionId=` / `session_id=`): inside `:path` values (`partialMask` in
  * hpack.ts: the rest of the path stays readable; with the recording's `digest`, a
  * `sessionId=` value becomes its URL-safe keyed string, of its length and Huffman bits, the
- * same as HTTP/1's: `paramMasks` in url_param_mask.ts) and in DATA payloads (`*`s: per
- * stream, so a value split across frames is masked whole; not digested, since a value split
- * across frames would have to be held; pad length and padding are left as they are).
+ * same as HTTP/1's: `paramMasks` in url_param_mask.ts) and in DATA payloads (per stream; with
+ * the digest, a value is held to its end within one frame's data, however calls cut it, and
+ * digested as in `:path`; one a frame's end cuts is `*`s, and so is its rest in the stream's next
+ * DATA frame, since holding it across frames would hold every frame after it; pad length and
+ * padding are left as they are).
  *
  * Streaming: bytes of frames that carry no header block (DATA, SETTINGS, ...) are passed
  * through as soon as their 9-octet frame header is known, as views of the input (adjacent ones
@@ -50,6 +52,7 @@ import {
 } from "./http2_frame.ts";
 import { ByteAccumulator } from "./byte_accumulator.ts";
 import { ProtocolError } from "./protocol_error.ts";
+import { concatBytes } from "../kit/bytes.ts";
 import {
   createParamRedactor,
   paramMasks,
@@ -204,7 +207,8 @@ export function createHttp2Redactor(
     phase = Phase.Failed;
     error = new ProtocolError(code, `HTTP/2 redactor: ${message}`);
     // Everything not yet released is zeroed (same length).
-    let n = heldBytes + headerFill + (current ? current.filled : 0);
+    let n = heldBytes + headerFill + (current ? current.filled : 0) +
+      (dataMasker ? dataMasker.flush().length : 0);
     if (prefaceMatched > 0 && prefaceMatched < HTTP2_PREFACE.length) n += prefaceMatched;
     held.length = 0;
     heldBytes = 0;
@@ -454,9 +458,13 @@ export function createHttp2Redactor(
     if (frame.length === 0) return endData();
     if (secretParam !== null) {
       let m = dataMaskers.get(frame.streamId);
-      // `*`s, not the digest: a value split across DATA frames or calls would have to be
-      // held, which DATA is not here; masked alike however the stream is cut
-      if (!m) dataMaskers.set(frame.streamId, m = createParamRedactor(secretParam));
+      // with the recording's digest, a `sessionId=` value is held to its end within a frame's
+      // data (however calls cut it) and digested as in `:path` and HTTP/1; one the frame's end
+      // cuts is `*`s, masked on in the stream's next DATA frame (passData): lengths unchanged
+      if (!m) {
+        m = createParamRedactor(secretParam, { digest: options.digest, hold: true });
+        dataMaskers.set(frame.streamId, m);
+      }
       dataMasker = m;
     }
     dataBody = bodies !== null && bodies.active(frame.streamId);
@@ -490,11 +498,16 @@ export function createHttp2Redactor(
       let part = bytes, a = i, b = i + m;
       if (dataMasker) {
         const view = bytes.subarray(i, i + m);
-        const masked = dataMasker.transform(view);
-        if (masked !== view) (part = masked, a = 0, b = m);
+        let masked = dataMasker.transform(view);
+        if (m === maskLeft) {
+          // the frame's data ends here: a value held goes out as `*`s, masked on after it
+          const rest = dataMasker.cut();
+          if (rest.length) masked = concatBytes([masked, rest]);
+        }
+        if (masked !== view) (part = masked, a = 0, b = masked.length);
       }
-      if (dataBody) bodies!.data(frame.streamId, part, a, b, sink);
-      else passView(part, a, b);
+      if (b > a && dataBody) bodies!.data(frame.streamId, part, a, b, sink);
+      else if (b > a) passView(part, a, b);
       maskLeft -= m;
       i += m;
     }
@@ -557,6 +570,10 @@ export function createHttp2Redactor(
         // Unfinished header-bearing frames cannot be decoded: zero them.
         const unfinished = heldBytes + (current ? current.filled : 0);
         if (unfinished > 0) out.push(new Uint8Array(unfinished));
+        // an unfinished DATA frame's value held: cut, `*`s
+        const rest = dataFrame && dataMasker ? dataMasker.flush() : new Uint8Array(0);
+        if (rest.length && dataBody) bodies!.data(frame.streamId, rest, 0, rest.length, sink);
+        else if (rest.length) out.push(rest);
         held.length = 0;
         heldBytes = 0;
         current = null;

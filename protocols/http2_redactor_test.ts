@@ -240,6 +240,10 @@ Deno.test("redactor masks MCP's sessionId in :path and in SSE DATA (real node:ht
     sse.replace(masked, mcpMeta.sent.endpoint),
     [...dataOf("server", mcpServer).values()].find((d) => d.startsWith("event: endpoint")),
   );
+  // with the recording's digest, the same: the server's write put the id across two DATA
+  // frames, and a value is held only within a frame's data (one a frame's end cuts is `*`s)
+  const digested = assertSameForAllChunkings(mcpServer, redactWithDigest, { randomRuns: 5 });
+  assert.deepEqual(digested, server);
 });
 
 Deno.test("redactor: a sessionId in an indexed :path, in a padded DATA frame, or not asked for", () => {
@@ -389,6 +393,12 @@ Deno.test("redactor: mcp-session-id from real node:http2 peers (Huffman, indexed
  * Hand-made client bytes: `path` as a literal (plain or Huffman) entered into the table on
  * stream 1, whose DATA is `body`; then referred to (indexed 62) on stream 3.
  */
+/** The redactor with the recording's digest over `chunks`, flushed. */
+function redactWithDigest(chunks: Uint8Array[]): Uint8Array {
+  const r = createHttp2Redactor(isDefaultSecretHeader, { digest: TEST_DIGEST });
+  return concatBytes([...chunks.map((c) => r.transform(c).slice()), r.flush()]);
+}
+
 function pathTwice(path: string, body: string, huffman: boolean): Uint8Array {
   const block1 = [...encodeIndexed(3), ...encodeLiteral(4, path, "incremental", huffman)];
   const block2 = [...encodeIndexed(3), ...encodeIndexed(62)];
@@ -400,13 +410,9 @@ function pathTwice(path: string, body: string, huffman: boolean): Uint8Array {
   ]);
 }
 
-Deno.test("redactor with the recording's digest: sessionId in :path is its URL-safe keyed string (Huffman or plain, indexed), as HTTP/1's; in DATA `*`s", () => {
+Deno.test("redactor with the recording's digest: sessionId in :path is its URL-safe keyed string (Huffman or plain, indexed), as HTTP/1's; in DATA too", () => {
   const session: string = mcpMeta.sent.sessionId;
-  const withDigest = (chunks: Uint8Array[]) => {
-    const r = createHttp2Redactor(isDefaultSecretHeader, { digest: TEST_DIGEST });
-    return concatBytes([...chunks.map((c) => r.transform(c).slice()), r.flush()]);
-  };
-  const client = assertSameForAllChunkings(mcpClient, withDigest, { randomRuns: 5 });
+  const client = assertSameForAllChunkings(mcpClient, redactWithDigest, { randomRuns: 5 });
   assert.equal(client.length, mcpClient.length);
   assert.deepEqual(leakedPieces(client, session), []);
   const paths = headersOf("client", client).flatMap((h) =>
@@ -421,31 +427,30 @@ Deno.test("redactor with the recording's digest: sessionId in :path is its URL-s
       "data: /m?SESSIONID=secret-42\n\n",
       huffman,
     );
-    const out = assertSameForAllChunkings(input, withDigest);
+    const out = assertSameForAllChunkings(input, redactWithDigest);
     assert.equal(out.length, input.length);
     const heads = headersOf("client", out);
     const want = `/messages?sessionId=${testParamDigest("0123abcd-Zz")}&x=1`;
     assert.equal(heads[0].headers.find(([n]) => n === ":path")![1], want, `huffman ${huffman}`);
     assert.equal(heads[1].headers.find(([n]) => n === ":path")![1], want);
-    assert.equal(dataOf("client", out).get(1), "data: /m?SESSIONID=*********\n\n");
+    assert.equal(
+      dataOf("client", out).get(1),
+      `data: /m?SESSIONID=${testParamDigest("secret-42")}\n\n`,
+    );
   }
   // two sessions, two strings
   assert.notEqual(testParamDigest("0123abcd-Zz"), testParamDigest("0123abcd-Zy"));
 });
 
-Deno.test("redactor with the recording's digest: FastMCP's session_id in :path (plain, Huffman, indexed) is its keyed string; in DATA `*`s", () => {
+Deno.test("redactor with the recording's digest: FastMCP's session_id in :path (plain, Huffman, indexed) is its keyed string; in DATA too", () => {
   const hex = "1beded10f1764848be4e028989c149e8";
-  const withDigest = (chunks: Uint8Array[]) => {
-    const r = createHttp2Redactor(isDefaultSecretHeader, { digest: TEST_DIGEST });
-    return concatBytes([...chunks.map((c) => r.transform(c).slice()), r.flush()]);
-  };
   for (const huffman of [false, true]) {
     const input = pathTwice(
       `/messages/?session_id=${hex}`,
       `event: endpoint\ndata: /messages/?session_id=${hex}\n\n`,
       huffman,
     );
-    const out = assertSameForAllChunkings(input, withDigest);
+    const out = assertSameForAllChunkings(input, redactWithDigest);
     assert.equal(out.length, input.length);
     assert.deepEqual(leakedPieces(out, hex), [], `huffman ${huffman}`);
     const heads = headersOf("client", out);
@@ -454,7 +459,38 @@ Deno.test("redactor with the recording's digest: FastMCP's session_id in :path (
     assert.equal(heads[1].headers.find(([n]) => n === ":path")![1], want);
     assert.equal(
       dataOf("client", out).get(1),
-      `event: endpoint\ndata: /messages/?session_id=${"*".repeat(32)}\n\n`,
+      `event: endpoint\ndata: /messages/?session_id=${testParamDigest(hex)}\n\n`,
     );
+  }
+});
+
+Deno.test("redactor with the recording's digest: a sessionId split across two DATA frames (padded or not) is `*`s on both sides, any chunking", () => {
+  const body = "event: endpoint\ndata: /messages?sessionId=7f3e9c1a-55b2-4d0e&x=1\n\n";
+  const block = [...encodeIndexed(3), ...encodeLiteral(4, "/sse", "incremental", false)];
+  for (const padded of [false, true]) {
+    for (const k of [body.indexOf("7f3e") + 1, body.indexOf("&x") - 1]) {
+      const frame = (text: string, flags: number) =>
+        padded
+          ? encodeFrame(
+            FrameType.DATA,
+            flags | Flag.PADDED,
+            1,
+            concatBytes([Uint8Array.of(3), utf8(text), new Uint8Array(3)]),
+          )
+          : encodeFrame(FrameType.DATA, flags, 1, utf8(text));
+      const input = concatBytes([
+        HTTP2_PREFACE,
+        encodeFrame(FrameType.HEADERS, Flag.END_HEADERS, 1, Uint8Array.from(block)),
+        frame(body.slice(0, k), 0),
+        frame(body.slice(k), Flag.END_STREAM),
+      ]);
+      const out = assertSameForAllChunkings(input, redactWithDigest, { randomRuns: 5 });
+      assert.equal(out.length, input.length);
+      assert.equal(
+        dataOf("client", out).get(1),
+        body.replace("7f3e9c1a-55b2-4d0e", "*".repeat(18)),
+        `padded ${padded}, split ${k}`,
+      );
+    }
   }
 });

@@ -15,16 +15,19 @@
  * A value ends at a byte that ends a URL parameter's value (`&`, blanks, line ends, quotes, a
  * backslash) or at the end of the string.
  *
- * The masker reads the bytes as they stand, not through their framing: in an HTTP/1 body sent
- * with `Transfer-Encoding: chunked` (an SSE stream's) whose chunk boundary (`\r\n<size>\r\n`)
- * falls inside a value, the value ends at the boundary's `\r`, and the part after the boundary
- * is written raw. Servers write an `endpoint` event in one chunk (the SDKs send it in one write),
- * so the ids seen so far were whole; a boundary inside one would leak that part.
+ * The masker reads the bytes as they stand, not through their framing. In an HTTP/1 body sent
+ * with `Transfer-Encoding: chunked` (an SSE stream's) a chunk boundary (`\r\n<size>\r\n`) may
+ * fall inside a value: with `chunkSeams` (HTTP/1 streams) a value that seems to end at a CR is
+ * matched on against such a seam (chunk_seam.ts), and if it is one the value goes on after it
+ * (the seam's bytes kept, the value's on both sides digested as one, or masked); without, the
+ * part after the boundary would be written raw. A value cut by a gap or a DATA frame's end
+ * (`cut`) is masked on into what follows, up to a byte that ends a value.
  */
 
 import { SECRET_KEY } from "./json_secrets.ts";
 import { concatBytes } from "../kit/bytes.ts";
 import { MAX_DIGEST_VALUE, type SessionDigest } from "./session_digest.ts";
+import { ChunkSeam } from "./chunk_seam.ts";
 
 /**
  * The URL parameters whose value is a session (MCP's HTTP+SSE transport), lowercase: the
@@ -70,8 +73,13 @@ const ENDS_VALUE = new Set([38, 32, 9, 13, 10, 34, 39, 92]);
 export interface ParamRedactor {
   /** Masks the next chunk; returns `chunk` itself when nothing in it was masked. */
   transform(chunk: Uint8Array): Uint8Array;
-  /** What is held back (a `name=` value being digested, cut by the end or a gap: `*`s). */
+  /** The stream's end: what is held back (a `name=` value being digested, cut: `*`s). */
   flush(): Uint8Array;
+  /**
+   * The stream is cut here (a gap, the end of an HTTP/2 DATA frame's data): what is held goes
+   * out as `*`s, and a value cut goes on being masked in what follows, to a byte that ends one.
+   */
+  cut(): Uint8Array;
 }
 
 export interface ParamRedactorOptions {
@@ -84,16 +92,23 @@ export interface ParamRedactorOptions {
   /**
    * Hold a `name=` value split across chunks until it ends (output lags input), so that it
    * is digested however the stream is cut. Without: a value that runs past its chunk's end is
-   * masked with `*` (for callers that need each chunk's output at once: HTTP/2 DATA).
+   * masked with `*` (for callers that need each chunk's output at once).
    */
   hold?: boolean;
+  /**
+   * HTTP/1: a value that seems to end at a CR goes on if the CR begins a chunked body's chunk
+   * boundary (chunk_seam.ts), whose bytes are kept as they are.
+   */
+  chunkSeams?: boolean;
 }
 
 /** 1 for the bytes that end a URL parameter's value, by byte. */
 const ENDS = new Uint8Array(256);
 for (const b of ENDS_VALUE) ENDS[b] = 1;
 
-const EQUALS = 61, BACKSLASH = 92;
+const EQUALS = 61, BACKSLASH = 92, CR = 13;
+/** what a masker that holds nothing hands out (never written to) */
+const NOTHING = new Uint8Array(0);
 const lower = (c: number) => (c >= 65 && c <= 90 ? c + 32 : c);
 
 /** Bytes of a query parameter's name: letters, digits, `-`, `_`, `.`, `%`, `[`, `]`. */
@@ -126,7 +141,7 @@ export function createParamRedactor(
   names: ParamNames,
   options: ParamRedactorOptions = {},
 ): ParamRedactor {
-  const { digest, hold = false } = options;
+  const { digest, hold = false, chunkSeams = false } = options;
   const wants = nameList(names).map((name) => {
     const want = new TextEncoder().encode(name);
     if (
@@ -151,12 +166,40 @@ export function createParamRedactor(
   let digesting = false;
   const held = digest && hold ? new Uint8Array(MAX_DIGEST_VALUE) : new Uint8Array(0);
   let heldLen = 0;
-  /** The held value out: its digest when `whole`, else (or with none) `*`s. */
+  /**
+   * Where a chunk boundary lies inside the value: the seams in `held` ([start, end) pairs: kept
+   * as they are, the value's bytes on both sides one value), and the one being matched (`seam`,
+   * from the CR that may begin it: in `held` from `seamStart` when digesting, else passed).
+   */
+  const seam = new ChunkSeam();
+  let inSeam = false;
+  const seams: number[] = [];
+  let seamStart = 0;
+  /** The held value out: its digest when `whole`, else (or with none) `*`s; seams as they are. */
   const release = (whole: boolean): Uint8Array => {
     const v = held.slice(0, heldLen);
+    if (inSeam) seams.push(seamStart, heldLen);
+    inSeam = false;
     heldLen = 0;
     digesting = false;
-    return (whole ? digest!.digestParam(v) : null) ?? v.fill(STAR);
+    if (!seams.length) return (whole ? digest!.digestParam(v) : null) ?? v.fill(STAR);
+    // the value's bytes, the seams' left out
+    const at: number[] = [];
+    for (let k = 0, s = 0; k < v.length; k++) {
+      while (s < seams.length && k >= seams[s + 1]) s += 2;
+      if (s >= seams.length || k < seams[s]) at.push(k);
+    }
+    seams.length = 0;
+    const d = whole ? digest!.digestParam(Uint8Array.from(at, (k) => v[k])) : null;
+    at.forEach((k, x) => (v[k] = d ? d[x] : STAR));
+    return v;
+  };
+  /** Bytes [a, b) of a chunk into the held value; false when they do not fit. */
+  const holdBytes = (chunk: Uint8Array, a: number, b: number): boolean => {
+    if (b - a > held.length - heldLen) return false;
+    held.set(chunk.subarray(a, b), heldLen);
+    heldLen += b - a;
+    return true;
   };
   const tail = new Uint8Array(keep); // the stream's last `keep` bytes before this chunk (lowercase)
   let tailLen = 0;
@@ -200,6 +243,13 @@ export function createParamRedactor(
     return false;
   }
 
+  /** The stream's end: a value held is cut, so not digested. */
+  const flush = (): Uint8Array => {
+    const out = digesting ? release(false) : NOTHING;
+    inSeam = false;
+    return out;
+  };
+
   return {
     transform(chunk) {
       let out: Uint8Array | null = null;
@@ -209,18 +259,54 @@ export function createParamRedactor(
       let i = 0;
       const n = chunk.length;
       for (;;) {
+        if (inSeam) {
+          // a CR inside a value: a chunk boundary the value goes on after, or the value's end
+          let verdict = "more";
+          let j = i;
+          while (j < n && (verdict = seam.feed(chunk[j])) === "more") j++;
+          const end = verdict === "yes" ? j + 1 : j; // a seam's bytes, or those that might be
+          if (digesting && !holdBytes(chunk, i, end)) {
+            // too long to be a session: out as `*`s, the seam's bytes as they are
+            parts!.push(release(false));
+            from = i;
+            inSeam = true;
+          }
+          i = end;
+          if (verdict === "more") break;
+          inSeam = false;
+          if (verdict === "yes") {
+            if (digesting) seams.push(seamStart, heldLen);
+            else masking = true;
+            continue;
+          }
+          // no seam: the value ended at the CR
+          if (digesting) {
+            seams.push(seamStart, heldLen);
+            parts!.push(release(true));
+            from = i;
+          }
+        }
         if (digesting) {
           let j = i;
           while (j < n && ENDS[chunk[j]] === 0) j++;
-          if (j - i > held.length - heldLen) {
+          if (!holdBytes(chunk, i, j)) {
             // too long to be a session: out as `*`s, and the rest of the value masked
             parts!.push(release(false));
             from = i;
             masking = true;
           } else {
-            held.set(chunk.subarray(i, j), heldLen);
-            heldLen += j - i;
             if (j === n) break;
+            if (chunkSeams && chunk[j] === CR) {
+              seamStart = heldLen;
+              seam.begin();
+              inSeam = true;
+              i = j + 1;
+              if (holdBytes(chunk, j, j + 1)) continue;
+              parts!.push(release(false)); // too long: `*`s, and the seam matched passing
+              from = j;
+              inSeam = true;
+              continue;
+            }
             parts!.push(release(true));
             from = i = j;
           }
@@ -232,6 +318,12 @@ export function createParamRedactor(
           if (j === n) break;
           masking = false;
           i = j;
+          if (chunkSeams && chunk[j] === CR) {
+            seam.begin();
+            inSeam = true;
+            i = j + 1;
+            continue;
+          }
         }
         const eq = nextNamedEquals(chunk, i, stemLast);
         if (eq < 0) break;
@@ -269,9 +361,14 @@ export function createParamRedactor(
       if (!digesting) parts.push((out ?? chunk).subarray(from));
       return concatBytes(parts);
     },
-    flush() {
-      // the stream ended (or a gap came) inside a held value: it is cut, so not digested
-      return digesting ? release(false) : new Uint8Array(0);
+    flush,
+    cut() {
+      // a value cut here (held, or being masked, or at a CR that may begin a seam) is masked
+      // on in what follows: the rest of it may come after the cut
+      if (!digesting && !masking && !inSeam) return NOTHING; // most cuts: between values
+      const out = flush();
+      masking = true;
+      return out;
     },
   };
 }

@@ -293,3 +293,94 @@ Deno.test("session_id= (the Python SDK's, FastMCP's) is the session too: digeste
     `/messages/?session_id=${testParamDigest(hex)}&sessionId=${testParamDigest("u-1")}`,
   );
 });
+
+/** As HTTP/1 streams run it: held, digested, a chunk boundary inside a value passed over. */
+function http1Masked(chunks: Uint8Array[]): string {
+  const r = createParamRedactor(SECRET_PARAM, {
+    digest: TEST_DIGEST,
+    hold: true,
+    chunkSeams: true,
+  });
+  return new TextDecoder("latin1").decode(
+    concatBytes([...chunks.map((c) => r.transform(c)), r.flush()]),
+  );
+}
+
+Deno.test("a chunk boundary of a chunked SSE body inside the endpoint event's sessionId, at every place in it and any TLS split: one value, digested whole, the boundary kept", async () => {
+  // the HTTP+SSE fixture's answer (real bytes), its endpoint event's chunk cut in two
+  const server = new TextDecoder("latin1").decode(
+    (await readMcpHttpFixture("sse")).find((c) => c.server.length)!.server,
+  );
+  const id = /sessionId=([0-9a-f-]+)/.exec(server)![1];
+  const event = /\r\n\r\n([0-9a-f]+)\r\n(event: endpoint\n[^]*?\n\n)\r\n/.exec(server)!;
+  const ev = event[2];
+  for (let k = ev.indexOf(id); k <= ev.indexOf(id) + id.length; k++) {
+    const [a, b] = [ev.slice(0, k), ev.slice(k)];
+    const rechunked = server.replace(
+      event[1] + "\r\n" + ev,
+      `${a.length.toString(16)}\r\n${a}\r\n${b.length.toString(16)};x\r\n${b}`,
+    );
+    const input = Uint8Array.from(rechunked, (c) => c.charCodeAt(0));
+    const out = assertSameForAllChunkings(input, http1Masked, {
+      splitPointLimit: 0,
+      randomRuns: 3,
+      skipByteByByte: k % 8 !== 0,
+    });
+    // the boundary's bytes as they were; the id's bytes on its two sides: the digest of the id
+    const seam = `\r\n${b.length.toString(16)};x\r\n`;
+    const at = out.indexOf("sessionId=") + "sessionId=".length;
+    const value = out.slice(at, at + id.length + seam.length);
+    const cut = k - ev.indexOf(id);
+    assert.equal(value.slice(cut, cut + seam.length), seam, `at ${k}`);
+    assert.equal(value.slice(0, cut) + value.slice(cut + seam.length), testParamDigest(id));
+    // every split of the bytes around the value (a TLS record or write split there)
+    const from = rechunked.indexOf("sessionId=") - 4;
+    for (let s = from; s < from + id.length + seam.length + 16; s++) {
+      assert.equal(
+        http1Masked([input.subarray(0, s), input.subarray(s)]),
+        out,
+        `at ${k}, split ${s}`,
+      );
+    }
+  }
+});
+
+Deno.test("a secret query key in a chunked body, cut by a chunk boundary: masked on both sides", () => {
+  const body =
+    "url=https://generativelanguage.googleapis.com/v1beta/models?key=AIzaSyD-fake-key-0123\n";
+  for (let k = body.indexOf("AIza"); k < body.indexOf("\n"); k++) {
+    const text =
+      `${k.toString(16)}\r\n${body.slice(0, k)}\r\n${(body.length - k).toString(16)}\r\n` +
+      `${body.slice(k)}\r\n0\r\n\r\n`;
+    const out = assertSameForAllChunkings(utf8(text), http1Masked, { randomRuns: 2 });
+    assert.ok(!/AIza|fake|0123/.test(out), out);
+    const key = "AIzaSyD-fake-key-0123", c = k - body.indexOf(key);
+    const stars = (t: string) => "*".repeat(t.length);
+    const want = text.replace(`=${key.slice(0, c)}\r`, `=${stars(key.slice(0, c))}\r`)
+      .replace(`\n${key.slice(c)}\n`, `\n${stars(key.slice(c))}\n`);
+    assert.equal(out, want);
+  }
+});
+
+Deno.test("a value cut by a gap is masked on after it, to a byte that ends one", () => {
+  const r = createParamRedactor(SECRET_PARAM, {
+    digest: TEST_DIGEST,
+    hold: true,
+    chunkSeams: true,
+  });
+  const dec = new TextDecoder();
+  assert.equal(
+    r.transform(utf8("data: /message?sessionId=334aa7a6")).length,
+    "data: /message?sessionId=".length,
+  );
+  assert.equal(dec.decode(r.cut()), "********");
+  assert.equal(
+    dec.decode(r.transform(utf8("-73ac-43e4\n\nevent: x\n"))),
+    "**********\n\nevent: x\n",
+  );
+  // and a query key being masked, cut: its rest masked too
+  const q = createParamRedactor(SECRET_PARAM, { hold: true, chunkSeams: true });
+  assert.equal(dec.decode(q.transform(utf8("GET /v1?key=AIza"))), "GET /v1?key=****");
+  assert.equal(q.cut().length, 0);
+  assert.equal(dec.decode(q.transform(utf8("SyD HTTP/1.1\r\n"))), "*** HTTP/1.1\r\n");
+});

@@ -1,0 +1,86 @@
+/**
+ * The seam a chunk boundary of an HTTP/1 chunked body (RFC 9112 7.1) leaves in the raw bytes,
+ * between one chunk's data and the next: `CRLF chunk-size [ chunk-ext ] CRLF`. A masker that
+ * reads bytes as they stand, not through their framing (url_param_mask.ts), matches it where a
+ * value seems to end at a CR, so that a value a boundary cuts goes on after it: an SSE
+ * `endpoint` event's `sessionId=` split over two chunks is one value, not a value and raw text.
+ *
+ * Fed byte by byte (from the CR), across chunks: `more` while the bytes may be a seam, `yes` at
+ * the LF that ends one whose size is not zero (a zero size is the last chunk: the body ends),
+ * `no` at the first byte that rules it out. A chunk extension is taken as `;` and token
+ * characters or blanks only (what `;name` extensions are: RFC 9112 7.1.1); one with a value
+ * (`=`) is no seam, so that a `name=` in it is judged as any. At most MAX_SEAM bytes.
+ */
+
+const CR = 13, LF = 10, SEMI = 59, SP = 32, HT = 9;
+
+/** The longest seam taken: a 16-digit size and a short extension. */
+export const MAX_SEAM = 64;
+
+/** tchar (RFC 9110 5.6.2): what a chunk extension's name is made of. */
+const TCHAR = new Uint8Array(256);
+for (const c of "!#$%&'*+-.^_`|~") TCHAR[c.charCodeAt(0)] = 1;
+for (let c = 48; c <= 57; c++) TCHAR[c] = 1;
+for (let c = 65; c <= 90; c++) TCHAR[c] = TCHAR[c + 32] = 1;
+
+const enum Phase {
+  /** the CR is in: its LF */
+  Lf,
+  /** the size's first hex digit */
+  First,
+  /** more hex digits, or what ends the size */
+  Size,
+  /** a chunk extension, up to its CR */
+  Ext,
+  /** the LF that ends the size line */
+  End,
+}
+
+export type SeamVerdict = "more" | "yes" | "no";
+
+export class ChunkSeam {
+  #phase = Phase.Lf;
+  #len = 0;
+  #digits = 0;
+  #nonZero = false;
+
+  /** Starts a match at a CR (the byte itself is taken). */
+  begin(): void {
+    this.#phase = Phase.Lf;
+    this.#len = 1;
+    this.#digits = 0;
+    this.#nonZero = false;
+  }
+
+  /** The next byte after the CR. */
+  feed(c: number): SeamVerdict {
+    if (++this.#len > MAX_SEAM) return "no";
+    switch (this.#phase) {
+      case Phase.Lf:
+        if (c !== LF) return "no";
+        this.#phase = Phase.First;
+        return "more";
+      case Phase.First:
+      case Phase.Size: {
+        const hex = (c >= 48 && c <= 57) || ((c | 32) >= 97 && (c | 32) <= 102);
+        if (hex && this.#digits < 16) {
+          this.#digits++;
+          if (c !== 48) this.#nonZero = true;
+          this.#phase = Phase.Size;
+          return "more";
+        }
+        if (this.#phase === Phase.First) return "no";
+        if (c === CR) this.#phase = Phase.End;
+        else if (c === SEMI || c === SP || c === HT) this.#phase = Phase.Ext;
+        else return "no";
+        return "more";
+      }
+      case Phase.Ext:
+        if (c === CR) this.#phase = Phase.End;
+        else if (!(TCHAR[c] || c === SEMI || c === SP || c === HT)) return "no";
+        return "more";
+      case Phase.End:
+        return c === LF && this.#nonZero ? "yes" : "no";
+    }
+  }
+}
