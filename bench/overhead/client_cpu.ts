@@ -84,6 +84,7 @@ try {
 } finally {
   server.kill("SIGTERM");
   await server.status;
+  await Deno.remove(tmp, { recursive: true });
 }
 
 const fmt = (xs: number[]) =>
@@ -105,4 +106,3 @@ console.log(
     `${cpu.length}; wall ms ${fmt(paired("wallMs"))}; load average ${fmt(runs.map((r) => r.load))}`,
 );
 if (values.out) await Deno.writeTextFile(values.out, JSON.stringify(runs, null, 1));
-await Deno.remove(tmp, { recursive: true });
