@@ -870,9 +870,10 @@ static void give_terminal(pid_t pgrp)
  * When the command stops for it (Ctrl-Z: SIGTSTP; reading or writing the terminal from the
  * background: SIGTTIN, SIGTTOU; a user's SIGSTOP: `kill -STOP`, bash's `suspend`) the loader
  * takes the terminal back from the command and stops its own process group (the capture: the
- * job) with the same signal (SIGTSTP for a SIGSTOP, which the loader could not ignore), and
- * with SIGSTOP the wrappers above it that catch that signal (`deno task`, sudo without a pty),
- * so that the user's shell sees the job stopped and gives its prompt back; the loader itself
+ * job) with the same signal (SIGTSTP for a SIGSTOP, which the loader could not ignore), but
+ * the wrappers above it that catch that signal (`deno task`, sudo without a pty), which it
+ * stops with SIGSTOP instead, and last (stop_job), so that the user's shell sees the job
+ * stopped and gives its prompt back; the loader itself
  * ignores the signal and goes on reading what the command's other processes do. `fg` (SIGCONT
  * with the terminal the job's) gives the terminal to the command again and continues its group
  * but the processes the exec gate holds; `bg` (SIGCONT alone) continues it in the background.
@@ -911,21 +912,75 @@ static int takes_signal_itself(pid_t pid, int sig)
 	return yes;
 }
 
-/*
- * Stops with SIGSTOP the loader's ancestors in its own process group (the job) that catch or
- * ignore `sig`: `deno task`, which catches SIGTSTP and would keep the user's shell waiting on a
- * job that never stops, or sudo without a pty. (Only the chain above the loader: a pipeline's
- * other programs, e.g. a pager, stop on the terminal's signal as they would without a capture.)
- */
-static void stop_wrappers(int sig)
+/* The processes of process group `pgrp` (from /proc: one forked after the listing is not in
+ * it), in `*out` (malloc'd, the caller frees it); how many. */
+static size_t group_members(pid_t pgrp, pid_t **out)
 {
+	pid_t *members = NULL;
+	size_t n = 0, cap = 0;
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		pid_t pid = (pid_t)strtol(e->d_name, NULL, 10), ppid = 0;
+		if (pid <= 0 || pgrp_of(pid, &ppid) != pgrp)
+			continue;
+		if (n == cap) {
+			pid_t *more = realloc(members, (cap = cap ? 2 * cap : 64) * sizeof(*members));
+			if (!more)
+				break;
+			members = more;
+		}
+		members[n++] = pid;
+	}
+	if (d)
+		closedir(d);
+	*out = members;
+	return n;
+}
+
+/*
+ * Stops the job (the loader's process group) for `sig`, as the terminal stops a job: each of
+ * its processes gets `sig` (a pipeline's other programs, e.g. a pager, act on it as they would
+ * without a capture; the loader ignores it), but the loader's ancestors in the group that catch
+ * or ignore it, the wrappers, which get SIGSTOP instead, after every other process: `deno
+ * task`, which would keep the user's shell waiting on a job that never stops, or sudo without
+ * a pty. A wrapper never gets `sig` itself, because it would pass it on: `deno task` forwards
+ * every signal it catches to its child (the capture) from a task of its own, later, at times
+ * after its SIGSTOP and so after the shell's `fg` (the SIGCONT that continues the wrapper): the
+ * capture then stopped again for good, the command done and its exit code never passed on
+ * (reports/bench/capture.md, Session 37). A stop signal sent before that SIGCONT is undone by
+ * it (the kernel drops the stop signals pending at a SIGCONT, caught ones too); the shell
+ * continues the job only once it sees it stopped, and it sees that once the wrapper it started
+ * is, which is last. Without a wrapper, one kill(0, sig): the whole group at once, a process
+ * forked meanwhile included.
+ */
+static void stop_job(int sig)
+{
+	pid_t wrappers[32];
+	int n_wrappers = 0;
 	pid_t p = getppid(), up = 0;
 	for (int depth = 0; p > 1 && depth < 32; depth++, p = up) {
 		if (pgrp_of(p, &up) != getpgrp())
 			break;
 		if (takes_signal_itself(p, sig))
-			kill(p, SIGSTOP);
+			wrappers[n_wrappers++] = p;
 	}
+	if (!n_wrappers) {
+		kill(0, sig);
+		return;
+	}
+	pid_t *members;
+	size_t n = group_members(getpgrp(), &members);
+	for (size_t i = 0; i < n; i++) {
+		int wrapper = 0;
+		for (int j = 0; j < n_wrappers && !wrapper; j++)
+			wrapper = wrappers[j] == members[i];
+		if (!wrapper)
+			kill(members[i], sig);
+	}
+	free(members);
+	for (int j = 0; j < n_wrappers; j++)
+		kill(wrappers[j], SIGSTOP);
 }
 
 /*
@@ -939,23 +994,7 @@ static void continue_job(void)
 	static pid_t held[SL_GATE_STOPS_MAX];
 	int n_held = 0;
 	pid_t *members = NULL;
-	size_t n = 0, cap = 0;
-	DIR *d = skel ? opendir("/proc") : NULL;
-	struct dirent *e;
-	while (d && (e = readdir(d))) {
-		pid_t pid = (pid_t)strtol(e->d_name, NULL, 10), ppid = 0;
-		if (pid <= 0 || pgrp_of(pid, &ppid) != child)
-			continue;
-		if (n == cap) {
-			pid_t *more = realloc(members, (cap = cap ? 2 * cap : 64) * sizeof(*members));
-			if (!more)
-				break;
-			members = more;
-		}
-		members[n++] = pid;
-	}
-	if (d)
-		closedir(d);
+	size_t n = skel ? group_members(child, &members) : 0;
 	if (skel) {
 		int fd = bpf_map__fd(skel->maps.gate_stops);
 		struct sl_gate_stop_key k, next;
@@ -1006,8 +1045,7 @@ static void child_stopped_by(int sig)
 	child_stopped = 1;
 	if (holder == child) /* never taken from the user's shell */
 		give_terminal(getpgrp());
-	kill(0, sig);
-	stop_wrappers(sig);
+	stop_job(sig);
 }
 
 static void job_continued(void)

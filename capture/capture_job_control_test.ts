@@ -4,7 +4,9 @@
  * its prompt; `fg` continues the command with the terminal its own again (it reads the keys
  * typed next), `bg` continues it in the background, where reading the terminal stops the job
  * again; the terminal's settings are the same after the capture as before. A command that
- * stops itself with SIGSTOP stops the job as Ctrl-Z does. A capture
+ * stops itself with SIGSTOP stops the job as Ctrl-Z does. A wrapper above the capture that
+ * passes the job's stop signal on late, once continued (as `deno task` can), stops nothing
+ * after fg: it is stopped with SIGSTOP and never gets that signal. A capture
  * that is the terminal's session leader (no shell to give a prompt to) takes Ctrl-Z as the
  * kernel takes it for such a group: the command goes on.
  */
@@ -123,6 +125,50 @@ Deno.test({
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "sl-jobs-task-" });
     const { t } = await suspended(dir, "true", /\[rc=0\]\$ $/, taskCommand(dir));
+    try {
+      await fgReadsKeys(t);
+      await t.type("exit 0\r");
+      assert.deepEqual(await t.exited(), { exit: 0, hungUp: false });
+    } finally {
+      await t.close();
+    }
+    recordedWhole(dir);
+    await Deno.remove(dir, { recursive: true });
+  },
+});
+
+/**
+ * A wrapper around a command, as `deno task` is around the capture: it catches the signals
+ * that stop a job (SIGTSTP, SIGTTIN, SIGTTOU) and passes each one it gets on to its command,
+ * only once it is continued itself (`deno task` forwards them from a task of its own, which at
+ * times runs only after the shell's fg); its exit code is its command's.
+ */
+const LATE_RELAY = [
+  "/usr/bin/python3",
+  "-c",
+  "import os, signal, subprocess, sys, threading\n" +
+  "stops = {signal.SIGTSTP, signal.SIGTTIN, signal.SIGTTOU}\n" +
+  "for s in stops: signal.signal(s, lambda *_: None)\n" +
+  "signal.pthread_sigmask(signal.SIG_BLOCK, stops | {signal.SIGCONT})\n" +
+  "child = subprocess.Popen(sys.argv[1:],\n" +
+  "    preexec_fn=lambda: signal.pthread_sigmask(signal.SIG_SETMASK, []))\n" +
+  "def relay():\n" +
+  "    while True:\n" +
+  "        s = signal.sigwaitinfo(stops).si_signo\n" +
+  "        signal.sigwaitinfo({signal.SIGCONT})\n" +
+  "        os.kill(child.pid, s)\n" +
+  "threading.Thread(target=relay, daemon=True).start()\n" +
+  "sys.exit(child.wait())",
+];
+
+Deno.test({
+  name: "Ctrl-Z under a wrapper that passes the job's stop signal on only once continued: the " +
+    "job stops, fg continues the command with the terminal and its exit code is passed on",
+  ignore: skipWithoutRoot(),
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "sl-jobs-relay-" });
+    const wrapped = [...LATE_RELAY, ...captureCommand(`${dir}/rec`, READER)];
+    const { t } = await suspended(dir, "true", /\[rc=0\]\$ $/, wrapped.map(shQuote).join(" "));
     try {
       await fgReadsKeys(t);
       await t.type("exit 0\r");

@@ -3,14 +3,20 @@
  * Parses arguments (capture_args.ts, without node:util: the first node: import costs ~70 ms,
  * which would delay the loader's start), starts the loader (launch), loads the rest while it
  * attaches, calls run(), and maps errors to exit codes. Its static imports are what every mode
- * needs, `--via` (a resident capture's client, paid once per session) included: the
- * loader's side (launch.ts, with the record decoders) is imported when a capture of its own
- * runs (reports/bench/capture.md, Session 34).
+ * needs, `--via` (a resident capture's client, paid once per session) included; each mode's
+ * modules are imported when that mode runs, by later() (kit/later.ts), so that Deno reads
+ * none of them at start-up: `--via` reads the client's few modules, not the capture's ~90
+ * (reports/bench/capture.md, Sessions 34 and 36; capture/start_graph_test.ts guards both, and
+ * that each later() names one module as its type and its URL).
  */
 import { CliError } from "../kit/cli_error.ts";
 import { phase } from "./phase_log.ts";
 import { captureOptions, parseOptions, residentMode, splitArgs, USAGE } from "./capture_args.ts";
 import { commandEnv } from "./command_line.ts";
+import { later } from "../kit/later.ts";
+
+/** A module of this directory, imported when its mode runs (kit/later.ts). */
+const here = (name: string) => new URL(name, import.meta.url);
 
 export async function main(args: string[]): Promise<number> {
   phase("main");
@@ -40,13 +46,17 @@ export async function main(args: string[]): Promise<number> {
   try {
     const resident = residentMode(values, cmd);
     if (resident?.mode === "serve") {
-      const { serve } = await import("./resident_server.ts");
+      const { serve } = await later<typeof import("./resident_server.ts")>(
+        here("./resident_server.ts"),
+      );
       return await serve(resident.socket);
     }
     const opts = captureOptions(values, cmd);
     if (resident) {
       // a session of the resident capture: the command, where and how it runs, are this one's
-      const { via } = await import("./resident_client.ts");
+      const { via } = await later<typeof import("./resident_client.ts")>(
+        here("./resident_client.ts"),
+      );
       const cwd = Deno.cwd();
       const abs = (p?: string) => p === undefined || p.startsWith("/") ? p : `${cwd}/${p}`;
       return await via(
@@ -67,12 +77,12 @@ export async function main(args: string[]): Promise<number> {
       );
     }
     // The loader loads and attaches the eBPF programs while the rest of the capture loads.
-    const { launch } = await import("./launch.ts");
+    const { launch } = await later<typeof import("./launch.ts")>(here("./launch.ts"));
     const launched = launch(opts);
     const [{ run }, { h2RedactorFactory }, { locateForCapture }] = await Promise.all([
-      import("./recorder.ts"),
-      import("./h2_glue.ts"),
-      import("./locator_glue.ts"),
+      later<typeof import("./recorder.ts")>(here("./recorder.ts")),
+      later<typeof import("./h2_glue.ts")>(here("./h2_glue.ts")),
+      later<typeof import("./locator_glue.ts")>(here("./locator_glue.ts")),
     ]);
     phase("modules loaded");
     const res = await run(

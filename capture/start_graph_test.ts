@@ -3,8 +3,12 @@
  * code imports, dynamic ones with a literal specifier included. None may be an npm package or
  * a node: module: one npm package there has Deno resolve the npm packages and check
  * node_modules at every capture's start (~4 ms of CPU), and node: modules are slow to load.
- * Code needing them imports them when it runs (locate/mod.ts, kit/later.ts); each later() names
- * its module twice (the type, the URL), and the last test checks the two agree.
+ * Code needing them imports them when it runs (kit/later.ts). Each mode's modules are
+ * main.ts's type-only dependencies (`later<typeof import("./x.ts")>`), read when that mode
+ * runs: a capture of its own reads the capture's modules then (the same rule holds for them),
+ * and `--via`, a resident capture's client started once per session, only the client's.
+ * later() names its module twice (the type, the URL) and nothing else checks they agree: the
+ * last test reads every module that calls it.
  */
 import assert from "node:assert/strict";
 import { CAPTURE_MAIN } from "./command_line.ts";
@@ -12,30 +16,87 @@ import { filePath } from "../kit/file_path.ts";
 
 interface Dep {
   code?: { specifier?: string };
+  type?: { specifier?: string };
 }
 
-Deno.test("the capture's start-up module graph has no npm package and no node: module", async () => {
+interface Graph {
+  /** each module's code dependencies (what Deno reads to run it) */
+  code: Map<string, string[]>;
+  /** main.ts's type-only dependencies: the modules it imports later, by mode */
+  later: string[];
+  main: string;
+}
+
+async function graph(): Promise<Graph> {
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["info", "--json", CAPTURE_MAIN],
     stdout: "piped",
     stderr: "piped",
   }).output();
   assert.ok(out.success, new TextDecoder().decode(out.stderr));
-  const graph = JSON.parse(new TextDecoder().decode(out.stdout)) as {
+  const g = JSON.parse(new TextDecoder().decode(out.stdout)) as {
     roots: string[];
     modules: { specifier: string; dependencies?: Dep[] }[];
   };
-  const deps = new Map(graph.modules.map((m) => [m.specifier, m.dependencies ?? []]));
-  const reached = new Set<string>();
-  const todo = [...graph.roots];
+  const code = new Map(
+    g.modules.map((m) => [
+      m.specifier,
+      (m.dependencies ?? []).flatMap((d) => d.code?.specifier ? [d.code.specifier] : []),
+    ]),
+  );
+  const main = g.roots[0];
+  const deps = g.modules.find((m) => m.specifier === main)?.dependencies ?? [];
+  const later = deps.flatMap((d) =>
+    !d.code?.specifier && d.type?.specifier ? [d.type.specifier] : []
+  );
+  return { code, later, main };
+}
+
+/** Every module Deno reads to run `roots`: their code imports, followed. */
+function reached(code: Map<string, string[]>, roots: string[]): string[] {
+  const seen = new Set<string>();
+  const todo = [...roots];
   for (let s = todo.pop(); s !== undefined; s = todo.pop()) {
-    if (reached.has(s)) continue;
-    reached.add(s);
-    for (const d of deps.get(s) ?? []) if (d.code?.specifier) todo.push(d.code.specifier);
+    if (seen.has(s)) continue;
+    seen.add(s);
+    todo.push(...code.get(s) ?? []);
   }
-  const modules = [...reached];
-  assert.ok(modules.some((s) => s.endsWith("/capture/recorder.ts")), "the graph was read");
-  assert.deepEqual(modules.filter((s) => !s.startsWith("file:")), []);
+  return [...seen];
+}
+
+const named = (modules: string[], ...names: string[]) =>
+  modules.filter((s) => names.some((n) => s.endsWith(`/capture/${n}`)));
+
+Deno.test("the capture's start-up module graph has no npm package and no node: module", async () => {
+  const { code, later, main } = await graph();
+  const start = reached(code, [main]);
+  assert.deepEqual(start.filter((s) => !s.startsWith("file:")), []);
+  // a capture of its own reads the capture's modules once main.ts runs: the same rule
+  const own = named(later, "launch.ts", "recorder.ts", "h2_glue.ts", "locator_glue.ts");
+  assert.equal(own.length, 4, `main.ts imports the capture's modules later: ${later}`);
+  const capture = reached(code, [main, ...own]);
+  assert.ok(capture.some((s) => s.endsWith("/capture/recorder.ts")), "the graph was read");
+  assert.deepEqual(capture.filter((s) => !s.startsWith("file:")), []);
+});
+
+Deno.test("capture --via reads the client's modules alone: none of the capture's", async () => {
+  const { code, later, main } = await graph();
+  // what every start reads: none of the modes' modules
+  const start = reached(code, [main]);
+  assert.deepEqual(start.filter((s) => later.includes(s)), []);
+  const client = named(later, "resident_client.ts");
+  assert.equal(client.length, 1, `main.ts imports the client later: ${later}`);
+  const via = reached(code, [main, ...client]);
+  assert.deepEqual(via.filter((s) => !s.startsWith("file:")), []);
+  // the capture's own modules (the loader's client, the record decoders, the recorder, the
+  // resident capture) are the server's: a session's client never reads them
+  assert.deepEqual(
+    named(via, "launch.ts", "loader.ts", "events.ts", "recorder.ts", "resident_server.ts"),
+    [],
+  );
+  // a capture of its own does read them (the check above can fail)
+  const own = named(later, "launch.ts", "recorder.ts");
+  assert.equal(named(reached(code, [main, ...own]), "loader.ts", "events.ts").length, 2);
 });
 
 /** The `later(` calls of a module's code (comments left out), and those of the one form. */
@@ -73,5 +134,5 @@ Deno.test("every later() call names the same module as its type and its URL", as
     for (const [type, url] of named) assert.equal(url, type, `${f}: later<${type}>(${url})`);
   }
   // the check read the modules that call it
-  assert.ok(callers.includes("capture/locate/mod.ts"), "capture/locate/mod.ts");
+  for (const f of ["capture/main.ts", "capture/locate/mod.ts"]) assert.ok(callers.includes(f), f);
 });

@@ -1,0 +1,108 @@
+/**
+ * The CPU of a resident capture's client (`capture --via`, one Deno process per session), this
+ * tree's against another checkout's:
+ *
+ *   sudo deno run -A bench/overhead/client_cpu.ts --base DIR [--pairs N] [--out FILE.json]
+ *
+ * Starts one resident capture (this tree's, with its kept loader) and runs N interleaved pairs
+ * of `deno run -A --quiet MAIN --via --socket SOCKET --quiet -- /bin/true` sessions, MAIN this tree's
+ * capture/main.ts and DIR's in turn (the order alternating, after one warm-up of each), each
+ * client under proc_timer (its user and system CPU once reaped, and its wall time), from a
+ * directory of neither checkout (as the README has sessions run: from the command's own).
+ * Prints per client the medians (min–max) and the paired differences, this tree − DIR's; the
+ * runs go to FILE.json. The client's share of a workload's session: resident_cpu.ts. Not a
+ * test: a benchmark (reports/bench/capture.md, Session 37).
+ */
+import { parseArgs } from "node:util";
+import { filePath } from "../../kit/file_path.ts";
+import { buildCTool } from "../c_tool.ts";
+import { CAPTURE_MAIN } from "../../capture/command_line.ts";
+import { median, medianCi } from "./stats.ts";
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    pairs: { type: "string", default: "20" },
+    base: { type: "string" },
+    out: { type: "string" },
+  },
+});
+if (!values.base) throw new Error("--base DIR: the checkout to compare with");
+const baseMain = `${values.base.replace(/\/$/, "")}/capture/main.ts`;
+Deno.statSync(baseMain);
+if (Deno.uid() !== 0) throw new Error("a resident capture with eBPF: run it as root");
+const pairs = Number(values.pairs);
+
+const tmp = await Deno.makeTempDir({ prefix: "sightline-bench-client-" });
+const socket = `${tmp}/capture.sock`;
+const timer = await buildCTool(filePath("./proc_timer.c", import.meta.url));
+const server = new Deno.Command(Deno.execPath(), {
+  args: ["run", "-A", "--quiet", CAPTURE_MAIN, "--serve", "--socket", socket],
+  stdin: "null",
+  stdout: "null",
+  stderr: "inherit",
+}).spawn();
+
+interface Run {
+  arm: "this" | "base";
+  pair: number;
+  cpuMs: number;
+  wallMs: number;
+  load: number;
+}
+
+/** One session's client, `main`'s; its CPU and wall time. */
+async function session(main: string, pair: number, arm: Run["arm"]): Promise<Run> {
+  const out = `${tmp}/timer.json`;
+  const res = await new Deno.Command(timer, {
+    args: [out, "--", Deno.execPath(), "run", "-A", "--quiet", main, "--via", "--socket", socket]
+      .concat(["--quiet", "--", "/bin/true"]),
+    cwd: tmp,
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  if (!res.success) {
+    throw new Error(`${arm} client failed: ${new TextDecoder().decode(res.stderr).trim()}`);
+  }
+  const t = JSON.parse(await Deno.readTextFile(out));
+  const load = Number(Deno.readTextFileSync("/proc/loadavg").split(" ")[0]);
+  return { arm, pair, cpuMs: (t.user_us + t.sys_us) / 1000, wallMs: t.wall_ns / 1e6, load };
+}
+
+const runs: Run[] = [];
+try {
+  for (let i = 0; i < 100 && !(await Deno.lstat(socket).catch(() => null))?.isSocket; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  // the kept loader loads once the server listens: the first session waits for it
+  for (let p = -1; p < pairs; p++) {
+    const order: [string, Run["arm"]][] = [[CAPTURE_MAIN, "this"], [baseMain, "base"]];
+    if (p % 2) order.reverse();
+    for (const [main, arm] of order) runs.push(await session(main, p, arm));
+  }
+} finally {
+  server.kill("SIGTERM");
+  await server.status;
+  await Deno.remove(tmp, { recursive: true });
+}
+
+const fmt = (xs: number[]) =>
+  `${median(xs).toFixed(1)} (${Math.min(...xs).toFixed(1)}–${Math.max(...xs).toFixed(1)})`;
+const of = (arm: Run["arm"]) => runs.filter((r) => r.arm === arm && r.pair >= 0);
+for (const arm of ["this", "base"] as const) {
+  console.log(
+    `${arm}: ${of(arm).length} clients; CPU ms ${fmt(of(arm).map((r) => r.cpuMs))}; ` +
+      `wall ms ${fmt(of(arm).map((r) => r.wallMs))}`,
+  );
+}
+const paired = (key: "cpuMs" | "wallMs") =>
+  of("this").map((r) => r[key] - of("base").find((b) => b.pair === r.pair)![key]);
+const cpu = paired("cpuMs");
+const ci = medianCi(cpu);
+console.log(
+  `this - base, paired: CPU ms ${fmt(cpu)}, the median's 95% interval ${ci.lo.toFixed(1)} to ` +
+    `${ci.hi.toFixed(1)}, lower in ${cpu.filter((d) => d < 0).length} of ` +
+    `${cpu.length}; wall ms ${fmt(paired("wallMs"))}; load average ${fmt(runs.map((r) => r.load))}`,
+);
+if (values.out) await Deno.writeTextFile(values.out, JSON.stringify(runs, null, 1));
