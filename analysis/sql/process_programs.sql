@@ -5,7 +5,8 @@
 -- then either is a copy of its own parent's, found up the forks; the program is null when the
 -- walk reaches a process whose fork or first program was not recorded (started before the
 -- capture). The row of an event's time is the last one from before it (ASOF: file_events,
--- net_events); ties go to the exec (a process whose first event is its exec starts then).
+-- net_events); ties go to the exec (a process whose first event is its exec starts then), and
+-- of two execs at one time (not seen in practice), to the first by name.
 CREATE VIEW process_programs AS
 WITH RECURSIVE
 runs AS (
@@ -55,4 +56,4 @@ timeline AS (
 )
 SELECT recording, pid, from_ns, exe, forked
 FROM timeline
-QUALIFY row_number() OVER (PARTITION BY recording, pid, from_ns ORDER BY forked) = 1;
+QUALIFY row_number() OVER (PARTITION BY recording, pid, from_ns ORDER BY forked, exe) = 1;
