@@ -10,7 +10,13 @@
  * server-memory's `loadGraph` and `saveGraph` (src/memory/index.ts).
  */
 import assert from "node:assert/strict";
-import { all, rows as r, syntheticDb, type SyntheticRecording } from "../correlate/testing.ts";
+import {
+  all,
+  mcpPipe,
+  rows as r,
+  syntheticDb,
+  type SyntheticRecording,
+} from "../correlate/testing.ts";
 import { buildLinksAndFindings } from "../detect/insights.ts";
 
 const ms = (x: number) => x * 1_000_000;
@@ -40,10 +46,7 @@ function session(
   calls: { at: number; tool: string; args: unknown; file: FileRows }[],
   opts: { argv?: string[]; before?: FileRows; other?: FileRows } = {},
 ): SyntheticRecording {
-  const ask = (at: number, seq: number, id: number, method: string, params: unknown) =>
-    r.ipcWrite(ms(at), AGENT, 1000, SERVER, seq, { id, method, params });
-  const answer = (at: number, seq: number, id: number, result: unknown) =>
-    r.ipcWrite(ms(at), SERVER, 1001, AGENT, seq, { id, result });
+  const { ask, answer, initialize } = mcpPipe(AGENT, SERVER);
   return {
     process: [
       r.fork(0, AGENT, 1, "claude"),
@@ -59,11 +62,7 @@ function session(
     ],
     file: [...(opts.before ?? []), ...(opts.other ?? []), ...calls.flatMap((k) => k.file)],
     ipc: [
-      ask(20, 0, 1, "initialize", { protocolVersion: "2025-06-18", capabilities: {} }),
-      answer(30, 0, 1, {
-        protocolVersion: "2025-06-18",
-        serverInfo: { name: "memory-server", version: "1" },
-      }),
+      ...initialize(20, "memory-server"),
       ...calls.flatMap((k, i) => [
         ask(k.at, i + 1, i + 2, "tools/call", { name: k.tool, arguments: k.args }),
         answer(k.at + 100, i + 1, i + 2, { content: [{ type: "text", text: "ok" }] }),
