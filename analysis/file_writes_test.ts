@@ -126,7 +126,7 @@ Deno.test("files written: /dev/shm is a real tmpfs whose files are written; devi
   }
 });
 
-Deno.test("files written: a subshell that never exec'd is named by the program it was forked from, not left unnamed", async () => {
+Deno.test("files written: a subshell that never exec'd is named by the program it was forked from, said to be a fork", async () => {
   // opencode 1.19.5 under capture ran `( ( sleep 7; echo c > late_double.txt ) & )`: bash
   // forks a subshell, which forks the one that writes the file and never execs
   const { c, close } = await syntheticDb({
@@ -145,7 +145,11 @@ Deno.test("files written: a subshell that never exec'd is named by the program i
   try {
     assert.deepEqual(await buildCorrelation(c), []);
     const files = (await c.runAndReadAll(sqlText("summary_files"), [REC])).getRowObjects();
-    assert.deepEqual(files.map((f) => [f.path, f.exe, f.by_tool]), [["/w/late.txt", "bash", true]]);
+    assert.deepEqual(files.map((f) => [f.path, f.exe, f.by_tool]), [[
+      "/w/late.txt",
+      "/usr/bin/bash (fork)",
+      true,
+    ]]);
   } finally {
     close();
   }

@@ -800,12 +800,26 @@ export const ANALYSIS_TABLES = [
 
 export const ALL_TABLES: readonly TableDef[] = [...RAW_TABLES, ...ANALYSIS_TABLES];
 
-/** The views over the raw events (their SQL is in `sql/<name>.sql`). */
+/** The views over the raw events (their SQL is in `sql/<name>.sql`), each after those it reads. */
 export const VIEWS: readonly { name: string; doc: string }[] = [
   {
+    name: "process_programs",
+    doc: "The program each process incarnation ran, over time: a row from each exec on " +
+      "(`exe`: the file executed, as `processes.exe` names it; a joined process's program " +
+      "from the join on) and, for a process whose fork was recorded, one from the fork on " +
+      "(`forked`): the program it is a copy of until its first exec, its parent's at the fork " +
+      "(up the forks while an ancestor had not exec'd by then; null when the walk reaches a " +
+      "process whose program was not recorded). Columns `recording`, `pid`, `from_ns`, `exe`, " +
+      "`forked`; the program at a time is the last row from before it (an ASOF join, as " +
+      "`file_events` makes), within the incarnation that had started by then (`from_ns` not " +
+      "before its `processes.start_ns`).",
+  },
+  {
     name: "file_events",
-    doc: "Every `file` event with its process's executable, agent and agent role (from " +
-      "`processes`), plus `written`: a successful open for writing, creating or truncating, or a rename, unlink, mkdir, rmdir, link, symlink, chmod, chown, truncate or time change " +
+    doc: "Every `file` event with the program its process was running at the time (`exe`: " +
+      "`process_programs`, its exec before the event, not its last one; `exe_forked`: it had " +
+      "not exec'd yet, and `exe` is the program it was forked from), its process's `comm`, " +
+      "agent and agent role (from `processes`), plus `written`: a successful open for writing, creating or truncating, or a rename, unlink, mkdir, rmdir, link, symlink, chmod, chown, truncate or time change " +
       "(not counting pseudo-files under /dev, /proc and /sys, but counting /dev/shm, a real tmpfs; a link or symlink is judged by " +
       "its new name, `path2`, not by the file it points to: the `changes_files` macro), " +
       "and `sandbox_setup`: a sandbox runtime made it while preparing its sandbox's own file " +
@@ -813,8 +827,8 @@ export const VIEWS: readonly { name: string; doc: string }[] = [
   },
   {
     name: "net_events",
-    doc:
-      "Every `net` event (connects and DNS questions) with its process's executable, agent and " +
+    doc: "Every `net` event (connects and DNS questions) with the program its process was " +
+      "running at the time (`exe`, `exe_forked`: as `file_events`), its `comm`, agent and " +
       "agent role.",
   },
 ];

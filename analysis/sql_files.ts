@@ -17,6 +17,7 @@ export const BUILD_SQL = [
   "llm_call_agents",
   "processes",
   "processes_killed_by",
+  "process_programs",
   "file_events",
   "net_events",
 ] as const;

@@ -6,16 +6,17 @@
 SELECT path,
   min(ts_ns) AS first_ns,
   count(*) AS writes,
-  -- the executable of the first write (of writes at the same time, the first by name); a
-  -- process that never exec'd (a subshell a shell forked: `( (cmd > f) & )`) runs the program
-  -- it was forked from, named by its comm: the name of the thread that forked it, which is that
-  -- program's file name (15 bytes at most) unless the thread renamed itself (a runtime's worker
-  -- thread, `libuv-worker`); the nearest ancestor that did exec names the image exactly, at the
-  -- cost of a walk up the lineage this summary does not make
-  arg_min(coalesce(exe, comm), (ts_ns, coalesce(exe, comm))) AS exe,
+  -- the program that made the first write (of writes at the same time, the first by name), as
+  -- it ran then (file_events.exe: a shell that wrote a file and then exec'd `cat` wrote it as
+  -- the shell); a process that had not exec'd (a subshell a shell forked: `( (cmd > f) & )`, a
+  -- worker a runtime forked) is a copy of the program it was forked from, which is named and
+  -- said to be a fork (`/usr/bin/bash (fork)`); its comm, which is the forking thread's name (a
+  -- runtime's worker thread, `libuv-worker`), only when that program is not known
+  arg_min(prog, (ts_ns, prog)) AS exe,
   bool_or(agent_role = 'descendant') AS by_tool
 FROM (
-  SELECT unnest(changed_paths(op, path, path2)) AS path, ts_ns, exe, comm, agent_role
+  SELECT unnest(changed_paths(op, path, path2)) AS path, ts_ns, agent_role,
+    coalesce(exe, comm) || CASE WHEN exe_forked THEN ' (fork)' ELSE '' END AS prog
   FROM file_events
   WHERE recording = $1 AND written AND agent_role IS NOT NULL AND NOT sandbox_setup
 )

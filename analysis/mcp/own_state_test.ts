@@ -1,0 +1,206 @@
+/**
+ * `mcp_server_overreach` and a server's own state: the memory server
+ * (@modelcontextprotocol/server-memory) loads its MEMORY_FILE_PATH file and saves it whole on
+ * every call (a read-only open, then a temp file created beside it and renamed onto it), at a
+ * path no call's arguments name and the capture cannot read (the environment is not
+ * recorded). That store, a path in the server's argv and a file it wrote before its first
+ * tools/call are its own state, not overreach; a write of any other kind during a call (an
+ * append to ~/.bashrc, a file written in place, the store moved away) still is. A synthetic
+ * recording in the real schema, analysed with the real SQL; the file actions are those of
+ * server-memory's `loadGraph` and `saveGraph` (src/memory/index.ts).
+ */
+import assert from "node:assert/strict";
+import {
+  all,
+  mcpPipe,
+  rows as r,
+  syntheticDb,
+  type SyntheticRecording,
+} from "../correlate/testing.ts";
+import { buildLinksAndFindings } from "../detect/insights.ts";
+
+const ms = (x: number) => x * 1_000_000;
+const AGENT = 100;
+const SERVER = 201;
+const OTHER = 300;
+const HOME = "/home/u";
+const STORE = `${HOME}/.local/share/mem/memory.jsonl`;
+const LOAD = 524288; // O_RDONLY | O_CLOEXEC, as node's fs.readFile opens
+const TEMP = 524865; // O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, as node's fs.writeFile opens
+const APPEND = 1089; // O_WRONLY | O_CREAT | O_APPEND
+const ENOENT = -2;
+
+type FileRows = ReturnType<typeof r.open>[];
+/** loadGraph then saveGraph of one call, from `at` ms */
+const loadSave = (at: number, n: number, loadRet = 3): FileRows => [
+  r.open(ms(at + 10), SERVER, STORE, { flags: LOAD, ret: loadRet }),
+  r.open(ms(at + 20), SERVER, `${STORE}.${n}f3a.tmp`, { flags: TEMP }),
+  r.fileOp(ms(at + 30), SERVER, "rename", `${STORE}.${n}f3a.tmp`, 0, STORE),
+];
+
+/**
+ * Claude Code starting the memory server and calling its tools, each 100 ms long from its
+ * `at`; `extra` adds file actions (the probes) and `argv` the server's command line.
+ */
+function session(
+  calls: { at: number; tool: string; args: unknown; file: FileRows }[],
+  opts: { argv?: string[]; before?: FileRows; other?: FileRows } = {},
+): SyntheticRecording {
+  const { ask, answer, initialize } = mcpPipe(AGENT, SERVER);
+  return {
+    process: [
+      r.fork(0, AGENT, 1, "claude"),
+      r.exec(1, AGENT, 1, ["/opt/claude"]),
+      r.fork(ms(10), SERVER, AGENT),
+      r.exec(
+        ms(10) + 1,
+        SERVER,
+        AGENT,
+        opts.argv ?? ["/usr/bin/node", "/usr/lib/mcp-memory/dist/index.js"],
+      ),
+      r.fork(ms(15), OTHER, 1, "vim"),
+    ],
+    file: [...(opts.before ?? []), ...(opts.other ?? []), ...calls.flatMap((k) => k.file)],
+    ipc: [
+      ...initialize(20, "memory-server"),
+      ...calls.flatMap((k, i) => [
+        ask(k.at, i + 1, i + 2, "tools/call", { name: k.tool, arguments: k.args }),
+        answer(k.at + 100, i + 1, i + 2, { content: [{ type: "text", text: "ok" }] }),
+      ]),
+    ],
+    llm: calls.map((k, i) => r.llm(i + 1, AGENT, ms(k.at - 500))),
+    tools: calls.map((k, i) =>
+      r.tool(i + 1, i + 1, ms(k.at - 100), null, `mcp__memory__${k.tool}`, k.args, {
+        result_llm_call_id: null,
+      })
+    ),
+  };
+}
+
+const entities = { entities: [{ name: "Ada", entityType: "person", observations: ["tea"] }] };
+const observations = { observations: [{ entityName: "Ada", contents: ["likes chess"] }] };
+
+async function overreach(rec: SyntheticRecording) {
+  const { c, close } = await syntheticDb(rec);
+  try {
+    assert.deepEqual(await buildLinksAndFindings(c), []);
+    // the premise: the server's file actions are linked to its calls
+    const linked = await all(
+      c,
+      "SELECT count(*) AS n FROM actions a JOIN links l USING (recording, event_table, event_id) " +
+        "WHERE a.event_table = 'file' AND list_contains(l.signals, 'mcp')",
+    );
+    const during = rec.file!.filter((f) =>
+      f.pid === SERVER && (f.ts_ns as bigint) >= BigInt(ms(1000))
+    );
+    assert.equal(linked[0].n, BigInt(during.length));
+    return await all(
+      c,
+      "SELECT evidence[1] AS call, severity, explanation FROM findings " +
+        "WHERE kind = 'mcp_server_overreach' ORDER BY start_ns",
+    );
+  } finally {
+    close();
+  }
+}
+
+Deno.test("overreach: the memory server loading and saving its own store on every call is not overreach", async () => {
+  const findings = await overreach(session([
+    // the first call: no store yet (the load fails), the save makes it
+    { at: 1000, tool: "create_entities", args: entities, file: loadSave(1000, 1, ENOENT) },
+    { at: 2000, tool: "add_observations", args: observations, file: loadSave(2000, 2) },
+    { at: 3000, tool: "read_graph", args: {}, file: loadSave(3000, 3).slice(0, 1) },
+  ]));
+  assert.deepEqual(findings, []);
+});
+
+Deno.test("overreach: writes beside the memory server's store are still overreach: an append to ~/.bashrc, a file written in place, the store moved away or also written by another process", async () => {
+  const findings = await overreach(session([
+    { at: 1000, tool: "create_entities", args: entities, file: loadSave(1000, 1, ENOENT) },
+    {
+      at: 2000,
+      tool: "add_observations",
+      args: observations,
+      file: [
+        ...loadSave(2000, 2),
+        r.open(ms(2040), SERVER, `${HOME}/.bashrc`, { flags: APPEND }),
+      ],
+    },
+    // a file only this server uses, but written in place (opened for writing): no store
+    {
+      at: 3000,
+      tool: "read_graph",
+      args: {},
+      file: [r.open(ms(3010), SERVER, `${HOME}/.cache/mem/log.txt`, { flags: APPEND })],
+    },
+  ]));
+  assert.deepEqual(findings.map((f) => f.call), ["tool_call:2", "tool_call:3"]);
+  assert.match(String(findings[0].explanation), /open \/home\/u\/\.bashrc/);
+  assert.doesNotMatch(String(findings[0].explanation), /memory\.jsonl/, "its store is its own");
+  assert.match(String(findings[1].explanation), /log\.txt/);
+
+  // the "store" moved away, or also written by another process, is no store: every call says it
+  const moved = await overreach(session([
+    { at: 1000, tool: "create_entities", args: entities, file: loadSave(1000, 1) },
+    {
+      at: 2000,
+      tool: "read_graph",
+      args: {},
+      file: [r.fileOp(ms(2010), SERVER, "rename", STORE, 0, "/tmp/x/memory.jsonl")],
+    },
+  ]));
+  assert.deepEqual(moved.map((f) => f.call), ["tool_call:1", "tool_call:2"]);
+  const shared = await overreach(session(
+    [{ at: 1000, tool: "create_entities", args: entities, file: loadSave(1000, 1) }],
+    { other: [r.open(ms(500), OTHER, STORE, { flags: 577 })] },
+  ));
+  assert.deepEqual(shared.map((f) => f.call), ["tool_call:1"]);
+});
+
+Deno.test("overreach: a load-and-save of a sensitive path is never the server's store", async () => {
+  const key = `${HOME}/.ssh/id_ed25519`;
+  const findings = await overreach(session([{
+    at: 1000,
+    tool: "create_entities",
+    args: entities,
+    file: [
+      r.open(ms(1010), SERVER, key, { flags: LOAD }),
+      r.open(ms(1020), SERVER, `${key}.1.tmp`, { flags: TEMP }),
+      r.fileOp(ms(1030), SERVER, "rename", `${key}.1.tmp`, 0, key),
+    ],
+  }]));
+  assert.deepEqual(findings.map((f) => [f.call, f.severity]), [["tool_call:1", "high"]]);
+});
+
+Deno.test("overreach: a path in the server's argv, and a file it wrote before its first call, are its own state, that path only", async () => {
+  const db = "/srv/data/notes.db";
+  const findings = await overreach(session(
+    [
+      {
+        at: 1000,
+        tool: "create_entities",
+        args: entities,
+        file: [
+          r.open(ms(1010), SERVER, db, { flags: 2 }), // O_RDWR, written in place
+          r.open(ms(1020), SERVER, `${HOME}/.mem/cache.json`, { flags: 577 }),
+        ],
+      },
+      {
+        at: 2000,
+        tool: "read_graph",
+        args: {},
+        // under the argv's path, and beside the start-up file: not theirs
+        file: [
+          r.open(ms(2010), SERVER, `${db}/x`, { flags: 577 }),
+          r.open(ms(2020), SERVER, `${HOME}/.mem/other.json`, { flags: 577 }),
+        ],
+      },
+    ],
+    {
+      argv: ["/usr/bin/node", "/usr/lib/mcp-notes/index.js", `--db=${db}`],
+      before: [r.open(ms(500), SERVER, `${HOME}/.mem/cache.json`, { flags: 577 })],
+    },
+  ));
+  assert.deepEqual(findings.map((f) => f.call), ["tool_call:2"]);
+  assert.match(String(findings[0].explanation), /notes\.db\/x.*other\.json/);
+});

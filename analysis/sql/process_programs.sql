@@ -1,0 +1,59 @@
+-- process_programs: the program each process incarnation of `processes` ran, over time: one row
+-- from each exec on (the file it executed: `filename`, as `processes.exe` names it; a joined
+-- process's program from the join on), and one from each fork on, until its first exec: the
+-- program it is a copy of, its parent's at the fork (`forked`). A parent that had not exec'd by
+-- then either is a copy of its own parent's, found up the forks; the program is null when the
+-- walk reaches a process whose fork or first program was not recorded (started before the
+-- capture). The row of an event's time is the last one from before it (ASOF: file_events,
+-- net_events); ties go to the exec (a process whose first event is its exec starts then), and
+-- of two execs at one time (not seen in practice), to the first by name.
+CREATE VIEW process_programs AS
+WITH RECURSIVE
+runs AS (
+  SELECT recording, pid, ts_ns AS from_ns, filename AS exe
+  FROM process WHERE kind IN ('exec', 'joined')
+),
+-- each incarnation with its parent's (the incarnation of its ppid that had started by its
+-- start), whether its fork was recorded, and when it first ran a program of its own
+incs AS (
+  SELECT c.recording, c.pid, c.start_ns, c.ppid, p.start_ns AS parent_start_ns,
+    EXISTS (SELECT 1 FROM process f WHERE f.recording = c.recording AND f.pid = c.pid
+      AND f.kind = 'fork' AND f.ts_ns = c.start_ns) AS forked,
+    (SELECT min(r.from_ns) FROM runs r WHERE r.recording = c.recording AND r.pid = c.pid
+      AND r.from_ns >= c.start_ns) AS first_run_ns
+  FROM processes c
+  ASOF LEFT JOIN processes p
+    ON p.recording = c.recording AND p.pid = c.ppid AND c.start_ns >= p.start_ns
+),
+-- from each forked incarnation up through ancestors that had run no program of their own by
+-- the fork below them (at_ns)
+up(recording, pid, start_ns, cur_pid, cur_start_ns, at_ns, depth) AS (
+  SELECT recording, pid, start_ns, ppid, parent_start_ns, start_ns, 0
+  FROM incs WHERE forked AND parent_start_ns IS NOT NULL
+  UNION ALL
+  SELECT u.recording, u.pid, u.start_ns, i.ppid, i.parent_start_ns, i.start_ns, u.depth + 1
+  FROM up u
+  JOIN incs i ON i.recording = u.recording AND i.pid = u.cur_pid AND i.start_ns = u.cur_start_ns
+  WHERE i.forked AND i.parent_start_ns IS NOT NULL AND coalesce(i.first_run_ns > u.at_ns, true)
+    AND u.depth < 64
+),
+tops AS (
+  SELECT * FROM up
+  QUALIFY row_number() OVER (PARTITION BY recording, pid, start_ns ORDER BY depth DESC) = 1
+),
+timeline AS (
+  SELECT recording, pid, from_ns, exe, false AS forked FROM runs
+  UNION ALL
+  -- the ancestor's program at the fork below it, if it had run one by then in that incarnation
+  SELECT t.recording, t.pid, t.start_ns,
+    CASE WHEN r.from_ns >= t.cur_start_ns THEN r.exe END, true
+  FROM tops t
+  ASOF LEFT JOIN runs r ON r.recording = t.recording AND r.pid = t.cur_pid AND t.at_ns >= r.from_ns
+  UNION ALL
+  -- a fork whose parent was not recorded: a copy of an unknown program
+  SELECT recording, pid, start_ns, NULL, true
+  FROM incs WHERE forked AND parent_start_ns IS NULL
+)
+SELECT recording, pid, from_ns, exe, forked
+FROM timeline
+QUALIFY row_number() OVER (PARTITION BY recording, pid, from_ns ORDER BY forked, exe) = 1;
