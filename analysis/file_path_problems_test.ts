@@ -81,7 +81,8 @@ Deno.test({
   name: "a chroot: recorded with its new root, and said by a problems row",
   ignore: skipWithoutRoot(),
   async fn() {
-    const tmp = await Deno.makeTempDir({ prefix: "sl-chroot-" });
+    // the kernel names the jail by its real path: TMPDIR may be a symlink
+    const tmp = await Deno.realPath(await Deno.makeTempDir({ prefix: "sl-chroot-" }));
     const rec = join(tmp, "rec");
     const root = join(tmp, "jail");
     const sql = async (q: string) => {
@@ -105,13 +106,20 @@ Deno.test({
       assert.ok((await Deno.stat(join(root, "inside.txt"))).isFile);
       assert.ok((await Deno.stat(join(root, "child.txt"))).isFile);
       const rows = await sql(
-        "SELECT op, path, ret >= 0 AS ok, ret < 0 AND ret = -2 AS enoent FROM file WHERE op = 'chroot' OR raw_path IN ('/inside.txt', '/child.txt') ORDER BY ts_ns",
+        "SELECT op, path, raw_path, ret >= 0 AS ok, ret < 0 AND ret = -2 AS enoent FROM file WHERE op = 'chroot' OR raw_path IN ('/inside.txt', '/child.txt') ORDER BY ts_ns",
       );
+      // raw_path is as the program passed it, for a chroot that succeeded too
       assert.deepEqual(rows, [
-        { op: "chroot", path: root, ok: true, enoent: false },
-        { op: "open", path: "/inside.txt", ok: true, enoent: false },
-        { op: "chroot", path: "/nonexistent", ok: false, enoent: true },
-        { op: "open", path: "/child.txt", ok: true, enoent: false },
+        { op: "chroot", path: root, raw_path: ".", ok: true, enoent: false },
+        { op: "open", path: "/inside.txt", raw_path: "/inside.txt", ok: true, enoent: false },
+        {
+          op: "chroot",
+          path: "/nonexistent",
+          raw_path: "/nonexistent",
+          ok: false,
+          enoent: true,
+        },
+        { op: "open", path: "/child.txt", raw_path: "/child.txt", ok: true, enoent: false },
       ]);
       const problems = await sql(
         "SELECT source, kind, message FROM problems WHERE source = 'file'",

@@ -978,7 +978,6 @@ __noinline int file_emit(long ret, const struct sys_args *sa, __u8 hflags, __u64
 		__u64 r = walk_root_g(sizeof(*e));
 		e->h.flags |= r >> 32;
 		b = (__u32)r;
-		a.path = 0;
 	} else if (a.op == SL_OP_CHDIR) /* the new cwd (or, if it failed, the unchanged one) */
 		b = walk_base_at(sizeof(*e), AT_FDCWD, &e->h.flags);
 	else if (a.opts & PATH_FROM_RET) /* the file the call opened */
@@ -992,10 +991,12 @@ __noinline int file_emit(long ret, const struct sys_args *sa, __u8 hflags, __u64
 	e->base_len = b;
 	off = b & (SL_BASE_MAX - 1);
 	b = 0;
+	__u8 f2 = 0; /* path2's base's flags: its own unknown bit, apart from path's */
 	if (a.path2 && path_relative(a.path2, k))
-		b = walk_base_at(sizeof(*e) + off, a.dfd2, &e->h.flags);
+		b = walk_base_at(sizeof(*e) + off, a.dfd2, &f2);
 	else if (a.path2 && (pfd = sl_proc_self_fd(a.path2, k)) >= 0)
-		b = walk_base_at(sizeof(*e) + off, pfd, &e->h.flags);
+		b = walk_base_at(sizeof(*e) + off, pfd, &f2);
+	e->h.flags |= (f2 & ~SL_F_BASE_UNKNOWN) | ((f2 & SL_F_BASE_UNKNOWN) ? SL_F_BASE2_UNKNOWN : 0);
 	e->base2_len = b;
 	off += b & (SL_BASE_MAX - 1);
 
