@@ -13,17 +13,25 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { Build } from "./build_steps.ts";
 import { type SqlName, sqlText } from "./sql_files.ts";
+import { hasTables } from "../kit/sql_runner.ts";
+import { errorLine } from "../kit/cli.ts";
 
-/** The rows of a query over file_events for `recording`; none when file_events failed (a
- * problem of its own already). */
+/**
+ * The rows of a query over file_events for `recording`; none when file_events is missing (its
+ * own failure is a problem already); any other failure is a `sql` problem of `name`.
+ */
 async function fileEventRows(
   c: DuckDBConnection,
+  b: Build,
   name: SqlName,
   recording: string,
 ): Promise<unknown[][]> {
   try {
     return (await c.runAndReadAll(sqlText(name), [recording])).getRows();
-  } catch {
+  } catch (e) {
+    if (await hasTables(c, "file_events")) {
+      b.problem(`${name}.sql`, "sql", `${errorLine(e)}; its problems rows were not made`);
+    }
     return [];
   }
 }
@@ -34,7 +42,7 @@ export async function incompletePathsProblem(
   b: Build,
   recording: string,
 ): Promise<void> {
-  const rows = await fileEventRows(c, "file_paths_incomplete", recording);
+  const rows = await fileEventRows(c, b, "file_paths_incomplete", recording);
   if (!rows.length) return;
   const n = rows.reduce((s: number, r) => s + Number(r[2]), 0);
   const written = rows.reduce((s: number, r) => s + Number(r[3]), 0);
@@ -62,7 +70,7 @@ export async function rootChangesProblem(
   b: Build,
   recording: string,
 ): Promise<void> {
-  const rows = await fileEventRows(c, "file_roots_changed", recording);
+  const rows = await fileEventRows(c, b, "file_roots_changed", recording);
   if (!rows.length) return;
   const n = rows.length;
   const shown = rows.slice(0, 5).map(([pid, comm, root, k]) =>

@@ -9,6 +9,9 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { skipWithoutRoot } from "../tests/support/ebpf.ts";
 import { denoTask } from "./testing.ts";
+import { DuckDBInstance } from "@duckdb/node-api";
+import { Build } from "./build_steps.ts";
+import { incompletePathsProblem, rootChangesProblem } from "./file_path_problems.ts";
 
 Deno.test({
   name: "a file made under a directory deeper than the capture resolves: a problems row",
@@ -136,4 +139,28 @@ Deno.test({
       await Deno.remove(tmp, { recursive: true });
     }
   },
+});
+
+Deno.test("the path problems' own queries that fail are a sql problem; a missing file_events is not", async () => {
+  const i = await DuckDBInstance.create(":memory:");
+  const c = await i.connect();
+  try {
+    const b = new Build(c, "rec");
+    // no file_events: its build step's failure is the problem already
+    await incompletePathsProblem(c, b, "rec");
+    await rootChangesProblem(c, b, "rec");
+    assert.equal(b.problems.length, 0);
+    // a file_events without the columns the queries read
+    await c.run("CREATE VIEW file_events AS SELECT 'rec' AS recording, 1 AS pid");
+    await incompletePathsProblem(c, b, "rec");
+    await rootChangesProblem(c, b, "rec");
+    assert.deepEqual(b.problems.map((p) => [p.source, p.kind]), [
+      ["file_paths_incomplete.sql", "sql"],
+      ["file_roots_changed.sql", "sql"],
+    ]);
+    assert.match(b.problems[0].message, /not made$/);
+  } finally {
+    c.closeSync();
+    i.closeSync();
+  }
 });
