@@ -1043,6 +1043,19 @@ static __always_inline void clip_unix(__u8 *addr, int len)
 			addr[i] = 0;
 }
 
+/* Reads a unix socket name of `len` bytes (at most 108) into `addr`, the rest zeroed: no byte
+ * past its length, which may be past the memory it is in (an allocation of the address's
+ * size, a buffer as long as the addrlen given). */
+static __always_inline void read_unix_name(__u8 *addr, const void *src, long len, bool kernel)
+{
+	clip_unix(addr, 0);
+	if (len <= 0)
+		return;
+	__u64 n = CLAMP(len, 108); /* bounds the verifier sees */
+	if (n > 0 && n <= 108)
+		READ_MEM(kernel, addr, n, src);
+}
+
 /* Reads family, port (host order) and address from a sockaddr in user (or kernel) memory. */
 static __always_inline __u16 read_sockaddr(void *uaddr, __u32 alen, __u16 *port, __u8 *addr,
 					   __u32 addr_cap, bool kernel)
@@ -1062,8 +1075,8 @@ static __always_inline __u16 read_sockaddr(void *uaddr, __u32 alen, __u16 *port,
 		*port = bpf_ntohs(sin6.sin6_port);
 		__builtin_memcpy(addr, &sin6.sin6_addr, 16);
 	} else if (family == AF_UNIX && addr_cap >= 108) {
-		READ_MEM(kernel, addr, 108, uaddr + 2);
-		clip_unix(addr, (int)alen - 2); /* the name is alen's bytes, not the buffer's */
+		/* the name is alen's bytes, not the buffer's */
+		read_unix_name(addr, uaddr + 2, (long)alen - 2, kernel);
 	}
 	return family;
 }
@@ -1123,9 +1136,7 @@ static __always_inline void sock_ends(struct sock *sk, struct sl_net *e, bool pe
 		if (ua) {
 			/* `len` bytes of the address are its own (an abstract name has no NUL);
 			 * what follows them in the allocation is not */
-			int len = BPF_CORE_READ(ua, len) - 2;
-			bpf_probe_read_kernel(e->addr, 108, (void *)ua->name + 2);
-			clip_unix(e->addr, len);
+			read_unix_name(e->addr, (void *)ua->name + 2, BPF_CORE_READ(ua, len) - 2, true);
 		}
 	}
 }
