@@ -3,7 +3,8 @@
  * (source `file`) instead of left to look whole:
  * - paths the capture could not resolve whole (`file.path_incomplete`: the directory a relative
  *   path started from was deeper than the components the kernel side walks or longer than it
- *   keeps, or a directory descriptor it could not read): kind `truncated`, per process with
+ *   keeps, a directory descriptor it could not read, or an open for writing by a descriptor's
+ *   name it did not resolve, /dev/stdout or /proc/PID/fd/N): kind `truncated`, per process with
  *   the first such path;
  * - the paths of a process that changed its root directory (chroot), which it names from that
  *   root ("/etc/passwd" in a chroot at /srv/jail is /srv/jail/etc/passwd): the capture records
@@ -57,8 +58,10 @@ export async function incompletePathsProblem(
     `${n} file action${n === 1 ? " has a path" : "s have paths"} the capture could not ` +
       `resolve whole (${shown.join(", ")}${more}; ${written} changed files): the directory ` +
       "a relative path started from was deeper than 40 components or longer than about " +
-      "3.8 KiB (then `path` holds only its end and names no file from the root), or a " +
-      `directory descriptor could not be read (then it is relative) (the first: ${
+      "3.8 KiB (then `path` holds only its end and names no file from the root), a " +
+      "directory descriptor could not be read (then it is relative), or a file opened for " +
+      "writing by a descriptor's name the capture did not resolve (/dev/stdout, " +
+      `/proc/PID/fd/N: then as written) (the first: ${
         first.length > 120 ? `…${first.slice(-120)}` : first
       }); raw_path is as the program gave it (file.path_incomplete)`,
   );

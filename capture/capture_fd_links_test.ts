@@ -30,6 +30,8 @@ src = f"/proc/thread-self/fd/{t}".encode()
 assert libc.linkat(AT_FDCWD, src, AT_FDCWD, (d + "/linked.txt").encode(), AT_SYMLINK_FOLLOW) == 0
 r, w = os.pipe()
 fd = os.open(f"/dev/fd/{w}", os.O_WRONLY); os.write(fd, b"to the pipe"); os.close(fd)
+# its own descriptor by pid: not resolved, said incomplete
+fd = os.open(f"/proc/{os.getpid()}/fd/{p}", os.O_WRONLY); os.close(fd)
 # calls on the /proc link itself, not the file: touch -h, an O_NOFOLLOW open, an unlink
 os.utime(f"/proc/self/fd/{p}", follow_symlinks=False)
 try: os.open(f"/proc/self/fd/{p}", os.O_WRONLY | os.O_NOFOLLOW)
@@ -50,7 +52,8 @@ assert libc.renameat(AT_FDCWD, (d + "/renamed.txt").encode(), 999, b"lost.txt") 
       assert.equal(res.exitCode, 0);
       const O_NOFOLLOW = 0o400000n;
       const opens = rec.file.filter((f) =>
-        f.op === "open" && /\/fd\/\d+$/.test(f.raw_path) && !(f.flags & O_NOFOLLOW)
+        f.op === "open" && /^\/(proc\/(self|thread-self)|dev)\/fd\/\d+$/.test(f.raw_path) &&
+        !(f.flags & O_NOFOLLOW)
       );
       const paths = opens.map((f) => [f.raw_path.replace(/\d+$/, "N"), f.path]);
       // the last is the pipe's, whose descriptor names no file
@@ -76,6 +79,11 @@ assert libc.renameat(AT_FDCWD, (d + "/renamed.txt").encode(), 999, b"lost.txt") 
         [["utimes", true], ["open", true], ["unlink", true]],
         JSON.stringify(onLink.map((f) => [f.op, f.path, f.raw_path])),
       );
+      const byPid = rec.file.filter((f) => /^\/proc\/\d+\/fd\/\d+$/.test(f.raw_path));
+      assert.deepEqual(byPid.map((f) => [f.path === f.raw_path, f.path_incomplete]), [[
+        true,
+        true,
+      ]]);
       const renames = rec.file.filter((f) => f.op === "rename");
       assert.deepEqual(
         renames.map((f) => [f.path2, f.path_incomplete]),

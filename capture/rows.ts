@@ -100,6 +100,23 @@ export function followsLastName(op: FileRow["op"], flags: bigint): boolean {
   }
 }
 
+/** a descriptor's name the kernel side does not resolve: another process's (or its own by
+ * pid) /proc/PID/fd/N, /dev/stdin, /dev/stdout, /dev/stderr; and /proc/self/fd/N, /dev/fd/N
+ * left as written */
+const FD_NAME =
+  /^\/(?:proc\/[^/]+(?:\/task\/[^/]+)?\/fd\/\d+|dev\/fd\/\d+|dev\/std(?:in|out|err))$/;
+const O_ACCMODE = 3n;
+
+/**
+ * Whether an open for writing names its file by a descriptor the capture did not resolve (the
+ * path is still a descriptor's name, and the descriptor is not a pipe's, socket's or memfd's,
+ * whose one name the kernel side read): what it wrote is not said by its path.
+ */
+function unresolvedWrite(ev: Ev<4>, path: string): boolean {
+  if (ev.op !== "open" || (ev.flags & O_ACCMODE) === 0n || !FD_NAME.test(path)) return false;
+  return ev.base.length !== 1;
+}
+
 export function fileRow(ev: Ev<4>, clock: Clock): FileRow {
   const hasPath2 = TWO_PATHS.has(ev.op);
   // a second path's base is its own (base2; empty: "/" unless the kernel side could not read
@@ -139,7 +156,9 @@ export function fileRow(ev: Ev<4>, clock: Clock): FileRow {
     flags: ev.flags,
     mode: ev.mode | 0,
     ret: ev.ret,
-    path_incomplete: (ev.hflags & (Flag.CWD_TRUNC | Flag.BASE_UNKNOWN | Flag.BASE2_UNKNOWN)) !== 0,
+    path_incomplete:
+      (ev.hflags & (Flag.CWD_TRUNC | Flag.BASE_UNKNOWN | Flag.BASE2_UNKNOWN)) !== 0 ||
+      unresolvedWrite(ev, path),
     length: ev.op === "truncate" ? ev.length : null,
     owner: ev.op === "chown" ? ev.owner : null,
     group: ev.op === "chown" ? ev.group : null,

@@ -502,3 +502,24 @@ Deno.test("file rows: a second path resolves against its own base, never the fir
   // renameat(AT_FDCWD, "a", 999, "b"), fd 999 not open: relative, not from the root
   assert.deepEqual(Object.values(pick(row("b", [], Flag.BASE2_UNKNOWN))), ["b", true]);
 });
+
+Deno.test("file rows: an open for writing by a descriptor's name the capture did not resolve is path_incomplete", () => {
+  const O_WRONLY = 1n, O_RDONLY = 0n;
+  const row = (path: string, base: string[], flags = O_WRONLY) =>
+    fileRow(fileEv("open", path, "", base, { flags }), (ns) => ns);
+  const incomplete = (
+    path: string,
+    base: string[] = [],
+    flags = O_WRONLY,
+  ) => [row(path, base, flags).path, row(path, base, flags).path_incomplete];
+  // tee /dev/stderr, a write through /proc/PID/fd/N: the file is not known
+  assert.deepEqual(incomplete("/dev/stderr"), ["/dev/stderr", true]);
+  assert.deepEqual(incomplete("/proc/4242/fd/1"), ["/proc/4242/fd/1", true]);
+  assert.deepEqual(incomplete("/proc/4242/task/4243/fd/1"), ["/proc/4242/task/4243/fd/1", true]);
+  // resolved, a pipe's or memfd's (the kernel side read its one name), or read only: complete
+  assert.deepEqual(incomplete("/dev/fd/3", ["a.txt", "tmp"]), ["/tmp/a.txt", false]);
+  assert.deepEqual(incomplete("/dev/fd/3", [""]), ["/dev/fd/3", false]);
+  assert.deepEqual(incomplete("/proc/self/fd/3", ["memfd:x"]), ["/proc/self/fd/3", false]);
+  assert.deepEqual(incomplete("/dev/stdin", [], O_RDONLY), ["/dev/stdin", false]);
+  assert.deepEqual(incomplete("/dev/stdout.txt"), ["/dev/stdout.txt", false]);
+});

@@ -184,7 +184,9 @@ export const fileTable = table(
     col(
       "path_incomplete",
       "bool",
-      "a base directory (of path or path2) was too deep or could not be resolved",
+      "a base directory (of path or path2) was too deep or could not be resolved, or an " +
+        "open for writing names its file by a descriptor the capture did not resolve " +
+        "(/dev/stdout, /proc/PID/fd/N; a pipe's, socket's or memfd's is complete)",
     ),
     added(opt("length", "int64", "truncate: the new length"), V_BLIND),
     added(opt("owner", "int32", "chown: the new owner (-1: unchanged)"), V_BLIND),
