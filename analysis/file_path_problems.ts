@@ -3,7 +3,8 @@
  * (source `file`) instead of left to look whole:
  * - paths the capture could not resolve whole (`file.path_incomplete`: the directory a relative
  *   path started from was deeper than the components the kernel side walks or longer than it
- *   keeps, or a directory descriptor it could not read): kind `truncated`, per process with
+ *   keeps, a directory descriptor it could not read, or an open for writing by a descriptor's
+ *   name it did not resolve, /dev/stdout or /proc/PID/fd/N): kind `truncated`, per process with
  *   the first such path;
  * - the paths of a process that changed its root directory (chroot), which it names from that
  *   root ("/etc/passwd" in a chroot at /srv/jail is /srv/jail/etc/passwd): the capture records
@@ -13,17 +14,25 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { Build } from "./build_steps.ts";
 import { type SqlName, sqlText } from "./sql_files.ts";
+import { hasTables } from "../kit/sql_runner.ts";
+import { errorLine } from "../kit/cli.ts";
 
-/** The rows of a query over file_events for `recording`; none when file_events failed (a
- * problem of its own already). */
+/**
+ * The rows of a query over file_events for `recording`; none when file_events is missing (its
+ * own failure is a problem already); any other failure is a `sql` problem of `name`.
+ */
 async function fileEventRows(
   c: DuckDBConnection,
+  b: Build,
   name: SqlName,
   recording: string,
 ): Promise<unknown[][]> {
   try {
     return (await c.runAndReadAll(sqlText(name), [recording])).getRows();
-  } catch {
+  } catch (e) {
+    if (await hasTables(c, "file_events")) {
+      b.problem(`${name}.sql`, "sql", `${errorLine(e)}; its problems rows were not made`);
+    }
     return [];
   }
 }
@@ -34,7 +43,7 @@ export async function incompletePathsProblem(
   b: Build,
   recording: string,
 ): Promise<void> {
-  const rows = await fileEventRows(c, "file_paths_incomplete", recording);
+  const rows = await fileEventRows(c, b, "file_paths_incomplete", recording);
   if (!rows.length) return;
   const n = rows.reduce((s: number, r) => s + Number(r[2]), 0);
   const written = rows.reduce((s: number, r) => s + Number(r[3]), 0);
@@ -49,8 +58,10 @@ export async function incompletePathsProblem(
     `${n} file action${n === 1 ? " has a path" : "s have paths"} the capture could not ` +
       `resolve whole (${shown.join(", ")}${more}; ${written} changed files): the directory ` +
       "a relative path started from was deeper than 40 components or longer than about " +
-      "3.8 KiB (then `path` holds only its end and names no file from the root), or a " +
-      `directory descriptor could not be read (then it is relative) (the first: ${
+      "3.8 KiB (then `path` holds only its end and names no file from the root), a " +
+      "directory descriptor could not be read (then it is relative), or a file opened for " +
+      "writing by a descriptor's name the capture did not resolve (/dev/stdout, " +
+      `/proc/PID/fd/N: then as written) (the first: ${
         first.length > 120 ? `…${first.slice(-120)}` : first
       }); raw_path is as the program gave it (file.path_incomplete)`,
   );
@@ -62,7 +73,7 @@ export async function rootChangesProblem(
   b: Build,
   recording: string,
 ): Promise<void> {
-  const rows = await fileEventRows(c, "file_roots_changed", recording);
+  const rows = await fileEventRows(c, b, "file_roots_changed", recording);
   if (!rows.length) return;
   const n = rows.length;
   const shown = rows.slice(0, 5).map(([pid, comm, root, k]) =>

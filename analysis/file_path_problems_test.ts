@@ -9,6 +9,9 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { skipWithoutRoot } from "../tests/support/ebpf.ts";
 import { denoTask } from "./testing.ts";
+import { DuckDBInstance } from "@duckdb/node-api";
+import { Build } from "./build_steps.ts";
+import { incompletePathsProblem, rootChangesProblem } from "./file_path_problems.ts";
 
 Deno.test({
   name: "a file made under a directory deeper than the capture resolves: a problems row",
@@ -81,7 +84,8 @@ Deno.test({
   name: "a chroot: recorded with its new root, and said by a problems row",
   ignore: skipWithoutRoot(),
   async fn() {
-    const tmp = await Deno.makeTempDir({ prefix: "sl-chroot-" });
+    // the kernel names the jail by its real path: TMPDIR may be a symlink
+    const tmp = await Deno.realPath(await Deno.makeTempDir({ prefix: "sl-chroot-" }));
     const rec = join(tmp, "rec");
     const root = join(tmp, "jail");
     const sql = async (q: string) => {
@@ -105,13 +109,20 @@ Deno.test({
       assert.ok((await Deno.stat(join(root, "inside.txt"))).isFile);
       assert.ok((await Deno.stat(join(root, "child.txt"))).isFile);
       const rows = await sql(
-        "SELECT op, path, ret >= 0 AS ok, ret < 0 AND ret = -2 AS enoent FROM file WHERE op = 'chroot' OR raw_path IN ('/inside.txt', '/child.txt') ORDER BY ts_ns",
+        "SELECT op, path, raw_path, ret >= 0 AS ok, ret < 0 AND ret = -2 AS enoent FROM file WHERE op = 'chroot' OR raw_path IN ('/inside.txt', '/child.txt') ORDER BY ts_ns",
       );
+      // raw_path is as the program passed it, for a chroot that succeeded too
       assert.deepEqual(rows, [
-        { op: "chroot", path: root, ok: true, enoent: false },
-        { op: "open", path: "/inside.txt", ok: true, enoent: false },
-        { op: "chroot", path: "/nonexistent", ok: false, enoent: true },
-        { op: "open", path: "/child.txt", ok: true, enoent: false },
+        { op: "chroot", path: root, raw_path: ".", ok: true, enoent: false },
+        { op: "open", path: "/inside.txt", raw_path: "/inside.txt", ok: true, enoent: false },
+        {
+          op: "chroot",
+          path: "/nonexistent",
+          raw_path: "/nonexistent",
+          ok: false,
+          enoent: true,
+        },
+        { op: "open", path: "/child.txt", raw_path: "/child.txt", ok: true, enoent: false },
       ]);
       const problems = await sql(
         "SELECT source, kind, message FROM problems WHERE source = 'file'",
@@ -128,4 +139,28 @@ Deno.test({
       await Deno.remove(tmp, { recursive: true });
     }
   },
+});
+
+Deno.test("the path problems' own queries that fail are a sql problem; a missing file_events is not", async () => {
+  const i = await DuckDBInstance.create(":memory:");
+  const c = await i.connect();
+  try {
+    const b = new Build(c, "rec");
+    // no file_events: its build step's failure is the problem already
+    await incompletePathsProblem(c, b, "rec");
+    await rootChangesProblem(c, b, "rec");
+    assert.equal(b.problems.length, 0);
+    // a file_events without the columns the queries read
+    await c.run("CREATE VIEW file_events AS SELECT 'rec' AS recording, 1 AS pid");
+    await incompletePathsProblem(c, b, "rec");
+    await rootChangesProblem(c, b, "rec");
+    assert.deepEqual(b.problems.map((p) => [p.source, p.kind]), [
+      ["file_paths_incomplete.sql", "sql"],
+      ["file_roots_changed.sql", "sql"],
+    ]);
+    assert.match(b.problems[0].message, /not made$/);
+  } finally {
+    c.closeSync();
+    i.closeSync();
+  }
 });

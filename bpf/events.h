@@ -55,10 +55,12 @@ enum sl_kind {
 			     * call is recorded even when the flags read name no CLONE_NEW* flag */
 #define SL_F_CWD_TRUNC 0x02 /* exec/file: a base path was deeper than SL_PATH_DEPTH or too long */
 #define SL_F_LAST 0x04      /* tls, argv: last chunk of the call (of the argv block) */
+#define SL_F_BASE2_UNKNOWN 0x04 /* file: path2's base could not be resolved (its dirfd, or the
+				 * N of "/proc/self/fd/N", was not open); SL_F_BASE_UNKNOWN is path's */
 #define SL_F_FAULT 0x08     /* tls, argv: the payload could not be read from user memory; priv
 			     * (clone3): its clone_args could not be read, a1 is 0 */
 #define SL_F_STOPPED 0x10   /* gate: the process was stopped (SIGSTOP) until user space resumes it */
-#define SL_F_BASE_UNKNOWN 0x20 /* file: a relative path whose base could not be resolved */
+#define SL_F_BASE_UNKNOWN 0x20 /* file: path's base could not be resolved (not open) */
 #define SL_F_STALE 0x20     /* gate: the file was known, but its size, mtime or ctime are no longer
 			     * those user space gave with it (written in place, an inode reused) */
 #define SL_F_URING 0x40     /* file/net/dns: done through io_uring, not a system call */
@@ -160,8 +162,8 @@ enum sl_file_op {
 	SL_OP_TRUNCATE = 11, /* length */
 	SL_OP_UTIMES = 12,  /* utime, utimes, futimesat, utimensat */
 	SL_OP_MEMFD = 13,   /* memfd_create: path is the name given (no base), ret the fd */
-	SL_OP_CHROOT = 14,  /* chroot: on success `base` is the new root, walked past it to the top
-			     * of the mount namespace, and `path` is empty; on failure, as given */
+	SL_OP_CHROOT = 14,  /* chroot: `path` as given; on success `base` is the new root, walked
+			     * past it to the top of the mount namespace; on failure, as for open */
 };
 
 /* SL_K_FILE: data = base | base2 | path | path2. `path`/`path2` are as the program passed

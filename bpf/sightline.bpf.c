@@ -978,7 +978,6 @@ __noinline int file_emit(long ret, const struct sys_args *sa, __u8 hflags, __u64
 		__u64 r = walk_root_g(sizeof(*e));
 		e->h.flags |= r >> 32;
 		b = (__u32)r;
-		a.path = 0;
 	} else if (a.op == SL_OP_CHDIR) /* the new cwd (or, if it failed, the unchanged one) */
 		b = walk_base_at(sizeof(*e), AT_FDCWD, &e->h.flags);
 	else if (a.opts & PATH_FROM_RET) /* the file the call opened */
@@ -992,10 +991,12 @@ __noinline int file_emit(long ret, const struct sys_args *sa, __u8 hflags, __u64
 	e->base_len = b;
 	off = b & (SL_BASE_MAX - 1);
 	b = 0;
+	__u8 f2 = 0; /* path2's base's flags: its own unknown bit, apart from path's */
 	if (a.path2 && path_relative(a.path2, k))
-		b = walk_base_at(sizeof(*e) + off, a.dfd2, &e->h.flags);
+		b = walk_base_at(sizeof(*e) + off, a.dfd2, &f2);
 	else if (a.path2 && (pfd = sl_proc_self_fd(a.path2, k)) >= 0)
-		b = walk_base_at(sizeof(*e) + off, pfd, &e->h.flags);
+		b = walk_base_at(sizeof(*e) + off, pfd, &f2);
+	e->h.flags |= (f2 & ~SL_F_BASE_UNKNOWN) | ((f2 & SL_F_BASE_UNKNOWN) ? SL_F_BASE2_UNKNOWN : 0);
 	e->base2_len = b;
 	off += b & (SL_BASE_MAX - 1);
 
@@ -1042,6 +1043,19 @@ static __always_inline void clip_unix(__u8 *addr, int len)
 			addr[i] = 0;
 }
 
+/* Reads a unix socket name of `len` bytes (at most 108) into `addr`, the rest zeroed: no byte
+ * past its length, which may be past the memory it is in (an allocation of the address's
+ * size, a buffer as long as the addrlen given). */
+static __always_inline void read_unix_name(__u8 *addr, const void *src, long len, bool kernel)
+{
+	clip_unix(addr, 0);
+	if (len <= 0)
+		return;
+	__u64 n = CLAMP(len, 108); /* bounds the verifier sees */
+	if (n > 0 && n <= 108)
+		READ_MEM(kernel, addr, n, src);
+}
+
 /* Reads family, port (host order) and address from a sockaddr in user (or kernel) memory. */
 static __always_inline __u16 read_sockaddr(void *uaddr, __u32 alen, __u16 *port, __u8 *addr,
 					   __u32 addr_cap, bool kernel)
@@ -1061,8 +1075,8 @@ static __always_inline __u16 read_sockaddr(void *uaddr, __u32 alen, __u16 *port,
 		*port = bpf_ntohs(sin6.sin6_port);
 		__builtin_memcpy(addr, &sin6.sin6_addr, 16);
 	} else if (family == AF_UNIX && addr_cap >= 108) {
-		READ_MEM(kernel, addr, 108, uaddr + 2);
-		clip_unix(addr, (int)alen - 2); /* the name is alen's bytes, not the buffer's */
+		/* the name is alen's bytes, not the buffer's */
+		read_unix_name(addr, uaddr + 2, (long)alen - 2, kernel);
 	}
 	return family;
 }
@@ -1122,9 +1136,7 @@ static __always_inline void sock_ends(struct sock *sk, struct sl_net *e, bool pe
 		if (ua) {
 			/* `len` bytes of the address are its own (an abstract name has no NUL);
 			 * what follows them in the allocation is not */
-			int len = BPF_CORE_READ(ua, len) - 2;
-			bpf_probe_read_kernel(e->addr, 108, (void *)ua->name + 2);
-			clip_unix(e->addr, len);
+			read_unix_name(e->addr, (void *)ua->name + 2, BPF_CORE_READ(ua, len) - 2, true);
 		}
 	}
 }

@@ -2,7 +2,8 @@
  * Capture of socket addresses read from the kernel's socket: an IPv6 listener's local address
  * and an IPv6 accept's two ends are whole (16 bytes, not the first), and a unix socket's name
  * is the bytes its length gives: an abstract name has no NUL, and what follows it in the
- * caller's buffer (or the kernel's allocation) is no part of it.
+ * caller's buffer (or the kernel's allocation) is no part of it, and is not read: a name that
+ * ends its page is recorded whole.
  */
 import assert from "node:assert/strict";
 import { skipWithoutRoot } from "../tests/support/ebpf.ts";
@@ -29,6 +30,20 @@ assert libc.listen(s.fileno(), 1) == 0
 t = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 buf, n = sockaddr(b"junk")
 assert libc.connect(t.fileno(), buf, n) == 0
+# a name that ends a page whose next is unreadable: only its own bytes can be read
+import mmap
+page = mmap.PAGESIZE
+libc.mmap.restype = ctypes.c_void_p
+libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_long]
+libc.mprotect.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+libc.connect.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_int]
+m = libc.mmap(None, 2 * page, 3, 0x22, -1, 0)
+assert libc.mprotect(m + page, page, 0) == 0
+raw = socket.AF_UNIX.to_bytes(2, "little") + name
+at = m + page - len(raw)
+ctypes.memmove(at, raw, len(raw))
+u = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+assert libc.connect(u.fileno(), at, len(raw)) == 0
 print(port)
 `;
 
@@ -53,6 +68,12 @@ Deno.test({
     ]);
     const unix = rec.net.filter((n) => n.family === "unix").map((n) => [n.op, n.addr]);
     const abstract = `@sl-abstract-${py}`;
-    assert.deepEqual(unix, [["bind", abstract], ["listen", abstract], ["connect", abstract]]);
+    assert.deepEqual(unix, [
+      ["bind", abstract],
+      ["listen", abstract],
+      ["connect", abstract],
+      // its buffer ends with the name: a read of 108 bytes would have failed
+      ["connect", abstract],
+    ]);
   },
 });

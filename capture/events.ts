@@ -14,7 +14,7 @@ import { ipText } from "./sockaddr.ts";
  * when it connects; a loader that sends another (a build older than the sources) is refused
  * (loader.ts), not misread. events_test.ts checks it against bpf/events.h: change it with it.
  */
-export const EVENTS_H_HASH = "ddfc016992b542dc";
+export const EVENTS_H_HASH = "bb58d02935905208";
 
 export const Kind = {
   FORK: 1,
@@ -55,6 +55,8 @@ export const Flag = {
   LATE: 0x01,
   CWD_TRUNC: 0x02,
   LAST: 0x04,
+  /** file: path2's base could not be read (its dirfd was not open; shares LAST's bit) */
+  BASE2_UNKNOWN: 0x04,
   FAULT: 0x08,
   STOPPED: 0x10,
   BASE_UNKNOWN: 0x20,

@@ -69,11 +69,68 @@ function via(hflags: number): "io_uring" | "syscall" {
   return (hflags & Flag.URING) ? "io_uring" : "syscall";
 }
 
+/** open(2)'s O_NOFOLLOW, O_CREAT and O_EXCL; the *at calls' AT_SYMLINK_NOFOLLOW, AT_SYMLINK_FOLLOW */
+const O_NOFOLLOW = 0o400000n;
+const O_CREAT_EXCL = 0o300n;
+const AT_SYMLINK_NOFOLLOW = 0x100n;
+const AT_SYMLINK_FOLLOW = 0x400n;
+
+/**
+ * Whether a call follows its path's last name when it is a symlink (so a bare /proc/self/fd/N
+ * names the file open on fd N): an open without O_NOFOLLOW (or O_CREAT|O_EXCL), a link with
+ * AT_SYMLINK_FOLLOW, a chmod, chown or utimes without AT_SYMLINK_NOFOLLOW (lchown carries it),
+ * a truncate, a chroot; never an unlink, rmdir, rename, mkdir or a symlink's new name.
+ */
+export function followsLastName(op: FileRow["op"], flags: bigint): boolean {
+  switch (op) {
+    case "open":
+      return (flags & O_NOFOLLOW) === 0n && (flags & O_CREAT_EXCL) !== O_CREAT_EXCL;
+    case "link":
+      return (flags & AT_SYMLINK_FOLLOW) !== 0n;
+    case "chmod":
+    case "chown":
+    case "utimes":
+      return (flags & AT_SYMLINK_NOFOLLOW) === 0n;
+    case "truncate":
+    case "chroot":
+    case "chdir":
+      return true;
+    default:
+      return false;
+  }
+}
+
+/** a descriptor's name the kernel side does not resolve: another process's (or its own by
+ * pid) /proc/PID/fd/N, /dev/stdin, /dev/stdout, /dev/stderr; and /proc/self/fd/N, /dev/fd/N
+ * left as written */
+const FD_NAME =
+  /^\/(?:proc\/[^/]+(?:\/task\/[^/]+)?\/fd\/\d+|dev\/fd\/\d+|dev\/std(?:in|out|err))$/;
+const O_ACCMODE = 3n;
+
+/**
+ * Whether an open for writing names its file by a descriptor the capture did not resolve (the
+ * path is still a descriptor's name, and the descriptor is not a pipe's, socket's or memfd's,
+ * whose one name the kernel side read): what it wrote is not said by its path.
+ */
+function unresolvedWrite(ev: Ev<4>, path: string): boolean {
+  if (ev.op !== "open" || (ev.flags & O_ACCMODE) === 0n || !FD_NAME.test(path)) return false;
+  return ev.base.length !== 1;
+}
+
 export function fileRow(ev: Ev<4>, clock: Clock): FileRow {
   const hasPath2 = TWO_PATHS.has(ev.op);
-  const path2 = hasPath2 ? resolvePath(ev.path2, ev.base2.length ? ev.base2 : ev.base) : null;
+  // a second path's base is its own (base2; empty: "/" unless the kernel side could not read
+  // it), never the first path's
+  const path2 = hasPath2
+    ? resolvePath(ev.path2, ev.base2, {
+      follow: false,
+      baseUnknown: (ev.hflags & Flag.BASE2_UNKNOWN) !== 0,
+    })
+    : null;
   let path: string;
   if (ev.op === "chdir") path = baseToPath(ev.base);
+  // a chroot that succeeded: the new root the kernel side walked from the namespace's top
+  else if (ev.op === "chroot" && ev.ret === 0n) path = baseToPath(ev.base);
   else if (ev.op === "memfd_create") path = `memfd:${ev.path}`;
   else if (ev.op === "symlink") {
     // the target is resolved when the link is followed, from the link's directory; an
@@ -81,7 +138,12 @@ export function fileRow(ev: Ev<4>, clock: Clock): FileRow {
     path = ev.path.startsWith("/")
       ? normalizeAbsolute(ev.path)
       : resolvePath(ev.path, path2!.split("/").slice(1, -1).reverse());
-  } else path = resolvePath(ev.path, ev.base);
+  } else {
+    path = resolvePath(ev.path, ev.base, {
+      follow: followsLastName(ev.op, ev.flags),
+      baseUnknown: (ev.hflags & Flag.BASE_UNKNOWN) !== 0,
+    });
+  }
   return {
     ts_ns: clock(ev.ts),
     pid: ev.pid,
@@ -94,7 +156,9 @@ export function fileRow(ev: Ev<4>, clock: Clock): FileRow {
     flags: ev.flags,
     mode: ev.mode | 0,
     ret: ev.ret,
-    path_incomplete: (ev.hflags & (Flag.CWD_TRUNC | Flag.BASE_UNKNOWN)) !== 0,
+    path_incomplete:
+      (ev.hflags & (Flag.CWD_TRUNC | Flag.BASE_UNKNOWN | Flag.BASE2_UNKNOWN)) !== 0 ||
+      unresolvedWrite(ev, path),
     length: ev.op === "truncate" ? ev.length : null,
     owner: ev.op === "chown" ? ev.owner : null,
     group: ev.op === "chown" ? ev.group : null,

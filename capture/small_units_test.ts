@@ -6,7 +6,7 @@ import { parseDnsQuestion } from "./dns.ts";
 import { ElfFile, NotElfError } from "./elf.ts";
 import { baseToPath, normalizeAbsolute, resolvePath } from "./paths.ts";
 import { fileRow } from "./rows.ts";
-import type { FileOpName } from "./events.ts";
+import { type FileOpName, Flag } from "./events.ts";
 import { posix } from "node:path";
 import { formatAddr, formatIpv6 } from "./sockaddr.ts";
 import { inspectFile } from "./tls_targets.ts";
@@ -43,7 +43,27 @@ Deno.test("paths resolve against the base, lexically", () => {
   // a directory fd's magic link, resolved by the kernel side (Bun writes files this way)
   assert.equal(resolvePath("/proc/self/fd/15/report.md", ["work", "tmp"]), "/tmp/work/report.md");
   assert.equal(resolvePath("/proc/self/fd/15", ["work", "tmp"]), "/tmp/work");
-  assert.equal(resolvePath("/proc/self/fd/15/x", []), "/proc/self/fd/15/x", "unresolved: as given");
+  assert.equal(
+    resolvePath("/proc/self/fd/15/x", [], { baseUnknown: true }),
+    "/proc/self/fd/15/x",
+    "unresolved: as given",
+  );
+  // an empty base the kernel side read is the root directory, not an unknown one
+  assert.equal(resolvePath("/proc/self/fd/15/x", []), "/x");
+  assert.equal(resolvePath("/proc/self/fd/15", []), "/");
+  // the rest is relative to fd 15's directory however many slashes lead it; newlines are names
+  assert.equal(resolvePath("/proc/self/fd/3//x", ["d", "tmp"]), "/tmp/d/x");
+  assert.equal(resolvePath("/proc/self/fd/3///x/", ["d", "tmp"]), "/tmp/d/x/");
+  assert.equal(resolvePath("/proc/self/fd/3/a\nb", ["d", "tmp"]), "/tmp/d/a\nb");
+  // a call on the /proc link itself (unlink, rename, lchown): the link, as written
+  assert.equal(
+    resolvePath("/proc/self/fd/3", ["a.txt", "tmp"], { follow: false }),
+    "/proc/self/fd/3",
+  );
+  assert.equal(resolvePath("/proc/self/fd/3/b", ["d", "tmp"], { follow: false }), "/tmp/d/b");
+  // a memfd's or an anonymous inode's descriptor names no file at the root
+  assert.equal(resolvePath("/proc/self/fd/5", ["memfd:buf (deleted)"]), "/proc/self/fd/5");
+  assert.equal(resolvePath("/dev/fd/6", ["[eventfd]"]), "/dev/fd/6");
   // the same descriptors by their other names; a look-alike is a path like any other
   assert.equal(resolvePath("/dev/fd/7", ["a.txt", "tmp"]), "/tmp/a.txt");
   assert.equal(resolvePath("/proc/thread-self/fd/7/b", ["d", "tmp"]), "/tmp/d/b");
@@ -375,17 +395,24 @@ Deno.test("a joined process's code in another mount namespace: the file it mappe
   }
 });
 
-Deno.test("file rows: a symlink's absolute target as written, a relative one from the link's directory; chroot's new root", () => {
-  const ev = (op: FileOpName, path: string, path2: string, base: string[]) => ({
+/** A file record as the decoder gives it: `more` for what a test sets beyond the names. */
+function fileEv(
+  op: FileOpName,
+  path: string,
+  path2: string,
+  base: string[],
+  more: Partial<{ base2: string[]; flags: bigint; hflags: number; ret: bigint }> = {},
+) {
+  return {
     kind: 4 as const,
-    hflags: 0,
+    hflags: more.hflags ?? 0,
     pid: 1,
     tid: 1,
     uid: 0,
     ts: 0n,
     op,
-    ret: 0n,
-    flags: 0n,
+    ret: more.ret ?? 0n,
+    flags: more.flags ?? 0n,
     length: 0n,
     uringId: 0n,
     mode: 0,
@@ -394,15 +421,105 @@ Deno.test("file rows: a symlink's absolute target as written, a relative one fro
     path,
     path2,
     base,
-    base2: [],
-  });
+    base2: more.base2 ?? [],
+  };
+}
+
+Deno.test("file rows: a symlink's absolute target as written, a relative one from the link's directory; chroot's new root", () => {
   const clock = (ns: bigint) => ns;
   // /proc/self/fd/N in a target names the descriptor of whoever follows the link
-  const procFd = fileRow(ev("symlink", "/proc/self/fd/3", "link", ["d", "tmp"]), clock);
+  // (the kernel side gives a symlink's link its base2, its target none)
+  const procFd = fileRow(
+    fileEv("symlink", "/proc/self/fd/3", "link", [], { base2: ["d", "tmp"] }),
+    clock,
+  );
   assert.deepEqual([procFd.path, procFd.path2], ["/proc/self/fd/3", "/tmp/d/link"]);
-  const rel = fileRow(ev("symlink", "../x", "sub/link", ["d", "tmp"]), clock);
+  const rel = fileRow(fileEv("symlink", "../x", "sub/link", [], { base2: ["d", "tmp"] }), clock);
   assert.deepEqual([rel.path, rel.path2], ["/tmp/d/x", "/tmp/d/sub/link"]);
-  // a chroot that succeeded: no path, the new root as the base
-  assert.equal(fileRow(ev("chroot", "", "", ["jail", "srv"]), clock).path, "/srv/jail");
-  assert.equal(fileRow(ev("chroot", "/nonexistent", "", []), clock).path, "/nonexistent");
+  // a chroot that succeeded: the new root the kernel side walked; the path as the program gave it
+  const root = fileRow(fileEv("chroot", ".", "", ["jail", "srv"]), clock);
+  assert.deepEqual([root.path, root.raw_path], ["/srv/jail", "."]);
+  const failed = fileRow(fileEv("chroot", "/nonexistent", "", [], { ret: -2n }), clock);
+  assert.deepEqual([failed.path, failed.raw_path], ["/nonexistent", "/nonexistent"]);
+});
+
+Deno.test("file rows: a bare /proc/self/fd/N is the file on fd N only for calls that follow it", () => {
+  const row = (op: FileOpName, path: string, path2: string, flags = 0n, base2: string[] = []) =>
+    // what the kernel side walks for /proc/self/fd/3: the file open on it
+    fileRow(
+      fileEv(op, path, path2, path.startsWith("/proc/") ? ["a.txt", "tmp"] : ["d", "tmp"], {
+        flags,
+        base2,
+      }),
+      (ns) => ns,
+    );
+  const fd = "/proc/self/fd/3";
+  const O_WRONLY = 0o1n, O_NOFOLLOW = 0o400000n, O_CREAT_EXCL = 0o300n;
+  const NOFOLLOW = 0x100n, FOLLOW = 0x400n;
+  // the calls that follow the link: the file
+  for (
+    const [op, flags] of [["open", O_WRONLY], ["chmod", 0n], ["chown", 0n], ["utimes", 0n], [
+      "truncate",
+      0n,
+    ], ["link", FOLLOW]] as const
+  ) assert.equal(row(op, fd, op === "link" ? "new" : "", flags).path, "/tmp/a.txt", op);
+  // the calls on the link itself: as written
+  for (
+    const [op, flags] of [
+      ["open", O_WRONLY | O_NOFOLLOW],
+      ["open", O_WRONLY | O_CREAT_EXCL],
+      ["unlink", 0n],
+      ["rmdir", 0n],
+      ["mkdir", 0n],
+      ["rename", 0n],
+      ["link", 0n],
+      ["utimes", NOFOLLOW], // touch -h
+      ["chown", NOFOLLOW], // lchown
+      ["chmod", NOFOLLOW],
+    ] as const
+  ) assert.equal(row(op, fd, op === "link" || op === "rename" ? "new" : "", flags).path, fd, op);
+  // a new name (rename's, link's) is the link itself, whatever the flags
+  assert.equal(row("rename", "old", fd, 0n, ["a.txt", "tmp"]).path2, fd);
+  assert.equal(row("link", "old", fd, FOLLOW, ["a.txt", "tmp"]).path2, fd);
+});
+
+Deno.test("file rows: a second path resolves against its own base, never the first's", () => {
+  const pick = (r: { path2: string | null; path_incomplete: boolean }) => ({
+    path2: r.path2,
+    incomplete: r.path_incomplete,
+  });
+  const row = (path2: string, base2: string[], hflags = 0) =>
+    fileRow(fileEv("rename", "a", path2, ["d", "tmp"], { base2, hflags }), (ns) => ns);
+  assert.equal(row("/b", []).path2, "/b", "absolute");
+  assert.equal(row("b", ["e", "tmp"]).path2, "/tmp/e/b");
+  // renameat(dfd, "a", rootfd, "b"): walking "/" gives no components
+  assert.equal(row("b", []).path2, "/b", "the root directory");
+  assert.equal(row("/proc/self/fd/4/b", []).path2, "/b", "fd 4 is the root directory");
+  // fd 4 was not open: unknown, as written, and the row says its path is incomplete
+  const unknown = row("/proc/self/fd/4/b", [], Flag.BASE2_UNKNOWN);
+  assert.deepEqual([unknown.path2, unknown.path_incomplete], ["/proc/self/fd/4/b", true]);
+  assert.equal(row("/proc/self/fd/4/b", ["e", "tmp"]).path2, "/tmp/e/b");
+  // renameat(AT_FDCWD, "a", 999, "b"), fd 999 not open: relative, not from the root
+  assert.deepEqual(Object.values(pick(row("b", [], Flag.BASE2_UNKNOWN))), ["b", true]);
+});
+
+Deno.test("file rows: an open for writing by a descriptor's name the capture did not resolve is path_incomplete", () => {
+  const O_WRONLY = 1n, O_RDONLY = 0n;
+  const row = (path: string, base: string[], flags = O_WRONLY) =>
+    fileRow(fileEv("open", path, "", base, { flags }), (ns) => ns);
+  const incomplete = (
+    path: string,
+    base: string[] = [],
+    flags = O_WRONLY,
+  ) => [row(path, base, flags).path, row(path, base, flags).path_incomplete];
+  // tee /dev/stderr, a write through /proc/PID/fd/N: the file is not known
+  assert.deepEqual(incomplete("/dev/stderr"), ["/dev/stderr", true]);
+  assert.deepEqual(incomplete("/proc/4242/fd/1"), ["/proc/4242/fd/1", true]);
+  assert.deepEqual(incomplete("/proc/4242/task/4243/fd/1"), ["/proc/4242/task/4243/fd/1", true]);
+  // resolved, a pipe's or memfd's (the kernel side read its one name), or read only: complete
+  assert.deepEqual(incomplete("/dev/fd/3", ["a.txt", "tmp"]), ["/tmp/a.txt", false]);
+  assert.deepEqual(incomplete("/dev/fd/3", [""]), ["/dev/fd/3", false]);
+  assert.deepEqual(incomplete("/proc/self/fd/3", ["memfd:x"]), ["/proc/self/fd/3", false]);
+  assert.deepEqual(incomplete("/dev/stdin", [], O_RDONLY), ["/dev/stdin", false]);
+  assert.deepEqual(incomplete("/dev/stdout.txt"), ["/dev/stdout.txt", false]);
 });

@@ -154,12 +154,23 @@ export const fileTable = table(
       "absolute path: relative paths are resolved against the dirfd or cwd at the time of " +
         "the call (lexically, without following symlinks); chdir: the new cwd; a call on a " +
         "file descriptor (fchmod, ftruncate, AT_EMPTY_PATH, open_by_handle_at): the path of " +
-        "the file it names; link: the existing file; symlink: the link's target, resolved " +
+        "the file it names; `/proc/self/fd/N` (also /proc/thread-self/fd/N, /dev/fd/N): " +
+        "the file open on fd N for a call that follows it (open without O_NOFOLLOW, link " +
+        "with AT_SYMLINK_FOLLOW, chmod/chown/utimes without AT_SYMLINK_NOFOLLOW, truncate), " +
+        "as written for one that acts on the link itself (unlink, rename, mkdir, lchown, " +
+        "touch -h) or a descriptor with no path (pipe, socket, memfd); relative to a " +
+        "directory descriptor that was not open: as written (path_incomplete); " +
+        "link: the existing file; symlink: the link's target, resolved " +
         "against the link's directory; memfd_create: `memfd:NAME`; chroot: the new root, " +
         "from the top of the mount namespace (failed: as given, resolved); a chrooted " +
         "process's later paths are as it names them, from its root",
     ),
-    opt("path2", "utf8", "rename: the absolute target path; link, symlink: the new name"),
+    opt(
+      "path2",
+      "utf8",
+      "rename: the absolute target path; link, symlink: the new name (resolved as `path`, " +
+        "against its own dirfd; `/proc/self/fd/N` as written)",
+    ),
     col("raw_path", "utf8", "the path exactly as the program passed it (memfd_create: the name)"),
     opt("raw_path2", "utf8", "rename, link, symlink: the new name as the program passed it"),
     col("flags", "int64", "open flags (O_*), unlinkat/renameat2/linkat/...at flags"),
@@ -170,7 +181,13 @@ export const fileTable = table(
       "the result: a file descriptor or 0, or a negative errno (io_uring: 0 when no completion " +
         "came, as for a request that asked for none on success)",
     ),
-    col("path_incomplete", "bool", "a base directory was too deep or could not be resolved"),
+    col(
+      "path_incomplete",
+      "bool",
+      "a base directory (of path or path2) was too deep or could not be resolved, or an " +
+        "open for writing names its file by a descriptor the capture did not resolve " +
+        "(/dev/stdout, /proc/PID/fd/N; a pipe's, socket's or memfd's is complete)",
+    ),
     added(opt("length", "int64", "truncate: the new length"), V_BLIND),
     added(opt("owner", "int32", "chown: the new owner (-1: unchanged)"), V_BLIND),
     added(opt("group", "int32", "chown: the new group (-1: unchanged)"), V_BLIND),

@@ -163,8 +163,8 @@ export const actionsTable = view(
       "op",
       "utf8",
       "`fork`, `exec`, `exit`; `open`, `unlink`, `rename`, `mkdir`, `rmdir`, `chdir`, `link`, " +
-        "`symlink`, `chmod`, `chown`, `truncate`, `utimes`, `memfd_create`; `connect`, `bind`, " +
-        "`listen`, `accept`, `dns`; `ptrace`, `process_vm_writev`, `process_vm_readv`, " +
+        "`symlink`, `chmod`, `chown`, `truncate`, `utimes`, `memfd_create`, `chroot`; `connect`, " +
+        "`bind`, `listen`, `accept`, `dns`; `ptrace`, `process_vm_writev`, `process_vm_readv`, " +
         "`setuid` and the other set*id calls (see the raw tables)",
     ),
     opt("path", "utf8", "file: the absolute path; exec: the file executed"),
