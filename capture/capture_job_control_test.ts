@@ -101,6 +101,30 @@ function recordedWhole(dir: string) {
   assert.deepEqual(rec.manifest.errors, []);
 }
 
+/**
+ * A shell runs READER under capture under a wrapper (`line` of a temporary directory: the line
+ * that starts it), suspends it with Ctrl-Z, and `fg`: what the user sees (fgReadsKeys), the
+ * shell ends cleanly and the recording is whole.
+ */
+async function suspendedUnderWrapper(prefix: string, line: (dir: string) => string) {
+  const dir = await Deno.makeTempDir({ prefix });
+  const { t } = await suspended(dir, "true", /\[rc=0\]\$ $/, line(dir));
+  try {
+    await fgReadsKeys(t);
+    await t.type("exit 0\r");
+    assert.deepEqual(await t.exited(), { exit: 0, hungUp: false });
+  } finally {
+    await t.close();
+  }
+  recordedWhole(dir);
+  await Deno.remove(dir, { recursive: true });
+}
+
+/** The line that starts READER under capture (into `dir`/rec) under `wrapper`. */
+function wrappedLine(dir: string, wrapper: string[]): string {
+  return [...wrapper, ...captureCommand(`${dir}/rec`, READER)].map(shQuote).join(" ");
+}
+
 Deno.test({
   name: "Ctrl-Z stops the command and the capture as one job: the shell's prompt is back, " +
     "fg continues the command with the terminal, the terminal's settings are restored",
@@ -127,19 +151,7 @@ Deno.test({
   name: "Ctrl-Z under `deno task capture`, which catches SIGTSTP itself: the job stops all the " +
     "same, the shell's prompt is back, fg continues the command with the terminal",
   ignore: skipWithoutRoot(),
-  async fn() {
-    const dir = await Deno.makeTempDir({ prefix: "sl-jobs-task-" });
-    const { t } = await suspended(dir, "true", /\[rc=0\]\$ $/, taskCommand(dir));
-    try {
-      await fgReadsKeys(t);
-      await t.type("exit 0\r");
-      assert.deepEqual(await t.exited(), { exit: 0, hungUp: false });
-    } finally {
-      await t.close();
-    }
-    recordedWhole(dir);
-    await Deno.remove(dir, { recursive: true });
-  },
+  fn: () => suspendedUnderWrapper("sl-jobs-task-", taskCommand),
 });
 
 /**
@@ -170,20 +182,7 @@ Deno.test({
   name: "Ctrl-Z under a wrapper that passes the job's stop signal on only once continued: the " +
     "job stops, fg continues the command with the terminal and its exit code is passed on",
   ignore: skipWithoutRoot(),
-  async fn() {
-    const dir = await Deno.makeTempDir({ prefix: "sl-jobs-relay-" });
-    const wrapped = [...LATE_RELAY, ...captureCommand(`${dir}/rec`, READER)];
-    const { t } = await suspended(dir, "true", /\[rc=0\]\$ $/, wrapped.map(shQuote).join(" "));
-    try {
-      await fgReadsKeys(t);
-      await t.type("exit 0\r");
-      assert.deepEqual(await t.exited(), { exit: 0, hungUp: false });
-    } finally {
-      await t.close();
-    }
-    recordedWhole(dir);
-    await Deno.remove(dir, { recursive: true });
-  },
+  fn: () => suspendedUnderWrapper("sl-jobs-relay-", (dir) => wrappedLine(dir, LATE_RELAY)),
 });
 
 /**
@@ -207,20 +206,7 @@ Deno.test({
   name: "Ctrl-Z under a wrapper that blocks the stop signals and collects them with sigwait " +
     "(tini, dumb-init): the job stops, fg continues the command and its exit code is passed on",
   ignore: skipWithoutRoot(),
-  async fn() {
-    const dir = await Deno.makeTempDir({ prefix: "sl-jobs-sigwait-" });
-    const wrapped = [...SIGWAIT_RELAY, ...captureCommand(`${dir}/rec`, READER)];
-    const { t } = await suspended(dir, "true", /\[rc=0\]\$ $/, wrapped.map(shQuote).join(" "));
-    try {
-      await fgReadsKeys(t);
-      await t.type("exit 0\r");
-      assert.deepEqual(await t.exited(), { exit: 0, hungUp: false });
-    } finally {
-      await t.close();
-    }
-    recordedWhole(dir);
-    await Deno.remove(dir, { recursive: true });
-  },
+  fn: () => suspendedUnderWrapper("sl-jobs-sigwait-", (dir) => wrappedLine(dir, SIGWAIT_RELAY)),
 });
 
 Deno.test({
