@@ -351,6 +351,16 @@ static void put_text(__u8 kind, __u32 id, int err, const char *text)
 	}
 }
 
+/* A line for the capture (SL_K_LOG: a warning of its recording), or on stderr before it is
+ * connected. */
+static void warn_line(const char *msg)
+{
+	if (sock >= 0)
+		put_text(SL_K_LOG, 0, 0, msg);
+	else
+		fprintf(stderr, "sightline-loader: %s\n", msg);
+}
+
 /*
  * The command forked and never released (a capture that ended before its `go`): killed, and
  * reaped here, so that no process of it outlives the loader, not even as a zombie for init.
@@ -612,10 +622,7 @@ static void close_gate(void)
 		 "the gate did not settle: %u stop(s) still unreported after 1 s; a process it "
 		 "stopped may stay stopped",
 		 __atomic_load_n(st, __ATOMIC_ACQUIRE) & ~SL_GATE_CLOSED);
-	if (sock >= 0)
-		put_text(SL_K_LOG, 0, 0, msg);
-	else
-		fprintf(stderr, "sightline-loader: %s\n", msg);
+	warn_line(msg);
 }
 
 /* The SL_K_GATE records of what was stopped, only (drain_stops). */
@@ -871,11 +878,11 @@ static void give_terminal(pid_t pgrp)
  * background: SIGTTIN, SIGTTOU; a user's SIGSTOP: `kill -STOP`, bash's `suspend`) the loader
  * takes the terminal back from the command and stops its own process group (the capture: the
  * job) with the same signal (SIGTSTP for a SIGSTOP, which the loader could not ignore), but
- * the wrappers above it that catch that signal (`deno task`, sudo without a pty), which it
- * stops with SIGSTOP instead, and last (stop_job), so that the user's shell sees the job
- * stopped and gives its prompt back; the loader itself
- * ignores the signal and goes on reading what the command's other processes do. `fg` (SIGCONT
- * with the terminal the job's) gives the terminal to the command again and continues its group
+ * the wrappers above it that catch, ignore or block that signal (`deno task`, sudo without a
+ * pty, tini), which it stops with SIGSTOP instead, and last (stop_job), so that the user's
+ * shell sees the job stopped and gives its prompt back; the loader itself ignores the signal
+ * and goes on reading what the command's other processes do. `fg` (SIGCONT with the
+ * terminal the job's) gives the terminal to the command again and continues its group
  * but the processes the exec gate holds; `bg` (SIGCONT alone) continues it in the background.
  * The terminal is never taken from the user's shell: only from the command's group. A capture
  * in the terminal's session leader's group (`setsid`, a terminal without a job-control shell)
@@ -894,40 +901,101 @@ static pid_t pgrp_of(pid_t pid, pid_t *ppid)
 	return *ppid < 0 ? -1 : pgrp;
 }
 
-/* Whether `pid` catches or ignores `sig` (SigCgt, SigIgn of its /proc/PID/status). */
-static int takes_signal_itself(pid_t pid, int sig)
+/* Bit `sig` of the mask on the line `key` (e.g. "SigBlk:") of the status file `path`: 1 or 0;
+ * -1 if the file cannot be read. */
+static int status_mask_bit(const char *path, const char *key, int sig)
 {
-	char path[40], line[128];
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	char line[128];
 	FILE *f = fopen(path, "re");
 	if (!f)
-		return 0;
+		return -1;
 	unsigned long long m;
 	int yes = 0;
+	size_t kl = strlen(key);
 	while (fgets(line, sizeof(line), f))
-		if ((sscanf(line, "SigCgt: %llx", &m) == 1 || sscanf(line, "SigIgn: %llx", &m) == 1) &&
-		    ((m >> (sig - 1)) & 1))
-			yes = 1;
+		if (!strncmp(line, key, kl) && sscanf(line + kl, " %llx", &m) == 1)
+			yes = (m >> (sig - 1)) & 1;
 	fclose(f);
 	return yes;
 }
 
+/* Whether thread `tid` of `pid` waits in rt_sigtimedwait (sigwait, sigwaitinfo): the first
+ * field of its /proc/PID/task/TID/syscall ("running" while it runs). */
+static int in_sigwait(pid_t pid, const char *tid)
+{
+	char path[300]; /* a d_name is up to 255 bytes */
+	long nr = -1;
+	snprintf(path, sizeof(path), "/proc/%d/task/%s/syscall", pid, tid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return 0;
+	if (fscanf(f, "%ld", &nr) != 1)
+		nr = -1;
+	fclose(f);
+	return nr == SYS_rt_sigtimedwait;
+}
+
+/*
+ * Whether `pid` takes `sig` itself rather than stop for it: it catches or ignores it (SigCgt,
+ * SigIgn of its /proc/PID/status), or it blocks it in every thread, or collects it there with
+ * sigwait, as tini and dumb-init do (and may pass it on, late): no thread of it would stop. A
+ * thread waiting in rt_sigtimedwait has the signals it waits for unblocked while it waits
+ * (SigBlk does not show them), so such a thread counts as taking it, whichever set it waits
+ * for: at worst a process that would have stopped for `sig` is stopped with SIGSTOP instead.
+ */
+static int takes_signal_itself(pid_t pid, int sig)
+{
+	char path[300]; /* a d_name is up to 255 bytes */
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	if (status_mask_bit(path, "SigCgt:", sig) == 1 || status_mask_bit(path, "SigIgn:", sig) == 1)
+		return 1;
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	DIR *d = opendir(path);
+	if (!d) {
+		snprintf(path, sizeof(path), "/proc/%d/status", pid);
+		return status_mask_bit(path, "SigBlk:", sig) == 1;
+	}
+	struct dirent *e;
+	int threads = 0, taking = 0;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		threads++;
+		snprintf(path, sizeof(path), "/proc/%d/task/%s/status", pid, e->d_name);
+		if (status_mask_bit(path, "SigBlk:", sig) == 1 || in_sigwait(pid, e->d_name))
+			taking++;
+	}
+	closedir(d);
+	return threads && taking == threads;
+}
+
 /* The processes of process group `pgrp` (from /proc: one forked after the listing is not in
- * it), in `*out` (malloc'd, the caller frees it); how many. */
-static size_t group_members(pid_t pgrp, pid_t **out)
+ * it), in `*out` (malloc'd, the caller frees it); how many, or -1 (errno set) if /proc could
+ * not be listed whole (opendir, readdir or realloc failed): `*out` then holds those found. */
+static ssize_t group_members(pid_t pgrp, pid_t **out)
 {
 	pid_t *members = NULL;
 	size_t n = 0, cap = 0;
+	int err = 0;
 	DIR *d = opendir("/proc");
 	struct dirent *e;
-	while (d && (e = readdir(d))) {
+	if (!d)
+		err = errno;
+	while (d && !err) {
+		errno = 0;
+		if (!(e = readdir(d))) {
+			err = errno;
+			break;
+		}
 		pid_t pid = (pid_t)strtol(e->d_name, NULL, 10), ppid = 0;
 		if (pid <= 0 || pgrp_of(pid, &ppid) != pgrp)
 			continue;
 		if (n == cap) {
 			pid_t *more = realloc(members, (cap = cap ? 2 * cap : 64) * sizeof(*members));
-			if (!more)
+			if (!more) {
+				err = ENOMEM;
 				break;
+			}
 			members = more;
 		}
 		members[n++] = pid;
@@ -935,16 +1003,18 @@ static size_t group_members(pid_t pgrp, pid_t **out)
 	if (d)
 		closedir(d);
 	*out = members;
-	return n;
+	errno = err;
+	return err ? -1 : (ssize_t)n;
 }
 
 /*
  * Stops the job (the loader's process group) for `sig`, as the terminal stops a job: each of
  * its processes gets `sig` (a pipeline's other programs, e.g. a pager, act on it as they would
- * without a capture; the loader ignores it), but the loader's ancestors in the group that catch
- * or ignore it, the wrappers, which get SIGSTOP instead, after every other process: `deno
- * task`, which would keep the user's shell waiting on a job that never stops, or sudo without
- * a pty. A wrapper never gets `sig` itself, because it would pass it on: `deno task` forwards
+ * without a capture; the loader ignores it), but the loader's ancestors in the group that catch,
+ * ignore or block it, the wrappers, which get SIGSTOP instead, after every other process: `deno
+ * task`, which would keep the user's shell waiting on a job that never stops, sudo without
+ * a pty, or one that blocks it and collects it with sigwait (tini, dumb-init). A wrapper
+ * never gets `sig` itself, because it would pass it on: `deno task` forwards
  * every signal it catches to its child (the capture) from a task of its own, later, at times
  * after its SIGSTOP and so after the shell's `fg` (the SIGCONT that continues the wrapper): the
  * capture then stopped again for good, the command done and its exit code never passed on
@@ -952,7 +1022,8 @@ static size_t group_members(pid_t pgrp, pid_t **out)
  * it (the kernel drops the stop signals pending at a SIGCONT, caught ones too); the shell
  * continues the job only once it sees it stopped, and it sees that once the wrapper it started
  * is, which is last. Without a wrapper, one kill(0, sig): the whole group at once, a process
- * forked meanwhile included.
+ * forked meanwhile included. If the group cannot be listed whole, a line says so and the whole
+ * group gets `sig` after the wrappers their SIGSTOP.
  */
 static void stop_job(int sig)
 {
@@ -970,8 +1041,25 @@ static void stop_job(int sig)
 		return;
 	}
 	pid_t *members;
-	size_t n = group_members(getpgrp(), &members);
-	for (size_t i = 0; i < n; i++) {
+	ssize_t n = group_members(getpgrp(), &members);
+	if (n < 0) {
+		/* Not listed whole: the group's processes left out would not stop while the shell
+		 * shows the job stopped. The wrappers get SIGSTOP first, then the whole group `sig`
+		 * (the loader ignores it): a stopped wrapper handles no signal, and the `sig` it has
+		 * pending is dropped by the SIGCONT of the shell's fg, so it passes nothing on. */
+		char msg[160];
+		snprintf(msg, sizeof(msg),
+			 "job control: the process group could not be listed (%s): its wrappers "
+			 "stopped first, then the whole group",
+			 strerror(errno));
+		warn_line(msg);
+		for (int j = 0; j < n_wrappers; j++)
+			kill(wrappers[j], SIGSTOP);
+		kill(0, sig);
+		free(members);
+		return;
+	}
+	for (ssize_t i = 0; i < n; i++) {
 		int wrapper = 0;
 		for (int j = 0; j < n_wrappers && !wrapper; j++)
 			wrapper = wrappers[j] == members[i];
@@ -994,8 +1082,17 @@ static void continue_job(void)
 	static pid_t held[SL_GATE_STOPS_MAX];
 	int n_held = 0;
 	pid_t *members = NULL;
-	size_t n = skel ? group_members(child, &members) : 0;
-	if (skel) {
+	ssize_t n = skel ? group_members(child, &members) : 0;
+	if (n < 0) {
+		/* a member left out would stay stopped: the whole group goes on, the gate's too */
+		char msg[200];
+		snprintf(msg, sizeof(msg),
+			 "job control: the command's process group could not be listed (%s): all of "
+			 "it continued, processes the exec gate held too (they may run unhooked)",
+			 strerror(errno));
+		warn_line(msg);
+	}
+	if (skel && n >= 0) {
 		int fd = bpf_map__fd(skel->maps.gate_stops);
 		struct sl_gate_stop_key k, next;
 		void *prev = NULL;
@@ -1009,7 +1106,7 @@ static void continue_job(void)
 	if (!n_held) {
 		kill(-child, SIGCONT);
 	} else {
-		for (size_t i = 0; i < n; i++) {
+		for (ssize_t i = 0; i < n; i++) {
 			int is_held = 0;
 			for (int j = 0; j < n_held && !is_held; j++)
 				is_held = held[j] == members[i];

@@ -6,7 +6,8 @@
  * again; the terminal's settings are the same after the capture as before. A command that
  * stops itself with SIGSTOP stops the job as Ctrl-Z does. A wrapper above the capture that
  * passes the job's stop signal on late, once continued (as `deno task` can), stops nothing
- * after fg: it is stopped with SIGSTOP and never gets that signal. A capture
+ * after fg: it is stopped with SIGSTOP and never gets that signal; so is one that blocks the stop
+ * signals and collects them with sigwait (as tini and dumb-init do). A capture
  * that is the terminal's session leader (no shell to give a prompt to) takes Ctrl-Z as the
  * kernel takes it for such a group: the command goes on.
  */
@@ -47,10 +48,14 @@ function taskCommand(dir: string): string {
 
 /**
  * An interactive shell on a terminal in `dir`, given `first` (a line: its output is returned),
- * then READER under capture (into `dir`/rec; `command`: the line that starts it, else `deno
- * run` of the capture), suspended with Ctrl-Z: the shell's prompt back.
+ * then READER under capture (into `dir`/rec; `wrapped`: the line that starts it under a wrapper,
+ * else `deno run` of the capture), suspended with Ctrl-Z: the shell's prompt back, with the exit
+ * status of a job stopped by SIGTSTP (148: the capture's Deno process, which the shell started,
+ * stopped by the loader's kill of its group with the signal the command stopped for) or, with
+ * a wrapper, by SIGSTOP (147: the loader's stop of the wrapper, which never gets SIGTSTP: the
+ * terminal's Ctrl-Z goes to the command's group only).
  */
-async function suspended(dir: string, first: string, out: RegExp, command?: string) {
+async function suspended(dir: string, first: string, out: RegExp, wrapped?: string) {
   const t = Terminal.start(["/bin/bash", "--norc", "--noprofile", "-i"], {
     env: shellEnv(),
     cwd: dir,
@@ -59,16 +64,16 @@ async function suspended(dir: string, first: string, out: RegExp, command?: stri
     await t.until(/\[rc=0\]\$ $/, "the shell's first prompt");
     await t.type(`${first}\r`);
     const said = await t.until(out, `what ${first} said`);
-    await t.type((command ?? captureCommand(`${dir}/rec`, READER).map(shQuote).join(" ")) + "\r");
+    await t.type((wrapped ?? captureCommand(`${dir}/rec`, READER).map(shQuote).join(" ")) + "\r");
     await t.until(/^ready 2$/m, "the command started", 60_000);
     // A user's Ctrl-Z comes a moment after the command is up. Typed within ~20 ms of its start
     // (before its first read), bash at times took the job for stopped while its command was not
     // continued by the fg that followed (1 run in 5 to 15); not seen in 20 runs 500 ms later.
     await new Promise((r) => setTimeout(r, 500));
     await t.type("\x1a");
-    // 148: stopped by SIGTSTP; 147: by SIGSTOP (`deno task`, which catches SIGTSTP, is stopped
-    // outright: else the shell would wait on a job that never stops)
-    await t.until(/Stopped[\s\S]*\n\[rc=14[78]\]\$ $/, "the job stopped and the shell's prompt");
+    const rc = wrapped ? 147 : 148;
+    const stopped = new RegExp(`Stopped[\\s\\S]*\\n\\[rc=${rc}\\]\\$ $`);
+    await t.until(stopped, `the job stopped (rc ${rc}) and the shell's prompt`);
     return { t, said };
   } catch (e) {
     await t.close();
@@ -94,6 +99,30 @@ function recordedWhole(dir: string) {
   assert.equal(rec.manifest.complete, true);
   assert.equal(rec.manifest.exit_code, 3);
   assert.deepEqual(rec.manifest.errors, []);
+}
+
+/**
+ * A shell runs READER under capture under a wrapper (`line` of a temporary directory: the line
+ * that starts it), suspends it with Ctrl-Z, and `fg`: what the user sees (fgReadsKeys), the
+ * shell ends cleanly and the recording is whole.
+ */
+async function suspendedUnderWrapper(prefix: string, line: (dir: string) => string) {
+  const dir = await Deno.makeTempDir({ prefix });
+  const { t } = await suspended(dir, "true", /\[rc=0\]\$ $/, line(dir));
+  try {
+    await fgReadsKeys(t);
+    await t.type("exit 0\r");
+    assert.deepEqual(await t.exited(), { exit: 0, hungUp: false });
+  } finally {
+    await t.close();
+  }
+  recordedWhole(dir);
+  await Deno.remove(dir, { recursive: true });
+}
+
+/** The line that starts READER under capture (into `dir`/rec) under `wrapper`. */
+function wrappedLine(dir: string, wrapper: string[]): string {
+  return [...wrapper, ...captureCommand(`${dir}/rec`, READER)].map(shQuote).join(" ");
 }
 
 Deno.test({
@@ -122,19 +151,7 @@ Deno.test({
   name: "Ctrl-Z under `deno task capture`, which catches SIGTSTP itself: the job stops all the " +
     "same, the shell's prompt is back, fg continues the command with the terminal",
   ignore: skipWithoutRoot(),
-  async fn() {
-    const dir = await Deno.makeTempDir({ prefix: "sl-jobs-task-" });
-    const { t } = await suspended(dir, "true", /\[rc=0\]\$ $/, taskCommand(dir));
-    try {
-      await fgReadsKeys(t);
-      await t.type("exit 0\r");
-      assert.deepEqual(await t.exited(), { exit: 0, hungUp: false });
-    } finally {
-      await t.close();
-    }
-    recordedWhole(dir);
-    await Deno.remove(dir, { recursive: true });
-  },
+  fn: () => suspendedUnderWrapper("sl-jobs-task-", taskCommand),
 });
 
 /**
@@ -165,20 +182,31 @@ Deno.test({
   name: "Ctrl-Z under a wrapper that passes the job's stop signal on only once continued: the " +
     "job stops, fg continues the command with the terminal and its exit code is passed on",
   ignore: skipWithoutRoot(),
-  async fn() {
-    const dir = await Deno.makeTempDir({ prefix: "sl-jobs-relay-" });
-    const wrapped = [...LATE_RELAY, ...captureCommand(`${dir}/rec`, READER)];
-    const { t } = await suspended(dir, "true", /\[rc=0\]\$ $/, wrapped.map(shQuote).join(" "));
-    try {
-      await fgReadsKeys(t);
-      await t.type("exit 0\r");
-      assert.deepEqual(await t.exited(), { exit: 0, hungUp: false });
-    } finally {
-      await t.close();
-    }
-    recordedWhole(dir);
-    await Deno.remove(dir, { recursive: true });
-  },
+  fn: () => suspendedUnderWrapper("sl-jobs-relay-", (dir) => wrappedLine(dir, LATE_RELAY)),
+});
+
+/**
+ * A wrapper around a command as tini and dumb-init are: it blocks the signals that stop a job
+ * (its dispositions left at their defaults: nothing stops it) and collects each with sigwait,
+ * passing it on to its command at once; its exit code is its command's.
+ */
+const SIGWAIT_RELAY = [
+  "/usr/bin/python3",
+  "-c",
+  "import os, signal, subprocess, sys, threading\n" +
+  "stops = {signal.SIGTSTP, signal.SIGTTIN, signal.SIGTTOU}\n" +
+  "signal.pthread_sigmask(signal.SIG_BLOCK, stops)\n" +
+  "child = subprocess.Popen(sys.argv[1:],\n" +
+  "    preexec_fn=lambda: signal.pthread_sigmask(signal.SIG_SETMASK, []))\n" +
+  "threading.Thread(target=lambda: os._exit(child.wait()), daemon=True).start()\n" +
+  "while True: os.kill(child.pid, signal.sigwait(stops))",
+];
+
+Deno.test({
+  name: "Ctrl-Z under a wrapper that blocks the stop signals and collects them with sigwait " +
+    "(tini, dumb-init): the job stops, fg continues the command and its exit code is passed on",
+  ignore: skipWithoutRoot(),
+  fn: () => suspendedUnderWrapper("sl-jobs-sigwait-", (dir) => wrappedLine(dir, SIGWAIT_RELAY)),
 });
 
 Deno.test({

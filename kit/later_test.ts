@@ -38,3 +38,20 @@ Deno.test("later() of a module that does not parse: a CliError of one line", asy
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("later() of a module importing a package no import map names (deno run --no-config): a CliError of one line naming the import and deno.json", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "sightline-later-" });
+  try {
+    await Deno.writeTextFile(`${dir}/bare.ts`, 'import "sightline-no-such-package";\n');
+    const url = new URL(`file://${dir}/bare.ts`);
+    const e = await later(url).then(() => undefined, (e) => e);
+    assert.ok(e instanceof CliError, `${e}`);
+    assert.equal(e.exitCode, 1);
+    assert.ok(!e.message.includes("\n"), e.message);
+    assert.ok(e.message.startsWith(`cannot load ${dir}/bare.ts: `), e.message);
+    assert.ok(e.message.includes('"sightline-no-such-package"'), e.message);
+    assert.ok(e.message.includes("deno.json") && e.message.includes("drop --no-config"), e.message);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -5,7 +5,8 @@
  *   sudo deno run -A bench/overhead/client_cpu.ts --base DIR [--pairs N] [--out FILE.json]
  *
  * Starts one resident capture (this tree's, with its kept loader) and runs N interleaved pairs
- * of `deno run -A --quiet MAIN --via --socket SOCKET --quiet -- /bin/true` sessions, MAIN this tree's
+ * of `deno run -A --quiet MAIN --via --socket SOCKET --out REC --quiet -- /bin/true` sessions (REC
+ * in a temporary directory, removed after each), MAIN this tree's
  * capture/main.ts and DIR's in turn (the order alternating, after one warm-up of each), each
  * client under proc_timer (its user and system CPU once reaped, and its wall time), from a
  * directory of neither checkout (as the README has sessions run: from the command's own).
@@ -51,12 +52,17 @@ interface Run {
   load: number;
 }
 
-/** One session's client, `main`'s; its CPU and wall time. */
+/**
+ * One session's client, `main`'s; its CPU and wall time. Its recording goes to the temporary
+ * directory (without --out the server would write one per session into its checkout's
+ * recordings/) and is removed once the client is done.
+ */
 async function session(main: string, pair: number, arm: Run["arm"]): Promise<Run> {
   const out = `${tmp}/timer.json`;
+  const rec = `${tmp}/rec`;
   const res = await new Deno.Command(timer, {
     args: [out, "--", Deno.execPath(), "run", "-A", "--quiet", main, "--via", "--socket", socket]
-      .concat(["--quiet", "--", "/bin/true"]),
+      .concat(["--out", rec, "--quiet", "--", "/bin/true"]),
     cwd: tmp,
     stdin: "null",
     stdout: "null",
@@ -66,6 +72,7 @@ async function session(main: string, pair: number, arm: Run["arm"]): Promise<Run
     throw new Error(`${arm} client failed: ${new TextDecoder().decode(res.stderr).trim()}`);
   }
   const t = JSON.parse(await Deno.readTextFile(out));
+  await Deno.remove(rec, { recursive: true });
   const load = Number(Deno.readTextFileSync("/proc/loadavg").split(" ")[0]);
   return { arm, pair, cpuMs: (t.user_us + t.sys_us) / 1000, wallMs: t.wall_ns / 1e6, load };
 }
