@@ -5,7 +5,13 @@
  */
 import assert from "node:assert/strict";
 import { IpcRedactor, type RedactableCall } from "./ipc_redact.ts";
-import { h2HeadersWithHole, TEST_DIGEST, utf8 } from "../protocols/testing.ts";
+import {
+  h2HeadersWithHole,
+  REFRAME_FIRST,
+  REFRAME_HOLES,
+  TEST_DIGEST,
+  utf8,
+} from "../protocols/testing.ts";
 import { h2RedactorFactory, loadH2Redactor } from "./h2_glue.ts";
 
 const dec = new TextDecoder();
@@ -103,5 +109,32 @@ Deno.test("HTTP/1 on TCP: a lost call, then a whole request (its start line prov
       HEAD.replace(`Bearer ${SECRET}`, "*".repeat(7 + SECRET.length)),
       `cut ${cut}`,
     );
+  }
+});
+
+Deno.test("HTTP/1 on TCP: after a lost call, a line the body masker does not frame on (or loses framing after): the JSON-RPC secret before the next start line masked, at every split", () => {
+  for (const text of REFRAME_HOLES) {
+    const bytes = Uint8Array.from(text, (c) => c.charCodeAt(0));
+    for (let cut = 0; cut <= bytes.length; cut++) {
+      const out: RedactableCall[] = [];
+      const r = new IpcRedactor({ digest: TEST_DIGEST }, (c) => out.push(c));
+      const call = (off: number, data: Uint8Array): RedactableCall => ({
+        inode: 6n,
+        dir: 0,
+        kind: "tcp",
+        streamOff: BigInt(off),
+        total: data.length,
+        data,
+        truncated: false,
+        lost: 0,
+      });
+      r.push(call(0, utf8(REFRAME_FIRST)));
+      const at = REFRAME_FIRST.length + 20_000;
+      if (cut > 0) r.push(call(at, bytes.slice(0, cut)));
+      if (cut < bytes.length) r.push(call(at + cut, bytes.slice(cut)));
+      r.finish();
+      const got = out.map((c) => dec.decode(c.data)).join("");
+      assert.ok(!got.includes("LEAK"), `cut ${cut}: ${JSON.stringify(got)}`);
+    }
   }
 });

@@ -13,6 +13,8 @@ import { h2RedactorFactory, loadH2Redactor } from "./h2_glue.ts";
 import {
   assertSameForAllChunkings,
   h2HeadersWithHole,
+  REFRAME_FIRST,
+  REFRAME_HOLES,
   TEST_DIGEST,
   testDigest,
   testParamDigest,
@@ -596,4 +598,30 @@ Deno.test("a sessionId cut by a gap inside a chunk (the framing says: body): its
   const got = out.map((r) => dec.decode(r.data)).join("");
   assert.ok(!got.includes(id.slice(12)), got.slice(text.indexOf(id) - 30, text.indexOf(id) + 40));
   assert.ok(got.includes(`sessionId=${"*".repeat(8)}${"*".repeat(id.length - 12)}\n\n`));
+});
+
+const latin1Bytes = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
+
+Deno.test("after a lost call, a line the body masker does not frame on (or loses framing after) is no way through: the JSON-RPC secret before its next start line masked, whole and at every split", () => {
+  for (const text of REFRAME_HOLES) {
+    const bytes = latin1Bytes(text);
+    for (let cut = 0; cut <= bytes.length; cut++) {
+      const { s, out } = collect();
+      s.push(call(0, REFRAME_FIRST));
+      // seq 1 lost
+      if (cut > 0) s.push(call(2, bytes.subarray(0, cut)));
+      if (cut < bytes.length) s.push(call(3, bytes.subarray(cut)));
+      s.finish();
+      const got = out.map((r) => dec.decode(r.data)).join("");
+      assert.ok(!got.includes("LEAK"), `cut ${cut}: ${JSON.stringify(got)}`);
+      assert.equal(out.slice(1).reduce((n, r) => n + r.data.length, 0), bytes.length);
+    }
+    // byte by byte
+    const { s, out } = collect();
+    s.push(call(0, REFRAME_FIRST));
+    for (let k = 0; k < bytes.length; k++) s.push(call(k + 2, bytes.subarray(k, k + 1)));
+    s.finish();
+    const got = out.map((r) => dec.decode(r.data)).join("");
+    assert.ok(!got.includes("LEAK"), `byte by byte: ${JSON.stringify(got)}`);
+  }
 });
