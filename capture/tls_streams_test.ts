@@ -585,6 +585,42 @@ Deno.test("HTTP+SSE over TLS: a chunk boundary inside the endpoint event's sessi
   }
 });
 
+Deno.test("HTTP+SSE over TLS: a chunk boundary inside the endpoint event's sessionId NAME or right before its =, with an extension of any kind, and a write split at every byte around it: the id's digest whole, no raw part of it", async () => {
+  const server = new TextDecoder("latin1").decode(
+    (await readMcpHttpFixture("sse")).find((c) => c.server.length)!.server,
+  );
+  const id = /sessionId=([0-9a-f-]+)/.exec(server)![1];
+  const event = /\r\n\r\n([0-9a-f]+)\r\n(event: endpoint\n[^]*?\n\n)\r\n/.exec(server)!;
+  const ev = event[2];
+  const latin1 = (b: Uint8Array) => Array.from(b, (c) => String.fromCharCode(c)).join("");
+  const name = ev.indexOf("sessionId=");
+  for (const ext of ["", ";x=1", ';a="q"']) {
+    for (let k = name + 1; k < name + "sessionId=".length; k++) {
+      const [a, b] = [ev.slice(0, k), ev.slice(k)];
+      const seam = `\r\n${b.length.toString(16)}${ext}\r\n`;
+      const input = Uint8Array.from(
+        server.replace(event[1] + "\r\n" + ev, `${a.length.toString(16)}\r\n${a}${seam}${b}`),
+        (c) => c.charCodeAt(0),
+      );
+      const at = latin1(input).indexOf(seam);
+      const value = at + seam.length + (name + 10 - k); // where the id begins
+      for (let s = at - 12; s < value + id.length + 2; s++) {
+        const { s: streams, out } = collect();
+        streams.push(call(0, input.subarray(0, s), { dir: 1 }));
+        streams.push(call(1, input.subarray(s), { dir: 1 }));
+        streams.finish();
+        const got = latin1(concatBytes(out.map((r) => r.data)));
+        assert.equal(got.slice(at, at + seam.length), seam, `${ext} boundary ${k}, split ${s}`);
+        assert.equal(
+          got.slice(value, value + id.length),
+          testParamDigest(id),
+          `${ext} boundary ${k}, split ${s}`,
+        );
+      }
+    }
+  }
+});
+
 Deno.test("a sessionId cut by a gap inside a chunk (the framing says: body): its rest after the gap is masked, not passed", async () => {
   const server = (await readMcpHttpFixture("sse")).find((c) => c.server.length)!.server;
   const text = dec.decode(server);
