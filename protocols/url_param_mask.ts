@@ -184,6 +184,14 @@ export function createParamRedactor(
    * CR passed, its LF next: the value goes on after it, masked (fail closed)
    */
   let longSeam = 0;
+  /**
+   * A cut (a gap) fell inside a seam: the match goes on after it, and if the bytes rule a seam
+   * out (bytes were lost) the value is taken to go on (masked to a byte that ends one, and past
+   * a CRLF there once more): fail closed
+   */
+  let seamCut = false;
+  /** masking a value's rest after a cut seam (see seamCut) */
+  let afterCut = false;
   const seams: number[] = [];
   let seamStart = 0;
   /** The held value out: its digest when `whole`, else (or with none) `*`s; seams as they are. */
@@ -309,7 +317,7 @@ export function createParamRedactor(
   /** The stream's end: a value held is cut, so not digested. */
   const flush = (): Uint8Array => {
     const out = digesting ? release(false) : NOTHING;
-    inSeam = false;
+    inSeam = seamCut = afterCut = false;
     longSeam = 0;
     return out;
   };
@@ -350,6 +358,13 @@ export function createParamRedactor(
           let j = i;
           while (j < n && (verdict = seam.feed(chunk[j])) === "more") j++;
           const end = verdict === "yes" ? j + 1 : j; // a seam's bytes, or those that might be
+          if (seamCut) {
+            // after a cut: these may be the value's rest as well as the seam's (lost bytes):
+            // masked but for line ends
+            for (let k = i; k < end; k++) {
+              if (chunk[k] !== CR && chunk[k] !== LF) (out ??= chunk.slice())[k] = STAR;
+            }
+          }
           if (digesting && !holdBytes(chunk, i, end)) {
             // too long to be a session: out as `*`s, the seam's bytes as they are
             parts!.push(release(false));
@@ -365,18 +380,24 @@ export function createParamRedactor(
               parts!.push(release(false));
               from = i;
             }
-            inSeam = false;
+            inSeam = seamCut = false;
             longSeam = 1;
             continue;
           }
           inSeam = false;
           if (verdict === "yes") {
+            seamCut = false;
             if (digesting) seams.push(seamStart, heldLen);
             else masking = true;
             continue;
           }
-          // no seam: the value ended at the CR
-          if (digesting) {
+          if (seamCut) {
+            // cut inside a seam, and the bytes after the cut are none: maybe the value's rest
+            seamCut = false;
+            masking = true;
+            afterCut = true;
+          } // no seam: the value ended at the CR
+          else if (digesting) {
             seams.push(seamStart, heldLen);
             parts!.push(release(true));
             from = i;
@@ -414,6 +435,16 @@ export function createParamRedactor(
           if (j === n) break;
           masking = false;
           i = j;
+          if (afterCut && (chunk[j] === CR || chunk[j] === LF)) {
+            // a value's rest after a cut seam, to a line end: it may end the seam's line, the
+            // value going on after it (masked once more, to a byte that ends a value)
+            afterCut = false;
+            i = j + 1;
+            if (chunk[j] === CR) longSeam = 2;
+            else masking = true;
+            continue;
+          }
+          afterCut = false;
           if (chunkSeams && chunk[j] === CR) {
             seam.begin();
             inSeam = true;
@@ -464,8 +495,11 @@ export function createParamRedactor(
       // a value cut here (held, or being masked, or at a CR that may begin a seam) is masked
       // on in what follows: the rest of it may come after the cut
       if (!digesting && !masking && !inSeam && !longSeam) return NOTHING; // most cuts: between values
+      const wasInSeam = inSeam;
       const out = flush();
-      masking = true;
+      if (wasInSeam) {
+        inSeam = seamCut = true; // the seam's match goes on (fail closed: see seamCut)
+      } else masking = true;
       return out;
     },
   };

@@ -420,6 +420,37 @@ Deno.test("a secret query key's NAME cut by a chunk boundary (with or without an
   }
 });
 
+Deno.test("a gap inside a chunk seam inside a value, at every place in it and with any number of the seam's bytes lost: the value's rest after it masked, never raw", () => {
+  const id = "334aa7a6-73ac-43e4-93c5";
+  for (const seam of ["\r\n1c\r\n", "\r\n1c;x=1\r\n"]) {
+    for (let c = 1; c < seam.length; c++) {
+      for (let lost = 0; c + lost <= seam.length; lost++) {
+        for (const split of [0, 1, 2]) {
+          const r = createParamRedactor(SECRET_PARAM, {
+            digest: TEST_DIGEST,
+            hold: true,
+            chunkSeams: true,
+          });
+          const rest = seam.slice(c + lost) + id.slice(4) + "\n\nevent: x\n";
+          const out = concatBytes([
+            r.transform(utf8("data: /message?sessionId=" + id.slice(0, 4) + seam.slice(0, c))),
+            r.cut(),
+            r.transform(utf8(rest.slice(0, split))),
+            r.transform(utf8(rest.slice(split))),
+            r.flush(),
+          ]);
+          const got = new TextDecoder().decode(out);
+          assert.ok(
+            !/334a|a7a6|73ac|43e4|93c5/.test(got),
+            `${JSON.stringify(seam)} ${c} ${lost}: ${got}`,
+          );
+          assert.ok(got.endsWith("\n\nevent: x\n"), got);
+        }
+      }
+    }
+  }
+});
+
 Deno.test("a value cut by a gap is masked on after it, to a byte that ends one", () => {
   const r = createParamRedactor(SECRET_PARAM, {
     digest: TEST_DIGEST,
