@@ -170,7 +170,9 @@ export function createParamRedactor(
   let masking = false; // inside a value
   /** inside a `name=` value being digested (hold mode): its bytes so far */
   let digesting = false;
-  const held = digest && hold ? new Uint8Array(MAX_DIGEST_VALUE) : new Uint8Array(0);
+  /** made at the first value held (an HTTP/2 stream's DATA masker most often holds none) */
+  let held = NOTHING;
+  const canHold = digest !== undefined && hold;
   let heldLen = 0;
   /**
    * Where a chunk boundary lies inside the value: the seams in `held` ([start, end) pairs: kept
@@ -215,6 +217,7 @@ export function createParamRedactor(
   };
   /** Bytes [a, b) of a chunk into the held value; false when they do not fit. */
   const holdBytes = (chunk: Uint8Array, a: number, b: number): boolean => {
+    if (held === NOTHING && canHold) held = new Uint8Array(MAX_DIGEST_VALUE);
     if (b - a > held.length - heldLen) return false;
     held.set(chunk.subarray(a, b), heldLen);
     heldLen += b - a;
