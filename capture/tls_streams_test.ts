@@ -24,6 +24,7 @@ import {
   type McpHttpConnection,
   type McpHttpFixture,
   readMcpHttpFixture,
+  sseEndpointFixture,
 } from "../protocols/testdata/mcp_http_fixture.ts";
 
 const enc = new TextEncoder();
@@ -553,12 +554,7 @@ Deno.test("an MCP POST cut before a secret key: the rest of its body is masked (
 });
 
 Deno.test("HTTP+SSE over TLS: a chunk boundary inside the endpoint event's sessionId, at every place in it, and a write split at every byte around it: no raw part of the id, the id's digest whole", async () => {
-  const server = new TextDecoder("latin1").decode(
-    (await readMcpHttpFixture("sse")).find((c) => c.server.length)!.server,
-  );
-  const id = /sessionId=([0-9a-f-]+)/.exec(server)![1];
-  const event = /\r\n\r\n([0-9a-f]+)\r\n(event: endpoint\n[^]*?\n\n)\r\n/.exec(server)!;
-  const ev = event[2];
+  const { server, id, event, ev } = await sseEndpointFixture();
   const latin1 = (b: Uint8Array) => Array.from(b, (c) => String.fromCharCode(c)).join("");
   for (let k = ev.indexOf(id) + 1; k < ev.indexOf(id) + id.length; k++) {
     const [a, b] = [ev.slice(0, k), ev.slice(k)];
@@ -586,12 +582,7 @@ Deno.test("HTTP+SSE over TLS: a chunk boundary inside the endpoint event's sessi
 });
 
 Deno.test("HTTP+SSE over TLS: a chunk boundary inside the endpoint event's sessionId NAME or right before its =, with an extension of any kind, and a write split at every byte around it: the id's digest whole, no raw part of it", async () => {
-  const server = new TextDecoder("latin1").decode(
-    (await readMcpHttpFixture("sse")).find((c) => c.server.length)!.server,
-  );
-  const id = /sessionId=([0-9a-f-]+)/.exec(server)![1];
-  const event = /\r\n\r\n([0-9a-f]+)\r\n(event: endpoint\n[^]*?\n\n)\r\n/.exec(server)!;
-  const ev = event[2];
+  const { server, id, event, ev } = await sseEndpointFixture();
   const latin1 = (b: Uint8Array) => Array.from(b, (c) => String.fromCharCode(c)).join("");
   const name = ev.indexOf("sessionId=");
   for (const ext of ["", ";x=1", ';a="q"']) {

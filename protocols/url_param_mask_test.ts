@@ -16,7 +16,7 @@ import {
   testParamDigest,
   utf8,
 } from "./testing.ts";
-import { readMcpHttpFixture } from "./testdata/mcp_http_fixture.ts";
+import { readMcpHttpFixture, sseEndpointFixture } from "./testdata/mcp_http_fixture.ts";
 import { MAX_SEAM } from "./chunk_seam.ts";
 
 /**
@@ -311,12 +311,7 @@ function http1Masked(chunks: Uint8Array[]): string {
 
 Deno.test("a chunk boundary of a chunked SSE body inside the endpoint event's sessionId, at every place in it and any TLS split: one value, digested whole, the boundary kept", async () => {
   // the HTTP+SSE fixture's answer (real bytes), its endpoint event's chunk cut in two
-  const server = new TextDecoder("latin1").decode(
-    (await readMcpHttpFixture("sse")).find((c) => c.server.length)!.server,
-  );
-  const id = /sessionId=([0-9a-f-]+)/.exec(server)![1];
-  const event = /\r\n\r\n([0-9a-f]+)\r\n(event: endpoint\n[^]*?\n\n)\r\n/.exec(server)!;
-  const ev = event[2];
+  const { server, id, event, ev } = await sseEndpointFixture();
   for (let k = ev.indexOf(id); k <= ev.indexOf(id) + id.length; k++) {
     const [a, b] = [ev.slice(0, k), ev.slice(k)];
     const rechunked = server.replace(
@@ -350,12 +345,7 @@ Deno.test("a chunk boundary of a chunked SSE body inside the endpoint event's se
 
 Deno.test("a chunk boundary inside the endpoint event's sessionId NAME (or right before its =, or in its value) with an extension of any kind: the id digested whole, the boundary kept; one too long to follow in the value: the id's rest masked", async () => {
   // the HTTP+SSE fixture's answer (real bytes), its endpoint event's chunk cut in two
-  const server = new TextDecoder("latin1").decode(
-    (await readMcpHttpFixture("sse")).find((c) => c.server.length)!.server,
-  );
-  const id = /sessionId=([0-9a-f-]+)/.exec(server)![1];
-  const event = /\r\n\r\n([0-9a-f]+)\r\n(event: endpoint\n[^]*?\n\n)\r\n/.exec(server)!;
-  const ev = event[2];
+  const { server, id, event, ev } = await sseEndpointFixture();
   const name = ev.indexOf("sessionId=");
   const exts = ["", ";x=1", ';a="x y;z"', "; a = b ;c"];
   for (const ext of [...exts, ";" + "e".repeat(MAX_SEAM)]) {
