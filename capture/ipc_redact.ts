@@ -380,7 +380,6 @@ export class IpcRedactor<C extends RedactableCall = RedactableCall> {
     if (!s.body) return this.#put(s, s.json.transform(b));
     if (!s.jsonAfterGap) return this.#put(s, b);
     this.#put(s, s.jsonAfterGap.transform(b));
-    if (s.jsonAfterGap.done) s.jsonAfterGap = undefined;
   }
 
   #startH2(s: Stream): void {
@@ -445,11 +444,16 @@ export class IpcRedactor<C extends RedactableCall = RedactableCall> {
         // inside a body it lets through (an LLM API's), on a connection not MCP's: the bytes
         // after the gap go through too, as over TLS, until the next request or status line
         const blind = landing !== "start" &&
-          (s.jsonAfterGap !== undefined || !s.body.passing || s.conn?.h1?.mcp === true);
+          ((s.jsonAfterGap !== undefined && !s.jsonAfterGap.following) || !s.body.passing ||
+            s.conn?.h1?.mcp === true);
         this.#putH1(s, s.body.gap()); // what it held: bytes from before the gap
         this.#jsonGap(s);
-        if (landing === "start") s.jsonAfterGap = undefined;
-        if (blind) s.jsonAfterGap ??= this.#gapJson(s);
+        if (!blind) {
+          // at a message's start, or inside a body it lets through with the framing followed:
+          // the bytes after the gap as before any
+          s.jsonAfterGap?.close();
+          s.jsonAfterGap = undefined;
+        } else s.jsonAfterGap ??= this.#gapJson(s);
         return;
       }
       s.json.gap();
@@ -471,7 +475,7 @@ export class IpcRedactor<C extends RedactableCall = RedactableCall> {
 
   /** The JSON masker over a tcp direction's bytes from a gap on (until framing is found). */
   #gapJson(s: Stream): GapJsonMasker {
-    return createGapJsonMasker(() => s.body?.framed === true);
+    return createGapJsonMasker(s.body?.watchFraming());
   }
 
   /** Stops recording a direction: queued calls go out empty, counted as lost. */

@@ -5,7 +5,13 @@
  */
 import assert from "node:assert/strict";
 import { IpcRedactor, type RedactableCall } from "./ipc_redact.ts";
-import { h2HeadersWithHole, TEST_DIGEST, utf8 } from "../protocols/testing.ts";
+import {
+  h2HeadersWithHole,
+  REFRAME_FIRST,
+  REFRAME_HOLES,
+  TEST_DIGEST,
+  utf8,
+} from "../protocols/testing.ts";
 import { h2RedactorFactory, loadH2Redactor } from "./h2_glue.ts";
 
 const dec = new TextDecoder();
@@ -71,6 +77,18 @@ Deno.test("h2c: a hole in a call stops the direction there; its header block is 
   assert.equal(got.length, 0, "written empty");
 });
 
+/** A whole call at `off` of a TCP socket's direction 0. */
+const tcpCall = (off: number, data: Uint8Array): RedactableCall => ({
+  inode: 6n,
+  dir: 0,
+  kind: "tcp",
+  streamOff: BigInt(off),
+  total: data.length,
+  data,
+  truncated: false,
+  lost: 0,
+});
+
 Deno.test("HTTP/1 on TCP: a lost call, then a whole request (its start line provably one): its head goes through, its secret masked, at every split of the calls after the gap", () => {
   // a keep-alive connection: the first request, then a lost call (its length unknown to the
   // framing: Content-Length of a body not seen), then the next request; the first body is an
@@ -81,21 +99,11 @@ Deno.test("HTTP/1 on TCP: a lost call, then a whole request (its start line prov
   for (let cut = 1; cut < next.length; cut++) {
     const out: RedactableCall[] = [];
     const r = new IpcRedactor({ digest: TEST_DIGEST }, (c) => out.push(c));
-    const call = (off: number, data: Uint8Array): RedactableCall => ({
-      inode: 6n,
-      dir: 0,
-      kind: "tcp",
-      streamOff: BigInt(off),
-      total: data.length,
-      data,
-      truncated: false,
-      lost: 0,
-    });
-    r.push(call(0, utf8(first)));
+    r.push(tcpCall(0, utf8(first)));
     // 20,000 bytes lost: past the body's end, so the framing cannot place the gap
     const at = first.length + 20_000;
-    r.push(call(at, next.subarray(0, cut)));
-    r.push(call(at + cut, next.subarray(cut)));
+    r.push(tcpCall(at, next.subarray(0, cut)));
+    r.push(tcpCall(at + cut, next.subarray(cut)));
     r.finish();
     const got = out.slice(1).map((c) => dec.decode(c.data)).join("");
     assert.equal(
@@ -103,5 +111,22 @@ Deno.test("HTTP/1 on TCP: a lost call, then a whole request (its start line prov
       HEAD.replace(`Bearer ${SECRET}`, "*".repeat(7 + SECRET.length)),
       `cut ${cut}`,
     );
+  }
+});
+
+Deno.test("HTTP/1 on TCP: after a lost call, a line the body masker does not frame on (or loses framing after): the JSON-RPC secret before the next start line masked, at every split", () => {
+  for (const text of REFRAME_HOLES) {
+    const bytes = Uint8Array.from(text, (c) => c.charCodeAt(0));
+    for (let cut = 0; cut <= bytes.length; cut++) {
+      const out: RedactableCall[] = [];
+      const r = new IpcRedactor({ digest: TEST_DIGEST }, (c) => out.push(c));
+      r.push(tcpCall(0, utf8(REFRAME_FIRST)));
+      const at = REFRAME_FIRST.length + 20_000;
+      if (cut > 0) r.push(tcpCall(at, bytes.slice(0, cut)));
+      if (cut < bytes.length) r.push(tcpCall(at + cut, bytes.slice(cut)));
+      r.finish();
+      const got = out.map((c) => dec.decode(c.data)).join("");
+      assert.ok(!got.includes("LEAK"), `cut ${cut}: ${JSON.stringify(got)}`);
+    }
   }
 });

@@ -236,14 +236,18 @@ export class TlsStreams {
     // go through as they come; else they may be a JSON-RPC body's, its framing lost: the JSON
     // masker, blind, until a request or status line (as ipc_redact.ts)
     const blind = landing !== "start" &&
-      (d.json !== undefined || !d.body.passing || d.shared?.mcp === true);
+      ((d.json !== undefined && !d.json.following) || !d.body.passing || d.shared?.mcp === true);
     this.#outH1(d, d.body.gap()); // what it held: bytes from before the gap
     // a line held while it might be a start line, cut by this gap: out masked
     if (d.json) this.#out(d, d.json.gap());
-    if (landing === "start") d.json = undefined;
-    if (!blind) return;
-    const body = d.body;
-    d.json ??= createGapJsonMasker(() => body.framed);
+    if (!blind) {
+      // at a message's start, or inside a body it lets through with the framing followed:
+      // the bytes after the gap as before any
+      d.json?.close();
+      d.json = undefined;
+      return;
+    }
+    d.json ??= createGapJsonMasker(d.body.watchFraming());
   }
 
   /**
@@ -253,7 +257,6 @@ export class TlsStreams {
   #outH1(d: Direction, bytes: Uint8Array): void {
     if (!d.json || !bytes.length) return this.#out(d, bytes);
     this.#out(d, d.json.transform(bytes));
-    if (d.json.done) d.json = undefined;
   }
 
   /** Bytes the header redactor let out, through the HTTP/1 redactors after it. */

@@ -13,6 +13,8 @@ import { h2RedactorFactory, loadH2Redactor } from "./h2_glue.ts";
 import {
   assertSameForAllChunkings,
   h2HeadersWithHole,
+  REFRAME_FIRST,
+  REFRAME_HOLES,
   TEST_DIGEST,
   testDigest,
   testParamDigest,
@@ -22,6 +24,7 @@ import {
   type McpHttpConnection,
   type McpHttpFixture,
   readMcpHttpFixture,
+  sseEndpointFixture,
 } from "../protocols/testdata/mcp_http_fixture.ts";
 
 const enc = new TextEncoder();
@@ -551,12 +554,7 @@ Deno.test("an MCP POST cut before a secret key: the rest of its body is masked (
 });
 
 Deno.test("HTTP+SSE over TLS: a chunk boundary inside the endpoint event's sessionId, at every place in it, and a write split at every byte around it: no raw part of the id, the id's digest whole", async () => {
-  const server = new TextDecoder("latin1").decode(
-    (await readMcpHttpFixture("sse")).find((c) => c.server.length)!.server,
-  );
-  const id = /sessionId=([0-9a-f-]+)/.exec(server)![1];
-  const event = /\r\n\r\n([0-9a-f]+)\r\n(event: endpoint\n[^]*?\n\n)\r\n/.exec(server)!;
-  const ev = event[2];
+  const { server, id, event, ev } = await sseEndpointFixture();
   const latin1 = (b: Uint8Array) => Array.from(b, (c) => String.fromCharCode(c)).join("");
   for (let k = ev.indexOf(id) + 1; k < ev.indexOf(id) + id.length; k++) {
     const [a, b] = [ev.slice(0, k), ev.slice(k)];
@@ -583,6 +581,37 @@ Deno.test("HTTP+SSE over TLS: a chunk boundary inside the endpoint event's sessi
   }
 });
 
+Deno.test("HTTP+SSE over TLS: a chunk boundary inside the endpoint event's sessionId NAME or right before its =, with an extension of any kind, and a write split at every byte around it: the id's digest whole, no raw part of it", async () => {
+  const { server, id, event, ev } = await sseEndpointFixture();
+  const latin1 = (b: Uint8Array) => Array.from(b, (c) => String.fromCharCode(c)).join("");
+  const name = ev.indexOf("sessionId=");
+  for (const ext of ["", ";x=1", ';a="q"']) {
+    for (let k = name + 1; k < name + "sessionId=".length; k++) {
+      const [a, b] = [ev.slice(0, k), ev.slice(k)];
+      const seam = `\r\n${b.length.toString(16)}${ext}\r\n`;
+      const input = Uint8Array.from(
+        server.replace(event[1] + "\r\n" + ev, `${a.length.toString(16)}\r\n${a}${seam}${b}`),
+        (c) => c.charCodeAt(0),
+      );
+      const at = latin1(input).indexOf(seam);
+      const value = at + seam.length + (name + 10 - k); // where the id begins
+      for (let s = at - 12; s < value + id.length + 2; s++) {
+        const { s: streams, out } = collect();
+        streams.push(call(0, input.subarray(0, s), { dir: 1 }));
+        streams.push(call(1, input.subarray(s), { dir: 1 }));
+        streams.finish();
+        const got = latin1(concatBytes(out.map((r) => r.data)));
+        assert.equal(got.slice(at, at + seam.length), seam, `${ext} boundary ${k}, split ${s}`);
+        assert.equal(
+          got.slice(value, value + id.length),
+          testParamDigest(id),
+          `${ext} boundary ${k}, split ${s}`,
+        );
+      }
+    }
+  }
+});
+
 Deno.test("a sessionId cut by a gap inside a chunk (the framing says: body): its rest after the gap is masked, not passed", async () => {
   const server = (await readMcpHttpFixture("sse")).find((c) => c.server.length)!.server;
   const text = dec.decode(server);
@@ -596,4 +625,30 @@ Deno.test("a sessionId cut by a gap inside a chunk (the framing says: body): its
   const got = out.map((r) => dec.decode(r.data)).join("");
   assert.ok(!got.includes(id.slice(12)), got.slice(text.indexOf(id) - 30, text.indexOf(id) + 40));
   assert.ok(got.includes(`sessionId=${"*".repeat(8)}${"*".repeat(id.length - 12)}\n\n`));
+});
+
+const latin1Bytes = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
+
+Deno.test("after a lost call, a line the body masker does not frame on (or loses framing after) is no way through: the JSON-RPC secret before its next start line masked, whole and at every split", () => {
+  for (const text of REFRAME_HOLES) {
+    const bytes = latin1Bytes(text);
+    for (let cut = 0; cut <= bytes.length; cut++) {
+      const { s, out } = collect();
+      s.push(call(0, REFRAME_FIRST));
+      // seq 1 lost
+      if (cut > 0) s.push(call(2, bytes.subarray(0, cut)));
+      if (cut < bytes.length) s.push(call(3, bytes.subarray(cut)));
+      s.finish();
+      const got = out.map((r) => dec.decode(r.data)).join("");
+      assert.ok(!got.includes("LEAK"), `cut ${cut}: ${JSON.stringify(got)}`);
+      assert.equal(out.slice(1).reduce((n, r) => n + r.data.length, 0), bytes.length);
+    }
+    // byte by byte
+    const { s, out } = collect();
+    s.push(call(0, REFRAME_FIRST));
+    for (let k = 0; k < bytes.length; k++) s.push(call(k + 2, bytes.subarray(k, k + 1)));
+    s.finish();
+    const got = out.map((r) => dec.decode(r.data)).join("");
+    assert.ok(!got.includes("LEAK"), `byte by byte: ${JSON.stringify(got)}`);
+  }
 });

@@ -7,21 +7,17 @@
  *
  * Fed byte by byte (from the CR), across chunks: `more` while the bytes may be a seam, `yes` at
  * the LF that ends one whose size is not zero (a zero size is the last chunk: the body ends),
- * `no` at the first byte that rules it out. A chunk extension is taken as `;` and token
- * characters or blanks only (what `;name` extensions are: RFC 9112 7.1.1); one with a value
- * (`=`) is no seam, so that a `name=` in it is judged as any. At most MAX_SEAM bytes.
+ * `no` at the first byte that rules it out. A chunk extension (RFC 9112 7.1.1: `;name`,
+ * `;name=token`, `;name="quoted string"`, blanks between) is taken as any bytes but CR, LF and
+ * the other controls but HT, up to its CR: a superset of the grammar, so that no extension
+ * ends a value early. Past MAX_SEAM bytes while it may still be one: `long` (the caller fails
+ * closed: masks what may be the value's rest after the extension line).
  */
 
-const CR = 13, LF = 10, SEMI = 59, SP = 32, HT = 9;
+const CR = 13, LF = 10, SEMI = 59, SP = 32, HT = 9, DEL = 127;
 
-/** The longest seam taken: a 16-digit size and a short extension. */
-export const MAX_SEAM = 64;
-
-/** tchar (RFC 9110 5.6.2): what a chunk extension's name is made of. */
-const TCHAR = new Uint8Array(256);
-for (const c of "!#$%&'*+-.^_`|~") TCHAR[c.charCodeAt(0)] = 1;
-for (let c = 48; c <= 57; c++) TCHAR[c] = 1;
-for (let c = 65; c <= 90; c++) TCHAR[c] = TCHAR[c + 32] = 1;
+/** The longest seam matched to its end: a 16-digit size and an extension of some 200 bytes. */
+export const MAX_SEAM = 256;
 
 const enum Phase {
   /** the CR is in: its LF */
@@ -36,7 +32,7 @@ const enum Phase {
   End,
 }
 
-export type SeamVerdict = "more" | "yes" | "no";
+export type SeamVerdict = "more" | "yes" | "no" | "long";
 
 export class ChunkSeam {
   #phase = Phase.Lf;
@@ -54,7 +50,11 @@ export class ChunkSeam {
 
   /** The next byte after the CR. */
   feed(c: number): SeamVerdict {
-    if (++this.#len > MAX_SEAM) return "no";
+    if (++this.#len > MAX_SEAM && this.#phase !== Phase.End) {
+      // still a seam's extension: maybe one, too long to follow (a CR here ends it)
+      if (this.#phase === Phase.Ext) return "long";
+      return "no";
+    }
     switch (this.#phase) {
       case Phase.Lf:
         if (c !== LF) return "no";
@@ -77,7 +77,7 @@ export class ChunkSeam {
       }
       case Phase.Ext:
         if (c === CR) this.#phase = Phase.End;
-        else if (!(TCHAR[c] || c === SEMI || c === SP || c === HT)) return "no";
+        else if ((c < SP && c !== HT) || c === DEL) return "no";
         return "more";
       case Phase.End:
         return c === LF && this.#nonZero ? "yes" : "no";

@@ -9,9 +9,18 @@ function verdicts(text: string): string[] {
   return [...text.slice(1)].map((c) => m.feed(c.charCodeAt(0)));
 }
 
-Deno.test("chunk seam: a boundary with a size, upper or lower case, or a name-only extension", () => {
+Deno.test("chunk seam: a boundary with a size, upper or lower case, and any extension (names, token and quoted values)", () => {
   for (
-    const seam of ["\r\n1c\r\n", "\r\n7F9\r\n", "\r\n0001\r\n", "\r\n5;last\r\n", "\r\n5 ; a;b\r\n"]
+    const seam of [
+      "\r\n1c\r\n",
+      "\r\n7F9\r\n",
+      "\r\n0001\r\n",
+      "\r\n5;last\r\n",
+      "\r\n5 ; a;b\r\n",
+      "\r\n1c;x=1\r\n",
+      "\r\n5;key=x\r\n",
+      '\r\n1c;a="x y;\\"q\\"\t\xe9"\r\n',
+    ]
   ) {
     const v = verdicts(seam);
     assert.equal(v.at(-1), "yes", JSON.stringify(seam));
@@ -26,7 +35,7 @@ Deno.test("chunk seam: none where the bytes rule it out, at the byte that does",
     ["\r\nevent: x", 2], // a line: `e` is a hex digit, `v` is not
     ["\r\ncafe:", 5],
     ["\r\n0\r\n", 3], // the last chunk: the body ends
-    ["\r\n5;key=x\r\n", 6], // an extension with a value: its name= judged as any
+    ["\r\n5;a\x01", 4], // a control byte in an extension
     ["\r\n5\rx", 3],
     ["\r\n" + "1".repeat(17), 17], // a size past 16 hex digits
   ];
@@ -36,5 +45,7 @@ Deno.test("chunk seam: none where the bytes rule it out, at the byte that does",
     assert.ok(v.slice(0, at).every((x) => x === "more"), JSON.stringify(text));
   }
   const long = verdicts("\r\n5;" + "a".repeat(MAX_SEAM) + "\r\n");
-  assert.equal(long[MAX_SEAM - 1], "no");
+  // past MAX_SEAM, still an extension: maybe a seam, too long to follow
+  assert.equal(long[MAX_SEAM - 1], "long");
+  assert.ok(long.slice(0, MAX_SEAM - 1).every((x) => x === "more"));
 });

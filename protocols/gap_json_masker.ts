@@ -6,16 +6,22 @@
  * by a gap by (start_line.ts, RFC 9112 3 and 4) and the body masker finds framing again by —
  * goes through: the response right after a lost call keeps its status line and head (and so
  * the LLM call its numbers). A line is held while it may yet be one (at most MAX_LINE bytes:
- * past it the body masker would not take it as one either); once one has gone through, to its
- * LF, and the body masker follows the framing again (`framed`), nothing more is masked
- * (`done`: the caller lets it go); if the body masker did not take it, blind again.
+ * past it the body masker would not take it as one either). Once one has gone through, to its
+ * LF, it asks the body masker's framing log (FramingLog) whether that masker took THIS line as
+ * a start line (by its offset: the body masker ran ahead over the same bytes, so what it found
+ * later in the same call says nothing of this line); if it did, bytes go through as long as
+ * the body masker follows the framing, and from where it loses it (a bad chunk line, a line
+ * that begins no message, an upgrade) blind again; if it did not, blind again at once. It is
+ * never let go while the stream goes on: the body masker passes bytes it has lost the framing
+ * of untouched (a capture's start), so after a gap such bytes stay masked, however many calls
+ * later the framing is lost. Following, it costs a comparison a call.
  *
  * What might be a secret stays masked: every line that is no start line (a JSON-RPC body's
  * rest, a header line whose name the gap took), and a start line's bytes as soon as the
  * grammar rules it out, held bytes and all.
  */
 import { createJsonSecretMasker } from "./json_secrets.ts";
-import { MAX_LINE } from "./http1_body_secrets.ts";
+import { type FramingLog, MAX_LINE } from "./http1_body_secrets.ts";
 import { StartLineMatcher } from "./start_line.ts";
 import { concatBytes } from "../kit/bytes.ts";
 
@@ -29,8 +35,10 @@ export interface GapJsonMasker {
   gap(): Uint8Array;
   /** The stream's end: what is held (a line cut short), masked. */
   flush(): Uint8Array;
-  /** A start line has gone through and the framing is found: nothing more to mask. */
-  readonly done: boolean;
+  /** Let go (the framing found otherwise): the body masker's log stops. */
+  close(): void;
+  /** A start line the body masker took has gone through and it follows the framing still. */
+  readonly following: boolean;
 }
 
 const LF = 10;
@@ -42,19 +50,46 @@ const enum At {
   Json,
   /** a start line: through as it is, to its LF */
   Start,
-  /** framing found: everything through */
-  Done,
+  /** the body masker took the start line: everything through, up to where it loses framing */
+  Follow,
 }
 
-/** `framed`: whether the body masker before it follows the framing (BodySecretMasker.framed). */
-export function createGapJsonMasker(framed: () => boolean): GapJsonMasker {
+/**
+ * `log`: the framing log of the body masker whose output this masks, begun when it held
+ * nothing (BodySecretMasker.watchFraming right after its gap()); none: never through.
+ */
+export function createGapJsonMasker(log?: FramingLog): GapJsonMasker {
   const json = createJsonSecretMasker();
+  /** the offset, in the body masker's stream, of the next byte in */
+  let pos = log?.from ?? 0;
   json.gap();
   const start = new StartLineMatcher();
   let at = At.Probe;
   /** Probe: the line's bytes so far */
   let held = new Uint8Array(64);
   let heldLen = 0;
+
+  /** Whether the body masker lost the framing before offset `end` (and after the last check). */
+  const lossBefore = (end: number): boolean =>
+    log !== undefined && log.losses.length > 0 && log.losses[0] < end;
+
+  /** Whether the body masker took as a start line the one whose LF ends before offset `end`. */
+  const tookStartLine = (end: number): boolean => {
+    if (!log) return false;
+    const s = log.starts;
+    while (s.length && s[0] < end) s.shift();
+    if (!s.length || s[0] !== end) return false;
+    s.shift();
+    // losses before this line are behind it
+    while (log.losses.length && log.losses[0] < end) log.losses.shift();
+    return true;
+  };
+
+  const blindAgain = () => {
+    json.gap();
+    at = At.Probe;
+    start.reset();
+  };
 
   const take = (): Uint8Array => {
     const out = held.slice(0, heldLen);
@@ -64,11 +99,30 @@ export function createGapJsonMasker(framed: () => boolean): GapJsonMasker {
 
   return {
     transform(chunk) {
-      if (at === At.Done) return chunk;
-      const parts: Uint8Array[] = [];
       const n = chunk.length;
+      const base = pos;
+      pos += n;
+      if (at === At.Follow && !lossBefore(pos)) {
+        const s = log!.starts; // start lines it takes meanwhile: not asked about
+        while (s.length && s[0] <= pos) s.shift();
+        return chunk;
+      }
+      const parts: Uint8Array[] = [];
       let i = 0;
       while (i < n) {
+        if (at === At.Follow) {
+          // through to where the body masker lost the framing, then blind from there
+          if (!lossBefore(pos)) {
+            parts.push(chunk.subarray(i));
+            break;
+          }
+          // (a loss at a line begun in a call gone through already: blind from here)
+          const to = Math.max(i, log!.losses.shift()! - base);
+          parts.push(chunk.subarray(i, to));
+          i = to;
+          blindAgain();
+          continue;
+        }
         if (at === At.Probe) {
           const c = chunk[i];
           const v = start.feed(c);
@@ -98,10 +152,9 @@ export function createGapJsonMasker(framed: () => boolean): GapJsonMasker {
         parts.push(at === At.Json ? json.transform(run) : run);
         i = end;
         if (lf < 0) break;
-        if (at === At.Start && framed()) {
-          at = At.Done;
-          parts.push(chunk.subarray(i));
-          break;
+        if (at === At.Start && tookStartLine(base + i)) {
+          at = At.Follow;
+          continue;
         }
         if (at === At.Start) json.gap(); // the body masker did not take it: blind again
         at = At.Probe;
@@ -119,8 +172,11 @@ export function createGapJsonMasker(framed: () => boolean): GapJsonMasker {
     flush() {
       return at === At.Probe && heldLen > 0 ? json.transform(take()) : new Uint8Array(0);
     },
-    get done() {
-      return at === At.Done;
+    close() {
+      log?.stop();
+    },
+    get following() {
+      return at === At.Follow;
     },
   };
 }

@@ -4,8 +4,9 @@
  */
 import assert from "node:assert/strict";
 import { createGapJsonMasker } from "./gap_json_masker.ts";
-import { createHttp1BodySecrets, START_LINE } from "./http1_body_secrets.ts";
-import { assertSameForAllChunkings, concatBytes } from "./testing.ts";
+import { createHttp1BodySecrets, type FramingLog } from "./http1_body_secrets.ts";
+import { isStartLine } from "./start_line.ts";
+import { assertSameForAllChunkings, concatBytes, REFRAME_FIRST, REFRAME_HOLES } from "./testing.ts";
 import { readMcpHttpFixture, SECRET_PLANTS } from "./testdata/mcp_http_fixture.ts";
 
 const enc = new TextEncoder();
@@ -14,10 +15,10 @@ const dec = new TextDecoder();
 const latin1 = (b: Uint8Array) => Array.from(b, (c) => String.fromCharCode(c)).join("");
 
 /** As the capture runs them after a gap whose landing is unknown: body masker, then this. */
-function afterGap(chunks: Uint8Array[], framed?: () => boolean): string {
+function afterGap(chunks: Uint8Array[], follow = true): string {
   const body = createHttp1BodySecrets();
   body.gap();
-  const gate = createGapJsonMasker(framed ?? (() => body.framed));
+  const gate = createGapJsonMasker(follow ? body.watchFraming() : undefined);
   const out = chunks.map((c) => gate.transform(body.transform(c)));
   out.push(gate.transform(body.flush()), gate.flush());
   return latin1(concatBytes(out));
@@ -34,7 +35,7 @@ function firstStartLine(text: string): number {
   for (let at = 0; at < text.length; at = text.indexOf("\n", at) + 1 || text.length) {
     const end = text.indexOf("\n", at);
     const line = text.slice(at, end < 0 ? text.length : end).replace(/\r$/, "");
-    if (end >= 0 && START_LINE.test(line)) return at;
+    if (end >= 0 && isStartLine(line)) return at;
   }
   return -1;
 }
@@ -48,7 +49,7 @@ Deno.test("a gap that lands at a message's start (unknown to the framing): the w
   for (const conn of conns) {
     for (const side of [conn.client, conn.server]) {
       const text = latin1(side);
-      if (!START_LINE.test(text.slice(0, text.indexOf("\r\n")))) continue;
+      if (!isStartLine(text.slice(0, text.indexOf("\r\n")))) continue;
       n++;
       const out = assertSameForAllChunkings(side, (c) => afterGap(c), {
         splitPointLimit: 300,
@@ -110,12 +111,19 @@ Deno.test("lines that only begin like a start line are masked, held bytes and al
 
 Deno.test("a start line the body masker does not follow: blind again at its end", () => {
   const input = enc.encode('HTTP/1.1 200 OK\r\nauth: "sk-secret"\r\n');
-  const out = assertSameForAllChunkings(input, (c) => afterGap(c, () => false));
+  const out = assertSameForAllChunkings(input, (c) => afterGap(c, false));
   assert.equal(out, 'HTTP/1.1 200 OK\r\n****:*"*********"\r\n'.replace(' "', '*"'));
 });
 
 Deno.test("a line held while it may be a start line, cut by another gap or the end, goes out masked", () => {
-  const gate = createGapJsonMasker(() => true);
+  // a body masker's log that took a start line ending at 36 (19 + 17)
+  const log = (starts: number[]): FramingLog => ({
+    from: 0,
+    starts,
+    losses: [],
+    stop() {},
+  });
+  const gate = createGapJsonMasker(log([36]));
   assert.equal(gate.transform(enc.encode("GET /sk-secret-path")).length, 0); // held
   assert.equal(dec.decode(gate.gap()), "*".repeat(19));
   // after the gap, a line's start again: a start line goes through, and with the framing
@@ -124,8 +132,19 @@ Deno.test("a line held while it may be a start line, cut by another gap or the e
     dec.decode(gate.transform(enc.encode("HTTP/1.1 200 OK\r\nx"))),
     "HTTP/1.1 200 OK\r\nx",
   );
-  assert.ok(gate.done);
-  const end = createGapJsonMasker(() => true);
+  assert.ok(gate.following);
+  const end = createGapJsonMasker(log([]));
   end.transform(enc.encode("POST /mcp?key=sk-x"));
   assert.equal(dec.decode(end.flush()), "*".repeat(18));
+});
+
+Deno.test("a start line goes through to what follows only if the body masker took that very line and follows the framing still: a line it did not take, or one it loses the framing after, with a JSON-RPC secret and a start line it frames on later in the same bytes, all masked up to that one", () => {
+  for (const text of REFRAME_HOLES) {
+    const input = Uint8Array.from(text, (c) => c.charCodeAt(0));
+    const out = assertSameForAllChunkings(input, (c) => afterGap(c));
+    assert.ok(!out.includes("LEAK") && !out.includes("sk-"), out);
+    // the start line the body masker frames on, and all after it, through
+    assert.ok(out.endsWith("\r\nGET / HTTP/1.1\r\n\r\n"), JSON.stringify(out));
+  }
+  assert.ok(REFRAME_FIRST.includes("jsonrpc"));
 });

@@ -47,6 +47,7 @@ import { createJsonSecretMasker, MAY_BE_SECRET_KEY } from "./json_secrets.ts";
 import { isJsonRpcBody, looksLikeJson } from "./jsonrpc.ts";
 import { FirstMemberReader, isMcpRequestHeader, SseEndpointProbe } from "./mcp_http_rule.ts";
 import { concatBytes } from "../kit/bytes.ts";
+import { isStartLine } from "./start_line.ts";
 
 /**
  * The state the two directions of one connection share: methods of unanswered requests, and
@@ -81,6 +82,27 @@ export interface BodySecretMasker {
    * by the framing (call it before `gap`, which loses the framing).
    */
   landing(lost: number | undefined): GapLanding;
+  /**
+   * From now on, where it takes a start line and where it loses the framing, by offsets in its
+   * input (its output is the same bytes, same length, later): for the JSON masker after a gap,
+   * which lets bytes through only where this follows the framing (gap_json_masker.ts).
+   */
+  watchFraming(): FramingLog;
+}
+
+/**
+ * Where a body masker found and lost the framing, as offsets into its byte stream (0: its
+ * first byte); each list ascending, pruned by whoever reads it.
+ */
+export interface FramingLog {
+  /** bytes it had been fed when the log began */
+  readonly from: number;
+  /** after each start line it took (its LF's offset + 1): the framing followed from there */
+  starts: number[];
+  /** where each loss of the framing takes effect (bytes from there passed unframed) */
+  losses: number[];
+  /** no more entries */
+  stop(): void;
 }
 
 /**
@@ -194,9 +216,6 @@ const enum Kind {
   Probe,
 }
 
-/** An HTTP/1 start line (a line without its end): a status line's start, or a whole request line. */
-export const START_LINE = /^(HTTP\/1\.[01] \d{3}|[A-Z]+ \S+ HTTP\/1\.[01]$)/;
-
 /** A masker for one direction; `shared` is the connection's (both directions'). */
 export function createHttp1BodySecrets(
   shared: Http1Exchanges = { methods: [] },
@@ -231,6 +250,12 @@ export function createHttp1BodySecrets(
   /** bytes at the start of `buf` that are final, not yet out */
   let done = 0;
   let pieces: Uint8Array[] = [];
+  /** bytes fed before the chunk at hand; where the line being read began */
+  let fed = 0, lineAt = 0;
+  let log: FramingLog | null = null;
+  /** the offset of the byte at hand's successor (set before a line's end is handled) */
+  let here = 0;
+  const lostAt = (at: number) => log?.losses.push(at);
 
   /** Out with the final bytes of `buf` (before anything after them in the stream). */
   const outDone = () => {
@@ -476,6 +501,7 @@ export function createHttp1BodySecrets(
       if (upgrade) {
         // its answer decides; if that is no 101, the next request line finds the way back
         st = St.Lost;
+        lostAt(here);
         return;
       }
     }
@@ -509,15 +535,21 @@ export function createHttp1BodySecrets(
     line = "";
     switch (st) {
       case St.Lost:
-        if (START_LINE.test(l)) {
+        if (isStartLine(l)) {
           st = St.Head;
           startLine(l);
+          log?.starts.push(here);
         }
         return;
       case St.Head: {
         if (start === null) {
-          if (START_LINE.test(l)) startLine(l);
-          else if (l !== "") st = St.Lost; // not where a message begins: find one
+          if (isStartLine(l)) {
+            startLine(l);
+            log?.starts.push(here);
+          } else if (l !== "") {
+            st = St.Lost; // not where a message begins: find one
+            lostAt(lineAt); // the line's bytes too
+          }
           return;
         }
         if (l === "") return headEnds();
@@ -561,6 +593,7 @@ export function createHttp1BodySecrets(
   /** Framing is lost: anything held goes out, masked as cut. */
   const lose = (cut: boolean) => {
     endBody(!cut);
+    if (st !== St.Lost) lostAt(here);
     st = St.Lost;
     line = "";
   };
@@ -670,28 +703,45 @@ export function createHttp1BodySecrets(
             }
             put(chunk, i, e < 0 ? n : e + 1);
             i = e < 0 ? n : e + 1;
+            here = fed + i;
             if (e >= 0) chunkLine();
             break;
           }
           default: {
             const e = chunk.indexOf(LF, i);
             const end = e < 0 ? n : e;
+            if (line.length === 0) lineAt = fed + i;
             if (line.length < MAX_LINE) line += latin1(chunk, i, Math.min(end, i + MAX_LINE));
             put(chunk, i, e < 0 ? n : e + 1);
             i = e < 0 ? n : e + 1;
+            here = fed + i;
             if (e >= 0) onLine();
           }
         }
       }
+      fed += n;
       return drain();
     },
     gap() {
+      here = fed;
       lose(true);
       return drain();
     },
     flush() {
       endBody(false);
       return drain();
+    },
+    watchFraming() {
+      const l: FramingLog = {
+        from: fed,
+        starts: [],
+        losses: [],
+        stop: () => {
+          if (log === l) log = null;
+        },
+      };
+      log = l;
+      return l;
     },
     get framed() {
       return st !== St.Lost;

@@ -1,10 +1,13 @@
 /**
- * Whether a line's bytes, fed one at a time, are an HTTP/1 start line — a status line
- * (`HTTP/1.1 200`, RFC 9112 4) or a request line (`METHOD target HTTP/1.1`, RFC 9112 3) —
- * by the rule the body masker finds framing again by (protocols/http1_body_secrets.ts
- * START_LINE): method `[A-Z]+`, target without blanks, version `HTTP/1.0` or `HTTP/1.1`.
- * A status line is known after its code's third digit; a request line at its LF (a CR before
- * it allowed). The redactor uses it after a gap: a line that begins a message goes through.
+ * The one definition of an HTTP/1 start line the redaction goes by — a status line
+ * (`HTTP/1.1 200`, RFC 9112 4) or a request line (`METHOD target HTTP/1.1`, RFC 9112 3):
+ * method `[A-Z]+`, target of at least one byte none of which is blank (SP, HT, VT, FF, CR, LF
+ * or NBSP 0xA0: what JS's `\s` is on a byte), version `HTTP/1.0` or `HTTP/1.1`. Fed one byte
+ * at a time (StartLineMatcher): a status line is known after its code's third digit; a
+ * request line at its LF (a CR before it allowed). The body masker finds framing by it
+ * (`isStartLine`, http1_body_secrets.ts), the header redactor keeps a line cut by a gap by it
+ * (capture/redact.ts), and the JSON masker after a gap lets a line through by it
+ * (gap_json_masker.ts): all three must agree on what a start line is.
  */
 
 const H = "HTTP/1.";
@@ -47,7 +50,7 @@ export class StartLineMatcher {
         if (c === SP && this.#v > 0) {
           this.#phase = 2;
           this.#v = 0;
-        } else if (c === SP || c === CR || c === LF || c === 9) this.#phase = -1;
+        } else if (isBlank(c)) this.#phase = -1;
         else this.#v = 1;
         return;
       case 2: // version
@@ -72,4 +75,25 @@ function statusByte(k: number, c: number): boolean {
   if (k === 7) return c === 48 || c === 49;
   if (k === 8) return c === SP;
   return k <= 11 && c >= 48 && c <= 57;
+}
+
+/** A byte JS's `\s` matches (as a latin1 character): none may be in a request target. */
+function isBlank(c: number): boolean {
+  return c === SP || (c >= 9 && c <= 13) || c === 0xa0;
+}
+
+/**
+ * Whether `line` (latin1, one character a byte, without its CRLF or LF) is a start line: a
+ * status line's start or a whole request line.
+ */
+export function isStartLine(line: string): boolean {
+  const m = new StartLineMatcher();
+  for (let k = 0; k < line.length; k++) {
+    const c = line.charCodeAt(k);
+    if (c === CR) return false; // its line end is not in it: a CR before it is one too many
+    const v = m.feed(c);
+    if (v === "status") return true;
+    if (v === "no") return false;
+  }
+  return m.feed(LF) === "request";
 }

@@ -125,3 +125,19 @@ export function h2HeadersWithHole(secret: string): { data: Uint8Array; holes: nu
   data.fill(0, at, at + 13);
   return { data, holes: [at, at + 13] };
 }
+
+/**
+ * After a gap of unknown landing, a line that is a start line to the JSON masker's grammar but
+ * leaves the body masker unframed (or framed, then lost again), then a JSON-RPC body's secret,
+ * then a start line the body masker frames on, all in one call.
+ */
+export const REFRAME_HOLES = [
+  "GET /\x0b HTTP/1.1\r\n" +
+  '{"jsonrpc":"2.0","params":{"api_key":"sk-LEAKA"}}\r\nGET / HTTP/1.1\r\n\r\n',
+  "GET /\xa0 HTTP/1.1\r\n" +
+  '{"jsonrpc":"2.0","params":{"api_key":"sk-LEAKA"}}\r\nGET / HTTP/1.1\r\n\r\n',
+  "GET / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n" +
+  '{"jsonrpc":"2.0","params":{"api_key":"sk-LEAKB"}}\r\nGET / HTTP/1.1\r\n\r\n',
+];
+export const REFRAME_FIRST = "POST /mcp HTTP/1.1\r\nHost: h\r\nContent-Length: 9999\r\n\r\n" +
+  '{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"arguments":{"x":"';

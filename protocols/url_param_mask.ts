@@ -20,14 +20,17 @@
  * fall inside a value: with `chunkSeams` (HTTP/1 streams) a value that seems to end at a CR is
  * matched on against such a seam (chunk_seam.ts), and if it is one the value goes on after it
  * (the seam's bytes kept, the value's on both sides digested as one, or masked); without, the
- * part after the boundary would be written raw. A value cut by a gap or a DATA frame's end
- * (`cut`) is masked on into what follows, up to a byte that ends a value.
+ * part after the boundary would be written raw. A seam whose extension runs past MAX_SEAM fails
+ * closed: the value is masked on after its line. A seam inside a parameter's name, or between
+ * the name and its `=`, is skipped when the name is read (up to two seams). A value cut by a
+ * gap or a DATA frame's end (`cut`) is masked on into what follows, up to a byte that ends a
+ * value.
  */
 
 import { SECRET_KEY } from "./json_secrets.ts";
 import { concatBytes } from "../kit/bytes.ts";
 import { MAX_DIGEST_VALUE, type SessionDigest } from "./session_digest.ts";
-import { ChunkSeam } from "./chunk_seam.ts";
+import { ChunkSeam, MAX_SEAM } from "./chunk_seam.ts";
 
 /**
  * The URL parameters whose value is a session (MCP's HTTP+SSE transport), lowercase: the
@@ -106,7 +109,7 @@ export interface ParamRedactorOptions {
 const ENDS = new Uint8Array(256);
 for (const b of ENDS_VALUE) ENDS[b] = 1;
 
-const EQUALS = 61, BACKSLASH = 92, CR = 13;
+const EQUALS = 61, BACKSLASH = 92, CR = 13, LF = 10;
 /** what a masker that holds nothing hands out (never written to) */
 const NOTHING = new Uint8Array(0);
 const lower = (c: number) => (c >= 65 && c <= 90 ? c + 32 : c);
@@ -158,13 +161,18 @@ export function createParamRedactor(
     throw new Error("createParamRedactor: the names must end in the same byte before '='");
   }
   const stem = Math.max(...wants.map((w) => w.length - 1)); // the longest name's bytes before "="
-  /** bytes kept from earlier chunks: the fixed name, or a query name and its `?` or `&` */
-  const keep = Math.max(stem, SCAN);
+  /**
+   * bytes kept from earlier chunks: the fixed name, or a query name and its `?` or `&` (and, in
+   * HTTP/1, two chunk seams inside it)
+   */
+  const keep = Math.max(stem, SCAN) + (chunkSeams ? 2 * MAX_SEAM : 0);
   // ---- state that crosses chunk boundaries ----
   let masking = false; // inside a value
   /** inside a `name=` value being digested (hold mode): its bytes so far */
   let digesting = false;
-  const held = digest && hold ? new Uint8Array(MAX_DIGEST_VALUE) : new Uint8Array(0);
+  /** made at the first value held (an HTTP/2 stream's DATA masker most often holds none) */
+  let held = NOTHING;
+  const canHold = digest !== undefined && hold;
   let heldLen = 0;
   /**
    * Where a chunk boundary lies inside the value: the seams in `held` ([start, end) pairs: kept
@@ -173,6 +181,19 @@ export function createParamRedactor(
    */
   const seam = new ChunkSeam();
   let inSeam = false;
+  /**
+   * A seam too long to follow inside a value: 1, its line's rest (passed) up to its CR; 2, that
+   * CR passed, its LF next: the value goes on after it, masked (fail closed)
+   */
+  let longSeam = 0;
+  /**
+   * A cut (a gap) fell inside a seam: the match goes on after it, and if the bytes rule a seam
+   * out (bytes were lost) the value is taken to go on (masked to a byte that ends one, and past
+   * a CRLF there once more): fail closed
+   */
+  let seamCut = false;
+  /** masking a value's rest after a cut seam (see seamCut) */
+  let afterCut = false;
   const seams: number[] = [];
   let seamStart = 0;
   /** The held value out: its digest when `whole`, else (or with none) `*`s; seams as they are. */
@@ -196,6 +217,7 @@ export function createParamRedactor(
   };
   /** Bytes [a, b) of a chunk into the held value; false when they do not fit. */
   const holdBytes = (chunk: Uint8Array, a: number, b: number): boolean => {
+    if (held === NOTHING && canHold) held = new Uint8Array(MAX_DIGEST_VALUE);
     if (b - a > held.length - heldLen) return false;
     held.set(chunk.subarray(a, b), heldLen);
     heldLen += b - a;
@@ -204,11 +226,63 @@ export function createParamRedactor(
   const tail = new Uint8Array(keep); // the stream's last `keep` bytes before this chunk (lowercase)
   let tailLen = 0;
 
-  /** The byte `k` bytes before chunk[eq] (reaching into `tail`; lowercase), or -1. */
-  const before = (chunk: Uint8Array, eq: number, k: number): number => {
+  /** The byte `k` bytes before chunk[eq] as it stands (reaching into `tail`; lowercase), or -1. */
+  const rawBefore = (chunk: Uint8Array, eq: number, k: number): number => {
     const at = eq - k;
     if (at >= 0) return lower(chunk[at]);
     return tailLen + at >= 0 ? tail[tailLen + at] : -1;
+  };
+  /** HTTP/1: the bytes before the `=` at hand with chunk seams left out (nearest first), or null */
+  let seamless: number[] | null = null;
+  /** The byte `k` bytes before chunk[eq] (seams left out when `seamless`), or -1. */
+  const before = (chunk: Uint8Array, eq: number, k: number): number =>
+    seamless ? (k <= seamless.length ? seamless[k - 1] : -1) : rawBefore(chunk, eq, k);
+
+  const nameSeam = new ChunkSeam();
+  /**
+   * The length of the chunk seam whose LF is `m` bytes before chunk[eq] (its CR right before
+   * it), or 0: the size line's LF is the nearest before it (no LF in a size line).
+   */
+  const seamEndingAt = (chunk: Uint8Array, eq: number, m: number): number => {
+    for (let q = m + 2; q <= m + MAX_SEAM; q++) {
+      const c = rawBefore(chunk, eq, q);
+      if (c < 0) return 0;
+      if (c !== LF) continue;
+      if (rawBefore(chunk, eq, q + 1) !== CR) return 0;
+      nameSeam.begin();
+      let v = "more";
+      for (let k = q; k >= m && v === "more"; k--) v = nameSeam.feed(rawBefore(chunk, eq, k));
+      return v === "yes" ? q + 2 - m : 0;
+    }
+    return 0;
+  };
+
+  /**
+   * HTTP/1: if the name before chunk[eq] runs into a line end (a chunk seam in it, or right
+   * before the `=`), the bytes before it with up to two seams left out; else null (as they stand).
+   */
+  const seamlessBefore = (chunk: Uint8Array, eq: number): number[] | null => {
+    let k = 1;
+    while (k <= SCAN && NAME_BYTE[rawBefore(chunk, eq, k)] === 1) k++;
+    if (rawBefore(chunk, eq, k) !== LF) return null;
+    const out: number[] = [];
+    let skipped = 0;
+    for (let m = 1; out.length <= SCAN;) {
+      const c = rawBefore(chunk, eq, m);
+      if (c < 0) break;
+      if (c === LF && skipped < 2) {
+        const len = seamEndingAt(chunk, eq, m);
+        if (len > 0) {
+          skipped++;
+          m += len;
+          continue;
+        }
+      }
+      out.push(c);
+      m++;
+      if (NAME_BYTE[c] !== 1) break; // what the name follows: all that is read
+    }
+    return out;
   };
 
   /** Whether the bytes before chunk[eq] are a query parameter's name that holds a secret. */
@@ -246,7 +320,8 @@ export function createParamRedactor(
   /** The stream's end: a value held is cut, so not digested. */
   const flush = (): Uint8Array => {
     const out = digesting ? release(false) : NOTHING;
-    inSeam = false;
+    inSeam = seamCut = afterCut = false;
+    longSeam = 0;
     return out;
   };
 
@@ -259,12 +334,40 @@ export function createParamRedactor(
       let i = 0;
       const n = chunk.length;
       for (;;) {
+        if (longSeam === 1) {
+          // a long seam's line, passed, to its CR (a bare LF: no seam, the value ended)
+          let j = i;
+          while (j < n && chunk[j] !== CR && chunk[j] !== LF) j++;
+          if (j === n) break;
+          if (chunk[j] === CR) {
+            longSeam = 2;
+            i = j + 1;
+          } else {
+            longSeam = 0;
+            i = j;
+          }
+        }
+        if (longSeam === 2) {
+          if (i === n) break;
+          longSeam = 0;
+          if (chunk[i] === LF) {
+            i++;
+            masking = true; // the value's rest, if it goes on: masked
+          }
+        }
         if (inSeam) {
           // a CR inside a value: a chunk boundary the value goes on after, or the value's end
           let verdict = "more";
           let j = i;
           while (j < n && (verdict = seam.feed(chunk[j])) === "more") j++;
           const end = verdict === "yes" ? j + 1 : j; // a seam's bytes, or those that might be
+          if (seamCut) {
+            // after a cut: these may be the value's rest as well as the seam's (lost bytes):
+            // masked but for line ends
+            for (let k = i; k < end; k++) {
+              if (chunk[k] !== CR && chunk[k] !== LF) (out ??= chunk.slice())[k] = STAR;
+            }
+          }
           if (digesting && !holdBytes(chunk, i, end)) {
             // too long to be a session: out as `*`s, the seam's bytes as they are
             parts!.push(release(false));
@@ -273,14 +376,31 @@ export function createParamRedactor(
           }
           i = end;
           if (verdict === "more") break;
+          if (verdict === "long") {
+            // a seam maybe, too long to follow: the value held out as `*`s (the seam's bytes
+            // so far as they are), and its rest after the seam's line masked
+            if (digesting) {
+              parts!.push(release(false));
+              from = i;
+            }
+            inSeam = seamCut = false;
+            longSeam = 1;
+            continue;
+          }
           inSeam = false;
           if (verdict === "yes") {
+            seamCut = false;
             if (digesting) seams.push(seamStart, heldLen);
             else masking = true;
             continue;
           }
-          // no seam: the value ended at the CR
-          if (digesting) {
+          if (seamCut) {
+            // cut inside a seam, and the bytes after the cut are none: maybe the value's rest
+            seamCut = false;
+            masking = true;
+            afterCut = true;
+          } // no seam: the value ended at the CR
+          else if (digesting) {
             seams.push(seamStart, heldLen);
             parts!.push(release(true));
             from = i;
@@ -318,6 +438,16 @@ export function createParamRedactor(
           if (j === n) break;
           masking = false;
           i = j;
+          if (afterCut && (chunk[j] === CR || chunk[j] === LF)) {
+            // a value's rest after a cut seam, to a line end: it may end the seam's line, the
+            // value going on after it (masked once more, to a byte that ends a value)
+            afterCut = false;
+            i = j + 1;
+            if (chunk[j] === CR) longSeam = 2;
+            else masking = true;
+            continue;
+          }
+          afterCut = false;
           if (chunkSeams && chunk[j] === CR) {
             seam.begin();
             inSeam = true;
@@ -329,6 +459,7 @@ export function createParamRedactor(
         if (eq < 0) break;
         i = eq + 1;
         // The name must lie after any masked value: a value's end byte is not part of a name.
+        seamless = chunkSeams ? seamlessBefore(chunk, eq) : null;
         const named = nameBefore(chunk, eq);
         if (digest && named) {
           if (hold) {
@@ -346,6 +477,7 @@ export function createParamRedactor(
             i = j;
           } else masking = true;
         } else if (named || secretQueryName(chunk, eq)) masking = true;
+        seamless = null;
       }
       // Keep the last bytes for a name split across chunks.
       if (n >= keep) {
@@ -365,9 +497,12 @@ export function createParamRedactor(
     cut() {
       // a value cut here (held, or being masked, or at a CR that may begin a seam) is masked
       // on in what follows: the rest of it may come after the cut
-      if (!digesting && !masking && !inSeam) return NOTHING; // most cuts: between values
+      if (!digesting && !masking && !inSeam && !longSeam) return NOTHING; // most cuts: between values
+      const wasInSeam = inSeam;
       const out = flush();
-      masking = true;
+      if (wasInSeam) {
+        inSeam = seamCut = true; // the seam's match goes on (fail closed: see seamCut)
+      } else masking = true;
       return out;
     },
   };
@@ -379,7 +514,7 @@ const EQUALS_WORD = 0x3d3d3d3d;
 
 /**
  * The index of the next `=` at or after `from` that may end a parameter's name, or -1: one
- * right after a name byte (NAME_BYTE) or after the byte `alsoAfter` (lowercase: the fixed name's
+ * right after a name byte (NAME_BYTE), an LF (a chunk seam may end right before it) or after the byte `alsoAfter` (lowercase: the fixed name's
  * last), or `b`'s first byte (what comes before it is in the masker's tail). Any other `=` (` =`,
  * `^=`, `==`: a prompt's program text has about 20,000 of them a MB) ends no name of either rule.
  *
@@ -414,7 +549,7 @@ export function nextNamedEquals(b: Uint8Array, from: number, alsoAfter: number):
 
 /** Whether the `=` at b[j] may end a name: see `nextNamedEquals`. */
 const namedEquals = (b: Uint8Array, j: number, alsoAfter: number): boolean =>
-  j === 0 || NAME_BYTE[b[j - 1]] === 1 || lower(b[j - 1]) === alsoAfter;
+  j === 0 || NAME_BYTE[b[j - 1]] === 1 || lower(b[j - 1]) === alsoAfter || b[j - 1] === LF;
 
 /**
  * The character positions of `s` (a decoded header value, one character per octet) that hold

@@ -16,7 +16,8 @@ import {
   testParamDigest,
   utf8,
 } from "./testing.ts";
-import { readMcpHttpFixture } from "./testdata/mcp_http_fixture.ts";
+import { readMcpHttpFixture, sseEndpointFixture } from "./testdata/mcp_http_fixture.ts";
+import { MAX_SEAM } from "./chunk_seam.ts";
 
 /**
  * The rule, written plainly: after each `name=` (any case), and after each `?NAME=` or `&NAME=`
@@ -214,7 +215,7 @@ Deno.test("param masker agrees with the plain rule on real connections: every sp
   assert.ok(maskedBytes > 100, `${maskedBytes} bytes masked`);
 });
 
-Deno.test("nextNamedEquals: the first = after a name byte, the given byte or the chunk start", () => {
+Deno.test("nextNamedEquals: the first = after a name byte, an LF, the given byte or the chunk start", () => {
   const rand = seededRandom(7);
   const alphabet = utf8('= ^aZ9_?&#;\\\n"dD*');
   const NAME = /[A-Za-z0-9\-_.%\[\]]/;
@@ -222,7 +223,9 @@ Deno.test("nextNamedEquals: the first = after a name byte, the given byte or the
     for (let j = from; j < b.length; j++) {
       if (b[j] !== 61) continue;
       const p = j > 0 ? String.fromCharCode(b[j - 1]) : "";
-      if (j === 0 || NAME.test(p) || p.toLowerCase().charCodeAt(0) === also) return j;
+      if (j === 0 || NAME.test(p) || p === "\n" || p.toLowerCase().charCodeAt(0) === also) {
+        return j;
+      }
     }
     return -1;
   };
@@ -308,12 +311,7 @@ function http1Masked(chunks: Uint8Array[]): string {
 
 Deno.test("a chunk boundary of a chunked SSE body inside the endpoint event's sessionId, at every place in it and any TLS split: one value, digested whole, the boundary kept", async () => {
   // the HTTP+SSE fixture's answer (real bytes), its endpoint event's chunk cut in two
-  const server = new TextDecoder("latin1").decode(
-    (await readMcpHttpFixture("sse")).find((c) => c.server.length)!.server,
-  );
-  const id = /sessionId=([0-9a-f-]+)/.exec(server)![1];
-  const event = /\r\n\r\n([0-9a-f]+)\r\n(event: endpoint\n[^]*?\n\n)\r\n/.exec(server)!;
-  const ev = event[2];
+  const { server, id, event, ev } = await sseEndpointFixture();
   for (let k = ev.indexOf(id); k <= ev.indexOf(id) + id.length; k++) {
     const [a, b] = [ev.slice(0, k), ev.slice(k)];
     const rechunked = server.replace(
@@ -345,6 +343,42 @@ Deno.test("a chunk boundary of a chunked SSE body inside the endpoint event's se
   }
 });
 
+Deno.test("a chunk boundary inside the endpoint event's sessionId NAME (or right before its =, or in its value) with an extension of any kind: the id digested whole, the boundary kept; one too long to follow in the value: the id's rest masked", async () => {
+  // the HTTP+SSE fixture's answer (real bytes), its endpoint event's chunk cut in two
+  const { server, id, event, ev } = await sseEndpointFixture();
+  const name = ev.indexOf("sessionId=");
+  const exts = ["", ";x=1", ';a="x y;z"', "; a = b ;c"];
+  for (const ext of [...exts, ";" + "e".repeat(MAX_SEAM)]) {
+    const long = ext.length > MAX_SEAM;
+    for (let k = long ? ev.indexOf(id) + 1 : name + 1; k <= ev.indexOf(id) + id.length - 1; k++) {
+      const [a, b] = [ev.slice(0, k), ev.slice(k)];
+      const seam = `\r\n${b.length.toString(16)}${ext}\r\n`;
+      const rechunked = server.replace(
+        event[1] + "\r\n" + ev,
+        `${a.length.toString(16)}\r\n${a}${seam}${b}`,
+      );
+      const input = Uint8Array.from(rechunked, (c) => c.charCodeAt(0));
+      const out = assertSameForAllChunkings(input, http1Masked, {
+        splitPointLimit: 0,
+        randomRuns: 2,
+        skipByteByByte: k % 5 !== 0,
+      });
+      const at = rechunked.indexOf(seam);
+      assert.equal(out.slice(at, at + seam.length), seam, `${ext} at ${k}: the seam kept`);
+      // the event, the seam left out: the id whole as its digest (or `*`s), all else as it was
+      const start = at - a.length;
+      const joined = out.slice(start, at) +
+        out.slice(at + seam.length, at + seam.length + b.length);
+      const want = long ? "*".repeat(id.length) : testParamDigest(id);
+      assert.equal(joined, ev.replace(id, want), `${JSON.stringify(ext)} at ${k}`);
+      // every split of the bytes around the name and value (a TLS record or write split)
+      for (let s = at - 12; s < at + seam.length + 12; s += long ? 7 : 1) {
+        assert.equal(http1Masked([input.subarray(0, s), input.subarray(s)]), out, `split ${s}`);
+      }
+    }
+  }
+});
+
 Deno.test("a secret query key in a chunked body, cut by a chunk boundary: masked on both sides", () => {
   const body =
     "url=https://generativelanguage.googleapis.com/v1beta/models?key=AIzaSyD-fake-key-0123\n";
@@ -359,6 +393,51 @@ Deno.test("a secret query key in a chunked body, cut by a chunk boundary: masked
     const want = text.replace(`=${key.slice(0, c)}\r`, `=${stars(key.slice(0, c))}\r`)
       .replace(`\n${key.slice(c)}\n`, `\n${stars(key.slice(c))}\n`);
     assert.equal(out, want);
+  }
+});
+
+Deno.test("a secret query key's NAME cut by a chunk boundary (with or without an extension), or one right before its =: the key masked whole, the boundary kept", () => {
+  const body =
+    "url=https://generativelanguage.googleapis.com/v1beta/models?key=AIzaSyD-fake-key-0123\n";
+  const key = "AIzaSyD-fake-key-0123";
+  for (const ext of ["", ";x=1", ';a="x"']) {
+    for (let k = body.indexOf("?key=") + 1; k <= body.indexOf("=AIza"); k++) {
+      const seam = `\r\n${(body.length - k).toString(16)}${ext}\r\n`;
+      const text = `${k.toString(16)}\r\n${body.slice(0, k)}${seam}${body.slice(k)}\r\n0\r\n\r\n`;
+      const out = assertSameForAllChunkings(utf8(text), http1Masked, { randomRuns: 2 });
+      assert.equal(out, text.replace(key, "*".repeat(key.length)), `${ext} at ${k}`);
+    }
+  }
+});
+
+Deno.test("a gap inside a chunk seam inside a value, at every place in it and with any number of the seam's bytes lost: the value's rest after it masked, never raw", () => {
+  const id = "334aa7a6-73ac-43e4-93c5";
+  for (const seam of ["\r\n1c\r\n", "\r\n1c;x=1\r\n"]) {
+    for (let c = 1; c < seam.length; c++) {
+      for (let lost = 0; c + lost <= seam.length; lost++) {
+        for (const split of [0, 1, 2]) {
+          const r = createParamRedactor(SECRET_PARAM, {
+            digest: TEST_DIGEST,
+            hold: true,
+            chunkSeams: true,
+          });
+          const rest = seam.slice(c + lost) + id.slice(4) + "\n\nevent: x\n";
+          const out = concatBytes([
+            r.transform(utf8("data: /message?sessionId=" + id.slice(0, 4) + seam.slice(0, c))),
+            r.cut(),
+            r.transform(utf8(rest.slice(0, split))),
+            r.transform(utf8(rest.slice(split))),
+            r.flush(),
+          ]);
+          const got = new TextDecoder().decode(out);
+          assert.ok(
+            !/334a|a7a6|73ac|43e4|93c5/.test(got),
+            `${JSON.stringify(seam)} ${c} ${lost}: ${got}`,
+          );
+          assert.ok(got.endsWith("\n\nevent: x\n"), got);
+        }
+      }
+    }
   }
 });
 

@@ -47,3 +47,19 @@ export const SECRET_PLANTS: readonly [string, string, string][] = [
     "mcp-servers/everything",
   ],
 ];
+
+/**
+ * The HTTP+SSE fixture's answer (its real bytes as a latin1 string, one character a byte; the
+ * WHATWG "latin1" decoder is windows-1252), its session id, and its `endpoint` event's chunk
+ * (`event[1]` its size, `ev` the event).
+ */
+export async function sseEndpointFixture(): Promise<
+  { server: string; id: string; event: RegExpExecArray; ev: string }
+> {
+  const server = new TextDecoder("latin1").decode(
+    (await readMcpHttpFixture("sse")).find((c) => c.server.length)!.server,
+  );
+  const id = /sessionId=([0-9a-f-]+)/.exec(server)![1];
+  const event = /\r\n\r\n([0-9a-f]+)\r\n(event: endpoint\n[^]*?\n\n)\r\n/.exec(server)!;
+  return { server, id, event, ev: event[2] };
+}
