@@ -138,10 +138,12 @@ early_new AS (
   FROM early e
   WHERE (e.op = 'open' AND (e.flags & 64) <> 0 OR e.op = 'mkdir'
       OR (e.op IN ('rename', 'link', 'symlink') AND e.changed = e.path2))
-    AND ((e.op = 'open' AND (e.flags & 128) <> 0) OR NOT EXISTS (
-      SELECT 1 FROM actions b WHERE b.recording = e.recording AND b.event_table = 'file'
-        AND e.changed IN (b.path, b.path2) AND b.ts_ns < e.ts_ns
-        AND (b.ok OR coalesce(b.ret, 0) <> -2)))
+    -- (each of an action's two paths joined on its own, so that both are hash joins)
+    AND ((e.op = 'open' AND (e.flags & 128) <> 0) OR NOT (
+      EXISTS (SELECT 1 FROM actions b WHERE b.recording = e.recording AND b.event_table = 'file'
+        AND b.path = e.changed AND b.ts_ns < e.ts_ns AND (b.ok OR coalesce(b.ret, 0) <> -2))
+      OR EXISTS (SELECT 1 FROM actions b WHERE b.recording = e.recording
+        AND b.event_table = 'file' AND b.path2 = e.changed AND b.ts_ns < e.ts_ns AND b.ok)))
   QUALIFY row_number() OVER (PARTITION BY e.recording, e.pid, e.proc_start_ns, e.changed
     ORDER BY e.ts_ns, e.event_id) = 1
 ),
@@ -167,8 +169,10 @@ argv_paths AS (
 candidates AS (
   SELECT s.recording, s.pid, s.proc_start_ns, s.path,
     CASE WHEN EXISTS (SELECT 1 FROM actions b WHERE b.recording = s.recording
-        AND b.event_table = 'file' AND s.path IN (b.path, b.path2) AND b.ts_ns < s.first_save_ns
+        AND b.event_table = 'file' AND b.path = s.path AND b.ts_ns < s.first_save_ns
         AND (b.ok OR coalesce(b.ret, 0) <> -2))
+      OR EXISTS (SELECT 1 FROM actions b WHERE b.recording = s.recording
+        AND b.event_table = 'file' AND b.path2 = s.path AND b.ts_ns < s.first_save_ns AND b.ok)
       THEN 'old_store' ELSE 'own' END AS kind
   FROM save_paths s
   WHERE NOT EXISTS (SELECT 1 FROM other_uses u WHERE u.recording = s.recording
