@@ -8,12 +8,18 @@ import type { TableDef } from "../../kit/columns.ts";
 import { queryRows, readSql } from "../../kit/sql_runner.ts";
 import { type Build, buildPart } from "../build_steps.ts";
 import type { ProblemRow } from "../schema.ts";
-import { loadAllowlist, loadInjectionPatterns, loadSensitivePatterns } from "./patterns.ts";
+import {
+  loadAllowlist,
+  loadInjectionPatterns,
+  loadPersistencePatterns,
+  loadSensitivePatterns,
+} from "./patterns.ts";
 import {
   allowlistTable,
   DETECT_INPUT_TABLES,
   DETECT_TABLES,
   injectionPatternsTable,
+  persistencePatternsTable,
   sensitivePatternsTable,
 } from "./schema.ts";
 import { DEFAULT_DETECT_SETTINGS, detectParams, type DetectSettings } from "./settings.ts";
@@ -67,6 +73,10 @@ export function buildFindings(
     const phrases = loadInjectionPatterns(settings.injectionPhrases);
     type Rows = Record<string, unknown>[];
     await b.appendRows(sensitivePatternsTable, sensitive as unknown as Rows);
+    await b.appendRows(
+      persistencePatternsTable,
+      loadPersistencePatterns(settings.persistencePaths) as unknown as Rows,
+    );
     await b.appendRows(
       allowlistTable,
       loadAllowlist(settings.allowlist).map((e) => ({ recording: null, ...e })),

@@ -7,6 +7,7 @@
 import { filePath } from "../../kit/file_path.ts";
 
 export const DEFAULT_SENSITIVE_PATHS = filePath("./sensitive_paths.txt", import.meta.url);
+export const DEFAULT_PERSISTENCE_PATHS = filePath("./persistence_paths.txt", import.meta.url);
 export const DEFAULT_ALLOWLIST = filePath("./allowlist.txt", import.meta.url);
 export const DEFAULT_INJECTION_PHRASES = filePath("./injection_phrases.txt", import.meta.url);
 
@@ -25,6 +26,13 @@ export interface SensitivePattern {
   regex: string;
   severity: Severity;
   scope: typeof SCOPES[number];
+  label: string;
+  source: string;
+}
+
+export interface PersistencePattern {
+  pattern: string;
+  regex: string;
   label: string;
   source: string;
 }
@@ -129,6 +137,22 @@ export function loadSensitivePatterns(paths: string[]): SensitivePattern[] {
       label: label.join(" ") || pattern,
       source: where,
     });
+  }
+  return out;
+}
+
+/** Persistence paths (`persistence_paths.txt`): `GLOB LABEL...` a line. */
+export function loadPersistencePatterns(paths: string[]): PersistencePattern[] {
+  const out: PersistencePattern[] = [];
+  for (const { text, where } of lines(paths)) {
+    const [pattern, ...label] = text.split(/\s+/);
+    let regex: string;
+    try {
+      regex = globToRegex(pattern);
+    } catch (e) {
+      throw new PatternFileError(`${where}: ${pattern}: ${(e as Error).message}`);
+    }
+    out.push({ pattern, regex, label: label.join(" ") || pattern, source: where });
   }
   return out;
 }

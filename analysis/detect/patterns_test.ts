@@ -4,10 +4,12 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import {
   DEFAULT_ALLOWLIST,
   DEFAULT_INJECTION_PHRASES,
+  DEFAULT_PERSISTENCE_PATHS,
   DEFAULT_SENSITIVE_PATHS,
   globToRegex,
   loadAllowlist,
   loadInjectionPatterns,
+  loadPersistencePatterns,
   loadSensitivePatterns,
   PatternFileError,
 } from "./patterns.ts";
@@ -91,4 +93,36 @@ Deno.test("pattern files: a bad line is one error naming the file and line", asy
   await Deno.writeTextFile(f, "bad (unclosed\n");
   assert.throws(() => loadInjectionPatterns([f]), /p\.txt:1: /);
   assert.throws(() => loadAllowlist([join(dir, "missing.txt")]), /cannot read/);
+});
+
+Deno.test("persistence paths: the built-in list names shell start-up files, hooks and agents' settings, not ordinary files", () => {
+  const ps = loadPersistencePatterns([DEFAULT_PERSISTENCE_PATHS]);
+  const hit = (path: string) => ps.some((p) => new RegExp(p.regex).test(path));
+  for (
+    const path of [
+      "/home/u/.bashrc",
+      "/root/.profile",
+      "/w/repo/.git/hooks/pre-commit",
+      "/w/repo/.git/config",
+      "/home/u/.config/systemd/user/x.service",
+      "/home/u/.local/bin/git",
+      "/var/spool/cron/crontabs/u",
+      "/home/u/.claude/settings.local.json",
+      "/w/repo/.mcp.json",
+      "/home/u/.codex/config.toml",
+      "/home/u/.gemini/settings.json",
+      "/w/repo/CLAUDE.md",
+      "/w/repo/sub/AGENTS.md",
+    ]
+  ) assert.ok(hit(path), path);
+  for (const path of ["/home/u/.local/share/mem/memory.jsonl", "/w/repo/src/main.ts", "/tmp/x"]) {
+    assert.ok(!hit(path), path);
+  }
+  const bad = Deno.makeTempFileSync();
+  try {
+    Deno.writeTextFileSync(bad, "relative/path  a label\n");
+    assert.throws(() => loadPersistencePatterns([bad]), PatternFileError);
+  } finally {
+    Deno.removeSync(bad);
+  }
 });

@@ -34,6 +34,20 @@ export const sensitivePatternsTable = table(
   ] as const,
 );
 
+export const persistencePatternsTable = table(
+  "persistence_patterns",
+  "Paths whose writing makes code run later or changes what an agent runs or is told (shell " +
+    "start-up files, git hooks, services, crontabs, agents' settings and instructions), from " +
+    "`persistence_paths.txt`: a glob each, compiled to a regular expression. A server's write " +
+    "to one is never its own state (`mcp_server_overreach`).",
+  [
+    col("pattern", "utf8", "the glob as written (`~/` is any home directory, `**` any depth)"),
+    col("regex", "utf8", "the regular expression it compiles to (whole path)"),
+    col("label", "utf8", "what the file is"),
+    col("source", "utf8", "the file and line it came from"),
+  ] as const,
+);
+
 export const allowlistTable = table(
   "allowlist",
   "Network destinations that are not exfiltration: the LLM endpoints the recording's agents " +
@@ -359,6 +373,7 @@ export const findingsTable = table(
 
 export const DETECT_INPUT_TABLES = [
   sensitivePatternsTable,
+  persistencePatternsTable,
   allowlistTable,
   injectionPatternsTable,
 ] as const;

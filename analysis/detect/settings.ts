@@ -5,12 +5,15 @@
 import {
   DEFAULT_ALLOWLIST,
   DEFAULT_INJECTION_PHRASES,
+  DEFAULT_PERSISTENCE_PATHS,
   DEFAULT_SENSITIVE_PATHS,
 } from "./patterns.ts";
 
 export interface DetectSettings {
   /** Sensitive path pattern files (the first is the built-in list). */
   sensitivePaths: string[];
+  /** Persistence path pattern files (writes that are never a server's own state). */
+  persistencePaths: string[];
   /** Allowlist files. */
   allowlist: string[];
   /** Instruction-like phrase files. */
@@ -43,6 +46,7 @@ export interface DetectSettings {
 
 export const DEFAULT_DETECT_SETTINGS: Readonly<DetectSettings> = Object.freeze({
   sensitivePaths: [DEFAULT_SENSITIVE_PATHS],
+  persistencePaths: [DEFAULT_PERSISTENCE_PATHS],
   allowlist: [DEFAULT_ALLOWLIST],
   injectionPhrases: [DEFAULT_INJECTION_PHRASES],
   exfilWindowMs: 600_000,

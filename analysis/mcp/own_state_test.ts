@@ -44,7 +44,7 @@ const loadSave = (at: number, n: number, loadRet = 3): FileRows => [
  */
 function session(
   calls: { at: number; tool: string; args: unknown; file: FileRows }[],
-  opts: { argv?: string[]; before?: FileRows; other?: FileRows } = {},
+  opts: { argv?: string[]; before?: FileRows; other?: FileRows; procs?: FileRows } = {},
 ): SyntheticRecording {
   const { ask, answer, initialize } = mcpPipe(AGENT, SERVER);
   return {
@@ -59,6 +59,7 @@ function session(
         opts.argv ?? ["/usr/bin/node", "/usr/lib/mcp-memory/dist/index.js"],
       ),
       r.fork(ms(15), OTHER, 1, "vim"),
+      ...(opts.procs ?? []),
     ],
     file: [...(opts.before ?? []), ...(opts.other ?? []), ...calls.flatMap((k) => k.file)],
     ipc: [
@@ -91,7 +92,7 @@ async function overreach(rec: SyntheticRecording) {
         "WHERE a.event_table = 'file' AND list_contains(l.signals, 'mcp')",
     );
     const during = rec.file!.filter((f) =>
-      f.pid === SERVER && (f.ts_ns as bigint) >= BigInt(ms(1000))
+      f.pid !== OTHER && (f.ts_ns as bigint) >= BigInt(ms(1000))
     );
     assert.equal(linked[0].n, BigInt(during.length));
     return await all(
@@ -203,4 +204,161 @@ Deno.test("overreach: a path in the server's argv, and a file it wrote before it
   ));
   assert.deepEqual(findings.map((f) => f.call), ["tool_call:2"]);
   assert.match(String(findings[0].explanation), /notes\.db\/x.*other\.json/);
+});
+
+const CHILD = 202;
+const BASHRC = `${HOME}/.bashrc`;
+const TRUNC = 577; // O_WRONLY | O_CREAT | O_TRUNC
+/** a load of `path`, a temp beside it and its rename onto it: an atomic replace */
+const replace = (at: number, path: string, pid = SERVER): FileRows => [
+  r.open(ms(at + 10), pid, path, { flags: LOAD }),
+  r.open(ms(at + 20), pid, `${path}.9c1.tmp`, { flags: TEMP }),
+  r.fileOp(ms(at + 30), pid, "rename", `${path}.9c1.tmp`, 0, path),
+];
+const severities = (fs: Record<string, unknown>[]) => fs.map((f) => [f.call, f.severity]);
+
+Deno.test("overreach: a load-and-replace of a persistence path is never a store: ~/.bashrc, a git hook, ~/.ssh/authorized_keys, agent settings (as on main: medium, except high for the key file)", async () => {
+  // made in the recording (its load failed: not there) too, for ~/.bashrc: the lists win
+  for (
+    const [path, severity, loadRet] of [
+      [BASHRC, "medium", 3],
+      [BASHRC, "medium", ENOENT],
+      ["/w/repo/.git/hooks/pre-commit", "medium", ENOENT],
+      [`${HOME}/.ssh/authorized_keys`, "high", 3],
+      [`${HOME}/.claude/settings.json`, "medium", 3],
+      ["/w/repo/.mcp.json", "medium", ENOENT],
+    ] as const
+  ) {
+    const rows = replace(1000, path);
+    rows[0] = r.open(ms(1010), SERVER, path, { flags: LOAD, ret: loadRet });
+    const findings = await overreach(session([
+      { at: 1000, tool: "create_entities", args: entities, file: rows },
+    ]));
+    assert.deepEqual(severities(findings), [["tool_call:1", severity]], path);
+    assert.match(String(findings[0].explanation), new RegExp(path.replaceAll(".", "\\.")));
+  }
+});
+
+Deno.test("overreach: the memory server's store there before the recording is said at low severity, as its own store", async () => {
+  const findings = await overreach(session([
+    { at: 1000, tool: "create_entities", args: entities, file: loadSave(1000, 1) },
+    { at: 2000, tool: "read_graph", args: {}, file: loadSave(2000, 2).slice(0, 1) },
+    {
+      at: 3000,
+      tool: "add_observations",
+      args: observations,
+      file: [...loadSave(3000, 3), r.open(ms(3040), SERVER, `${HOME}/notes.txt`, { flags: 2 })],
+    },
+  ]));
+  // the load alone (read_graph) is its own read of the same file: low too
+  assert.deepEqual(severities(findings), [
+    ["tool_call:1", "low"],
+    ["tool_call:2", "low"],
+    ["tool_call:3", "medium"],
+  ]);
+  assert.match(String(findings[0].explanation), /looks like the server's own store/);
+  assert.doesNotMatch(String(findings[0].explanation), /open [^;]*\.tmp/, "its temp is the save's");
+  assert.match(String(findings[2].explanation), /notes\.txt/);
+});
+
+Deno.test("overreach: a write before the first tool call is excused only for a file made new, not ~/.bashrc appended to nor ~/.ssh/id_rsa chmod'ed; those are said before any tool call", async () => {
+  // append to ~/.bashrc at start-up, then during a call (main: medium)
+  const appended = await overreach(session(
+    [{
+      at: 1000,
+      tool: "read_graph",
+      args: {},
+      file: [r.open(ms(1010), SERVER, BASHRC, { flags: APPEND })],
+    }],
+    { before: [r.open(ms(500), SERVER, BASHRC, { flags: APPEND })] },
+  ));
+  assert.deepEqual(severities(appended), [["file:0", "medium"], ["tool_call:1", "medium"]]);
+  assert.match(String(appended[0].explanation), /before any tool call.*\.bashrc/);
+  // chmod of a key at start-up, read in a call (main: high)
+  const key = `${HOME}/.ssh/id_rsa`;
+  const chmodded = await overreach(session(
+    [{
+      at: 1000,
+      tool: "read_graph",
+      args: {},
+      file: [r.open(ms(1010), SERVER, key, { flags: LOAD })],
+    }],
+    { before: [r.fileOp(ms(500), SERVER, "chmod", key)] },
+  ));
+  assert.deepEqual(severities(chmodded), [["file:0", "high"], ["tool_call:1", "high"]]);
+  // a file that was there (a load found it) and then written at start-up is not made new
+  const notes = `${HOME}/notes.txt`;
+  const existing = await overreach(session(
+    [{
+      at: 1000,
+      tool: "read_graph",
+      args: {},
+      file: [r.open(ms(1010), SERVER, notes, { flags: TRUNC })],
+    }],
+    {
+      before: [
+        r.open(ms(400), SERVER, notes, { flags: LOAD }),
+        r.open(ms(500), SERVER, notes, { flags: TRUNC }),
+      ],
+    },
+  ));
+  assert.deepEqual(severities(existing), [["file:1", "medium"], ["tool_call:1", "medium"]]);
+  // absent (a failed load) and then made: its own
+  const made = await overreach(session(
+    [{
+      at: 1000,
+      tool: "read_graph",
+      args: {},
+      file: [r.open(ms(1010), SERVER, notes, { flags: TRUNC })],
+    }],
+    {
+      before: [
+        r.open(ms(400), SERVER, notes, { flags: LOAD, ret: ENOENT }),
+        r.open(ms(500), SERVER, notes, { flags: TRUNC }),
+      ],
+    },
+  ));
+  assert.deepEqual(made, []);
+});
+
+Deno.test("overreach: only the server's first exec's arguments after its script are its own, not a child's nor a re-exec's (main: medium)", async () => {
+  for (const path of [BASHRC, `${HOME}/notes.txt`]) {
+    // a child `cp /tmp/p PATH` during a call
+    const child = await overreach(session([{
+      at: 1000,
+      tool: "read_graph",
+      args: {},
+      file: [
+        r.open(ms(1020), CHILD, "/tmp/p", { flags: LOAD }),
+        r.open(ms(1030), CHILD, path, { flags: TRUNC }),
+      ],
+    }], {
+      procs: [
+        r.fork(ms(1005), CHILD, SERVER),
+        r.exec(ms(1006), CHILD, SERVER, ["/usr/bin/cp", "/tmp/p", path]),
+      ],
+    }));
+    assert.deepEqual(severities(child), [["tool_call:1", "medium"]], path);
+    assert.match(String(child[0].explanation), new RegExp(path.replaceAll(".", "\\.")));
+    // the server re-executing itself with the path in its arguments
+    const reexec = await overreach(session([{
+      at: 1000,
+      tool: "read_graph",
+      args: {},
+      file: [r.open(ms(1030), SERVER, path, { flags: APPEND })],
+    }], {
+      procs: [
+        r.exec(ms(50), SERVER, AGENT, ["/usr/bin/node", "/usr/lib/mcp-memory/dist/index.js", path]),
+      ],
+    }));
+    assert.deepEqual(severities(reexec), [["tool_call:1", "medium"]], path);
+  }
+  // the script itself (argv[1]) is not state given to it
+  const script = await overreach(session([{
+    at: 1000,
+    tool: "read_graph",
+    args: {},
+    file: [r.open(ms(1030), SERVER, "/usr/lib/mcp-memory/dist/index.js", { flags: TRUNC })],
+  }]));
+  assert.deepEqual(severities(script), [["tool_call:1", "medium"]]);
 });

@@ -10,20 +10,32 @@
 -- process that renames it onto a path the call names created it in the call with O_CREAT and
 -- O_EXCL or O_TRUNC (O_CREAT alone opens an existing file as it is), in the target's
 -- directory, and no action of the call touched that path before; only the actions on it from
--- that open to the rename are excused. A server's own state is not what a call asks for either,
--- and is excused path by path (exactly that path, nothing under it), by what the recording
--- shows, never by a server's name: a path in the acting process's argv (a database the user
--- configured it with: `--db /x/state.db`); a file it wrote before its first tools/call (state it
--- made at start-up); and its store: a file it keeps by loading and saving it whole — every
--- action on it in the recording is that process's, each a read-only open (a load; one that
--- failed, the file not there yet, too) or the rename onto it of a file the process created new
--- in its directory (an atomic save), and at least one save — not a sensitive path
--- (sensitive_reads), and the save's temporary file excused with it as above (the memory server,
--- @modelcontextprotocol/server-memory, loads and saves its MEMORY_FILE_PATH file, set in an
--- environment the capture does not record, on every call). A write of any other kind (an
--- append, a write in place, a link, a file moved away or onto it from elsewhere), or a file
--- another process also touched, is not a store. High when a sensitive read or a network action
--- is among them, else medium.
+-- that open to the rename are excused.
+-- A server's own state is not what a call asks for either, and is excused path by path
+-- (exactly that path, nothing under it), by what the recording shows, never by a server's
+-- name, and never for a sensitive path (`sensitive_patterns`) or a persistence path
+-- (`persistence_patterns`: shell start-up files, git hooks, services, crontabs, agents'
+-- settings and instructions), each matched by its regex:
+-- - a path in the server process's first exec's arguments after the program and its script
+--   (argv[3:], the command line the agent gave it: `--db=/x/state.db`), not its children's nor
+--   a later exec's;
+-- - a file the server or a process acting for it created new before its first tools/call
+--   (O_CREAT with O_EXCL, or a creating open, mkdir, rename, link or symlink onto a path that
+--   nothing touched before but failed opens that found it absent, ENOENT); any other write
+--   before the first call (an append to an existing file, a chmod, a write of a listed path)
+--   is a finding of its own, "before any tool call";
+-- - its store: a file it keeps by loading and saving it whole: every action on it in the
+--   recording is that process's, each a read-only open (a load) or a save (the rename onto it
+--   of a temporary file the process created new, O_CREAT with O_EXCL or O_TRUNC, in its
+--   directory), with at least one save. Only a store the recording shows it create (nothing
+--   found it before its first save but failed ENOENT loads) is excused; one that was there
+--   before is still said, at low severity, as looking like the server's own store (the
+--   memory server, @modelcontextprotocol/server-memory, loads and saves its MEMORY_FILE_PATH
+--   file, set in an environment the capture does not record, on every call). A write of any
+--   other kind (an append, a write in place, a link, a file moved away or onto it from
+--   elsewhere), or a file another process also touched, is not a store.
+-- High when a sensitive path (its regex, whatever the action: a read, a rename onto it) or a
+-- network action is among them, low when all are a pre-existing store's, else medium.
 INSERT INTO findings
 WITH calls AS (
   SELECT m.recording, m.mcp_call_id, m.session_id, m.server_pid, m.server_name, m.tool,
@@ -38,6 +50,19 @@ WITH calls AS (
   FROM mcp_calls m
   JOIN mcp_tool_links k ON k.recording = m.recording AND k.mcp_call_id = m.mcp_call_id
 ),
+-- each server's first tools/call, of all its calls (linked to a tool call or not)
+firsts AS (
+  SELECT recording, server_pid, min(start_ns) AS first_ns
+  FROM mcp_calls WHERE method = 'tools/call' AND server_pid IS NOT NULL
+  GROUP BY ALL
+),
+-- the server process itself: its incarnation at its first tools/call
+servers AS (
+  SELECT f.recording, f.server_pid, f.first_ns, p.start_ns AS proc_start_ns
+  FROM firsts f
+  ASOF JOIN processes p
+    ON p.recording = f.recording AND p.pid = f.server_pid AND f.first_ns >= p.start_ns
+),
 linked AS (
   SELECT c.recording, c.mcp_call_id, c.start_ns, c.paths, c.rel_paths, a.event_table,
     a.event_id, a.op, a.ts_ns, a.pid, a.proc_start_ns, a.path, a.path2, a.flags, a.written,
@@ -51,75 +76,132 @@ linked AS (
   WHERE list_contains(l.signals, 'mcp') AND a.ts_ns BETWEEN c.start_ns AND coalesce(c.end_ns, c.start_ns)
     AND a.ok
 ),
--- each process that acted in a call (the server, a process it started)
+-- each process that acted in a call (the server, a process it started), and the server itself
 actors AS (
   SELECT DISTINCT l.recording, l.pid, l.proc_start_ns, c.server_pid, f.first_ns
   FROM linked l
   JOIN calls c ON c.recording = l.recording AND c.mcp_call_id = l.mcp_call_id
-  JOIN (SELECT recording, server_pid, min(start_ns) AS first_ns FROM calls GROUP BY ALL) f
-    ON f.recording = c.recording AND f.server_pid = c.server_pid
+  JOIN firsts f ON f.recording = c.recording AND f.server_pid = c.server_pid
+  UNION
+  SELECT recording, server_pid, proc_start_ns, server_pid, first_ns FROM servers
 ),
--- an actor's atomic saves: the rename onto a path of a file it created new (O_CREAT with O_EXCL
--- or O_TRUNC) in that path's directory before
+-- an actor's atomic saves: the rename onto a path of a file it created new (an open that
+-- succeeded, O_CREAT with O_EXCL or O_TRUNC) in that path's directory before
 saves AS (
-  SELECT DISTINCT r.recording, r.pid, r.proc_start_ns, r.path2 AS path
+  SELECT DISTINCT r.recording, r.pid, r.proc_start_ns, r.event_id, r.ts_ns, r.path2 AS path
   FROM actors x
   JOIN actions r ON r.recording = x.recording AND r.pid = x.pid
     AND r.proc_start_ns IS NOT DISTINCT FROM x.proc_start_ns
   JOIN actions o ON o.recording = r.recording AND o.pid = r.pid
     AND o.proc_start_ns IS NOT DISTINCT FROM r.proc_start_ns AND o.event_table = 'file'
-    AND o.op = 'open' AND o.path = r.path AND (o.flags & 64) <> 0 AND (o.flags & (128 | 512)) <> 0
-    AND o.ts_ns <= r.ts_ns
+    AND o.op = 'open' AND o.ok AND o.path = r.path AND (o.flags & 64) <> 0
+    AND (o.flags & (128 | 512)) <> 0 AND o.ts_ns <= r.ts_ns
   WHERE r.event_table = 'file' AND r.op = 'rename' AND r.ok AND r.path2 IS NOT NULL
     AND regexp_replace(r.path, '/[^/]*$', '') = regexp_replace(r.path2, '/[^/]*$', '')
 ),
+save_paths AS (
+  SELECT recording, pid, proc_start_ns, path, min(ts_ns) AS first_save_ns
+  FROM saves GROUP BY ALL
+),
 -- the actions on those paths that are not their actor's loads (read-only opens: no O_WRONLY,
--- O_RDWR, O_CREAT, O_TRUNC, O_APPEND) nor saves (renames onto them): any one makes the path no
--- store (each of a call's two paths joined on its own, so that both are hash joins)
+-- O_RDWR, O_CREAT, O_TRUNC, O_APPEND) nor saves: any one makes the path no store (each of an
+-- action's two paths joined on its own, so that both are hash joins)
 other_uses AS (
   SELECT s.recording, s.pid, s.proc_start_ns, s.path
-  FROM saves s
+  FROM save_paths s
   JOIN actions a ON a.recording = s.recording AND a.event_table = 'file' AND a.path = s.path
   WHERE NOT (a.pid = s.pid AND a.proc_start_ns IS NOT DISTINCT FROM s.proc_start_ns
     AND a.op = 'open' AND (a.flags & (3 | 64 | 512 | 1024)) = 0)
   UNION
   SELECT s.recording, s.pid, s.proc_start_ns, s.path
-  FROM saves s
+  FROM save_paths s
   JOIN actions a ON a.recording = s.recording AND a.event_table = 'file' AND a.path2 = s.path
-  WHERE NOT (a.pid = s.pid AND a.proc_start_ns IS NOT DISTINCT FROM s.proc_start_ns
-    AND a.op = 'rename')
+  WHERE NOT EXISTS (SELECT 1 FROM saves v WHERE v.recording = a.recording
+    AND v.event_id = a.event_id AND v.pid = s.pid
+    AND v.proc_start_ns IS NOT DISTINCT FROM s.proc_start_ns)
 ),
--- each actor's own state (the header): its stores, what it wrote before the server's first
--- tools/call, the paths in its argv
-own AS (
-  SELECT recording, pid, proc_start_ns, list(DISTINCT path) AS paths
+-- the file writes of each actor before its server's first tools/call, each changed path with
+-- the action that first wrote it
+early AS (
+  SELECT x.recording, x.server_pid, x.pid, x.proc_start_ns, a.event_id, a.ts_ns, a.op, a.path,
+    a.path2, a.flags, unnest(changed_paths(a.op, a.path, a.path2)) AS changed
+  FROM actors x
+  JOIN actions a ON a.recording = x.recording AND a.pid = x.pid
+    AND a.proc_start_ns IS NOT DISTINCT FROM x.proc_start_ns
+  WHERE a.event_table = 'file' AND a.written AND a.ts_ns < x.first_ns
+),
+-- the paths an actor made new before the first call: its first write of the path creates it
+-- (an open with O_CREAT, mkdir, or a rename, link or symlink onto it) with O_EXCL, or nothing
+-- found it before (no action on it but failed opens that said it was absent, ENOENT)
+early_new AS (
+  SELECT e.recording, e.pid, e.proc_start_ns, e.changed AS path
+  FROM early e
+  WHERE (e.op = 'open' AND (e.flags & 64) <> 0 OR e.op = 'mkdir'
+      OR (e.op IN ('rename', 'link', 'symlink') AND e.changed = e.path2))
+    -- (each of an action's two paths joined on its own, so that both are hash joins)
+    AND ((e.op = 'open' AND (e.flags & 128) <> 0) OR NOT (
+      EXISTS (SELECT 1 FROM actions b WHERE b.recording = e.recording AND b.event_table = 'file'
+        AND b.path = e.changed AND b.ts_ns < e.ts_ns AND (b.ok OR coalesce(b.ret, 0) <> -2))
+      OR EXISTS (SELECT 1 FROM actions b WHERE b.recording = e.recording
+        AND b.event_table = 'file' AND b.path2 = e.changed AND b.ts_ns < e.ts_ns AND b.ok)))
+  QUALIFY row_number() OVER (PARTITION BY e.recording, e.pid, e.proc_start_ns, e.changed
+    ORDER BY e.ts_ns, e.event_id) = 1
+),
+-- the server process's first exec's arguments after its program and script that are absolute
+-- paths (or `--name=/path`)
+argv_paths AS (
+  SELECT recording, pid, proc_start_ns, rtrim(unnest(list_filter(list_transform(argv[3:],
+      v -> CASE WHEN starts_with(v, '/') THEN v
+        ELSE nullif(regexp_extract(v, '^-[\w-]*=(/.+)$', 1), '') END),
+      v -> v IS NOT NULL)), '/') AS path
   FROM (
-    SELECT s.recording, s.pid, s.proc_start_ns, s.path
-    FROM saves s
-    WHERE NOT EXISTS (SELECT 1 FROM other_uses u WHERE u.recording = s.recording
-        AND u.pid = s.pid AND u.proc_start_ns IS NOT DISTINCT FROM s.proc_start_ns
-        AND u.path = s.path)
-      AND NOT EXISTS (SELECT 1 FROM sensitive_reads r WHERE r.recording = s.recording
-        AND r.path = s.path)
-    UNION ALL
-    SELECT x.recording, x.pid, x.proc_start_ns, unnest(changed_paths(a.op, a.path, a.path2))
-    FROM actors x
-    JOIN actions a ON a.recording = x.recording AND a.pid = x.pid
-      AND a.proc_start_ns IS NOT DISTINCT FROM x.proc_start_ns
-    WHERE a.event_table = 'file' AND a.written AND a.ts_ns < x.first_ns
-    UNION ALL
-    SELECT x.recording, x.pid, x.proc_start_ns, rtrim(unnest(list_filter(list_transform(p.argv,
-        v -> CASE WHEN starts_with(v, '/') THEN v
-          ELSE nullif(regexp_extract(v, '^-[\w-]*=(/.+)$', 1), '') END),
-        v -> v IS NOT NULL)), '/')
-    FROM actors x
-    JOIN processes p ON p.recording = x.recording AND p.pid = x.pid
-      AND p.start_ns IS NOT DISTINCT FROM x.proc_start_ns
+    SELECT s.recording, s.server_pid AS pid, s.proc_start_ns, e.argv
+    FROM servers s
+    JOIN actions e ON e.recording = s.recording AND e.event_table = 'process'
+      AND e.op = 'exec' AND e.pid = s.server_pid
+      AND e.proc_start_ns IS NOT DISTINCT FROM s.proc_start_ns
+    QUALIFY row_number() OVER (PARTITION BY s.recording, s.server_pid, s.proc_start_ns
+      ORDER BY e.ts_ns, e.event_id) = 1
   )
+),
+-- each candidate of own state: a store (created in the recording or not), a new start-up
+-- file, an argv path
+candidates AS (
+  SELECT s.recording, s.pid, s.proc_start_ns, s.path,
+    CASE WHEN EXISTS (SELECT 1 FROM actions b WHERE b.recording = s.recording
+        AND b.event_table = 'file' AND b.path = s.path AND b.ts_ns < s.first_save_ns
+        AND (b.ok OR coalesce(b.ret, 0) <> -2))
+      OR EXISTS (SELECT 1 FROM actions b WHERE b.recording = s.recording
+        AND b.event_table = 'file' AND b.path2 = s.path AND b.ts_ns < s.first_save_ns AND b.ok)
+      THEN 'old_store' ELSE 'own' END AS kind
+  FROM save_paths s
+  WHERE NOT EXISTS (SELECT 1 FROM other_uses u WHERE u.recording = s.recording
+      AND u.pid = s.pid AND u.proc_start_ns IS NOT DISTINCT FROM s.proc_start_ns
+      AND u.path = s.path)
+  UNION ALL
+  SELECT recording, pid, proc_start_ns, path, 'own' FROM early_new
+  UNION ALL
+  SELECT recording, pid, proc_start_ns, path, 'own' FROM argv_paths
+),
+-- sensitive and persistence paths among the candidates: never own state
+guarded AS (
+  SELECT DISTINCT c.path
+  FROM (SELECT DISTINCT path FROM candidates) c
+  JOIN (SELECT regex FROM sensitive_patterns UNION SELECT regex FROM persistence_patterns) p
+    ON regexp_matches(c.path, p.regex)
+),
+-- each actor's own state (the header): its paths excused, and its stores there before
+own AS (
+  SELECT recording, pid, proc_start_ns,
+    coalesce(list(DISTINCT path) FILTER (WHERE kind = 'own'), []) AS paths,
+    coalesce(list(DISTINCT path) FILTER (WHERE kind = 'old_store'), []) AS stores
+  FROM candidates c
+  WHERE NOT EXISTS (SELECT 1 FROM guarded g WHERE g.path = c.path)
   GROUP BY ALL
 ),
--- the rename of a temporary file of an atomic write onto a named path, with the open that
--- created it (the earliest such open: a later one follows a touch of the path)
+-- the rename of a temporary file of an atomic write onto a named path (or the actor's own
+-- state), with the open that created it (the earliest such open: a later one follows a touch
+-- of the path)
 temp_writes AS (
   SELECT r.recording, r.mcp_call_id, r.path AS temp, min(o.ts_ns) AS made_ns, r.ts_ns AS moved_ns
   FROM linked r
@@ -129,12 +211,11 @@ temp_writes AS (
     AND o.proc_start_ns IS NOT DISTINCT FROM r.proc_start_ns AND o.op = 'open' AND o.path = r.path
     AND (o.flags & 64) <> 0 AND (o.flags & (128 | 512)) <> 0 AND o.ts_ns <= r.ts_ns
   WHERE r.op = 'rename' AND r.path2 IS NOT NULL
-    AND (names_path(r.paths, r.rel_paths, r.path2) OR list_contains(coalesce(w.paths, []), r.path2))
+    AND (names_path(r.paths, r.rel_paths, r.path2)
+      OR list_contains(list_concat(coalesce(w.paths, []), coalesce(w.stores, [])), r.path2))
     AND regexp_replace(r.path, '/[^/]*$', '') = regexp_replace(r.path2, '/[^/]*$', '')
   GROUP BY ALL
 ),
--- the actions an atomic write excuses, each with its temp path: those on the temp from its
--- creating open to its rename, when nothing in the call touched the temp before that open
 excused AS (
   SELECT x.recording, x.event_table, x.event_id, list(DISTINCT t.temp) AS temps
   FROM temp_writes t
@@ -144,45 +225,120 @@ excused AS (
     AND b.mcp_call_id = t.mcp_call_id AND t.temp IN (b.path, b.path2) AND b.ts_ns < t.made_ns)
   GROUP BY ALL
 ),
-acts AS (
+-- each action of a call with the paths it is judged by that nothing excuses
+judged AS (
   SELECT x.recording, x.mcp_call_id, x.event_table, x.event_id, x.op, x.ts_ns, x.what,
-    x.network,
-    EXISTS (SELECT 1 FROM sensitive_reads r WHERE r.recording = x.recording
-      AND r.event_id = x.event_id AND x.event_table = 'file') AS sensitive
+    x.network, x.written, x.paths AS named, x.path,
+    list_filter(list_distinct(list_filter([x.path, x.path2], p -> p IS NOT NULL)),
+      p -> NOT names_path(x.paths, x.rel_paths, p)
+        AND NOT list_contains(coalesce(e.temps, []), p)
+        AND NOT list_contains(coalesce(w.paths, []), p)
+        AND NOT regexp_matches(p, '^/(dev|proc|sys)/|/node_modules/|\.so(\.[0-9]+)*$|^/etc/ld\.so')) AS left_paths,
+    coalesce(w.stores, []) AS stores
   FROM linked x
   LEFT JOIN excused e ON e.recording = x.recording AND e.event_table = x.event_table
     AND e.event_id = x.event_id
   LEFT JOIN own w ON w.recording = x.recording AND w.pid = x.pid
     AND w.proc_start_ns IS NOT DISTINCT FROM x.proc_start_ns
-  WHERE (x.event_table = 'file' AND x.op <> 'chdir'
-      AND len(list_filter(list_distinct(list_filter([x.path, x.path2], p -> p IS NOT NULL)),
-        p -> NOT names_path(x.paths, x.rel_paths, p)
-          AND NOT list_contains(coalesce(e.temps, []), p)
-          AND NOT list_contains(coalesce(w.paths, []), p)
-          AND NOT regexp_matches(p, '^/(dev|proc|sys)/|/node_modules/|\.so(\.[0-9]+)*$|^/etc/ld\.so'))) > 0
+),
+acts0 AS (
+  SELECT *,
+    len(left_paths) > 0 AND len(list_filter(left_paths, p -> NOT list_contains(stores, p))) = 0
+      AS stored
+  FROM judged x
+  WHERE (x.event_table = 'file' AND x.op <> 'chdir' AND len(x.left_paths) > 0
       -- looking at a directory on the way to a named path (realpath, validation) is asking
-      AND NOT (NOT x.written AND len(list_filter(x.paths, p -> starts_with(p, x.path || '/'))) > 0))
-    OR (x.event_table = 'net' AND len(x.paths) > 0)
+      AND NOT (NOT x.written AND len(list_filter(x.named, p -> starts_with(p, x.path || '/'))) > 0))
+    OR (x.event_table = 'net' AND len(x.named) > 0)
+),
+-- the sensitive paths among those actions' paths (a read, a write, either end of a rename)
+sensitive_paths AS (
+  SELECT DISTINCT q.path
+  FROM (SELECT DISTINCT unnest(left_paths) AS path FROM acts0) q
+  JOIN sensitive_patterns p ON regexp_matches(q.path, p.regex)
+),
+acts AS (
+  SELECT x.*, EXISTS (SELECT 1 FROM sensitive_paths s WHERE list_contains(x.left_paths, s.path))
+    AS sensitive
+  FROM acts0 x
 ),
 grouped AS (
   SELECT c.recording, c.session_id, c.mcp_call_id, c.tool_call_id, c.server_pid, c.server_name,
     c.tool, c.start_ns, c.end_ns, c.args,
     list(x.event_table || ':' || x.event_id ORDER BY x.ts_ns, x.event_table, x.event_id) AS ev,
     list(x.op || ' ' || x.what ORDER BY x.ts_ns, x.event_table, x.event_id) AS what,
-    bool_or(x.network) AS network, bool_or(x.sensitive) AS sensitive
+    bool_or(x.network) AS network, bool_or(x.sensitive) AS sensitive, bool_and(x.stored) AS stored,
+    bool_or(x.stored) AS any_stored
   FROM calls c JOIN acts x ON x.recording = c.recording AND x.mcp_call_id = c.mcp_call_id
   GROUP BY ALL
+),
+-- the writes before a server's first tools/call that no start-up excuse covers (each event
+-- once, with the paths it changed that are not the actor's own)
+early_left AS (
+  SELECT e.recording, e.server_pid, e.event_id, e.ts_ns, e.op,
+    CASE WHEN e.path2 IS NOT NULL THEN e.path || ' -> ' || e.path2 ELSE e.path END AS what,
+    list(e.changed) AS changed
+  FROM early e
+  LEFT JOIN own w ON w.recording = e.recording AND w.pid = e.pid
+    AND w.proc_start_ns IS NOT DISTINCT FROM e.proc_start_ns
+  WHERE NOT list_contains(coalesce(w.paths, []), e.changed)
+    AND NOT regexp_matches(e.changed, '^/(dev|proc|sys)/|/node_modules/')
+  GROUP BY ALL
+),
+early_sensitive AS (
+  SELECT DISTINCT q.path
+  FROM (SELECT DISTINCT unnest(changed) AS path FROM early_left) q
+  JOIN sensitive_patterns p ON regexp_matches(q.path, p.regex)
+),
+early_grouped AS (
+  SELECT e.recording, e.server_pid, min(e.ts_ns) AS start_ns, max(e.ts_ns) AS end_ns,
+    list('file:' || e.event_id ORDER BY e.ts_ns, e.event_id) AS ev,
+    list(e.op || ' ' || e.what ORDER BY e.ts_ns, e.event_id) AS what,
+    bool_or(EXISTS (SELECT 1 FROM early_sensitive s WHERE list_contains(e.changed, s.path)))
+      AS sensitive
+  FROM early_left e
+  GROUP BY ALL
+),
+early_findings AS (
+  SELECT g.*, c.session_id, c.server_name
+  FROM early_grouped g
+  JOIN (SELECT recording, server_pid, arg_min(session_id, start_ns) AS session_id,
+      arg_min(server_name, start_ns) AS server_name
+    FROM mcp_calls WHERE method = 'tools/call' GROUP BY ALL) c
+    ON c.recording = g.recording AND c.server_pid = g.server_pid
+),
+out AS (
+  SELECT recording, session_id, start_ns, end_ns, mcp_call_id AS ord,
+    CASE WHEN network OR sensitive THEN 'high' WHEN stored THEN 'low' ELSE 'medium' END AS severity,
+    list_concat(['tool_call:' || tool_call_id, 'mcp_call:' || mcp_call_id], ev[1:20]) AS evidence,
+    'MCP server ' || coalesce(server_name, '?') || ' (pid ' || server_pid || '), serving ' || tool ||
+      ' ' || left(args, 160) || ', also did what the call did not ask: ' ||
+      array_to_string(list_transform(what[1:5], x -> left(x, 160)), '; ') ||
+      CASE WHEN len(what) > 5 THEN ' and ' || (len(what) - 5) || ' more' ELSE '' END ||
+      CASE WHEN any_stored THEN ' (' || CASE WHEN stored THEN 'it' ELSE 'some of it' END ||
+        ' looks like the server''s own store: a file it loads and replaces whole, which was ' ||
+        'there before the recording, so the recording cannot tell it made it)' ELSE '' END || '.'
+      AS explanation,
+    json_object('server_pid', server_pid, 'server_name', server_name, 'tool', tool,
+      'arguments', args, 'actions', what, 'network', network, 'sensitive', sensitive,
+      'own_store', stored, 'before_first_call', false) AS details
+  FROM grouped
+  UNION ALL
+  SELECT recording, session_id, start_ns, end_ns, -1,
+    CASE WHEN sensitive THEN 'high' ELSE 'medium' END,
+    ev[1:20],
+    'MCP server ' || coalesce(server_name, '?') || ' (pid ' || server_pid || '), before any ' ||
+      'tool call, wrote what no call asked and it did not make new: ' ||
+      array_to_string(list_transform(what[1:5], x -> left(x, 160)), '; ') ||
+      CASE WHEN len(what) > 5 THEN ' and ' || (len(what) - 5) || ' more' ELSE '' END || '.',
+    json_object('server_pid', server_pid, 'server_name', server_name, 'tool', NULL,
+      'arguments', NULL, 'actions', what, 'network', false, 'sensitive', sensitive,
+      'own_store', false, 'before_first_call', true)
+  FROM early_findings
 )
 SELECT recording,
-  last_finding_id(g.recording)
-    + row_number() OVER (PARTITION BY recording ORDER BY start_ns, mcp_call_id),
-  session_id, 'mcp_server_overreach', CASE WHEN network OR sensitive THEN 'high' ELSE 'medium' END,
-  start_ns, end_ns, list_concat(['tool_call:' || tool_call_id, 'mcp_call:' || mcp_call_id], ev[1:20]),
-  'MCP server ' || coalesce(server_name, '?') || ' (pid ' || server_pid || '), serving ' || tool ||
-    ' ' || left(args, 160) || ', also did what the call did not ask: ' ||
-    array_to_string(list_transform(what[1:5], x -> left(x, 160)), '; ') ||
-    CASE WHEN len(what) > 5 THEN ' and ' || (len(what) - 5) || ' more' ELSE '' END || '.',
-  json_object('server_pid', server_pid, 'server_name', server_name, 'tool', tool,
-    'arguments', args, 'actions', what, 'network', network, 'sensitive', sensitive)
-FROM grouped g
+  last_finding_id(o.recording)
+    + row_number() OVER (PARTITION BY recording ORDER BY start_ns, ord),
+  session_id, 'mcp_server_overreach', severity, start_ns, end_ns, evidence, explanation, details
+FROM out o
 ORDER BY recording, start_ns;
