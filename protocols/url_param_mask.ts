@@ -384,7 +384,11 @@ export function createParamRedactor(
               from = i;
             }
             inSeam = seamCut = false;
-            longSeam = 1;
+            if (chunk[j] === LF) {
+              // a bare LF ended the seam's line (a lenient client's): the rest masked after it
+              longSeam = 2;
+              i = j;
+            } else longSeam = 1;
             continue;
           }
           inSeam = false;
