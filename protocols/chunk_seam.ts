@@ -8,13 +8,15 @@
  * Fed byte by byte (from the CR), across chunks: `more` while the bytes may be a seam, `yes` at
  * the LF that ends one whose size is not zero (a zero size is the last chunk: the body ends),
  * `no` at the first byte that rules it out. A chunk extension (RFC 9112 7.1.1: `;name`,
- * `;name=token`, `;name="quoted string"`, blanks between) is taken as any bytes but CR, LF and
- * the other controls but HT, up to its CR: a superset of the grammar, so that no extension
- * ends a value early. Past MAX_SEAM bytes while it may still be one: `long` (the caller fails
- * closed: masks what may be the value's rest after the extension line).
+ * `;name=token`, `;name="quoted string"`, blanks between) is taken as any bytes but CR and LF,
+ * up to its CR: a superset of the grammar (control bytes too, which real clients accept), so
+ * that no extension ends a value early. Past MAX_SEAM bytes while it may still be one, a size
+ * of more than 16 digits, or a bare LF ending the size or extension (which lenient clients
+ * take as the line's end): `long` (the caller fails closed: masks what may be the value's
+ * rest after the seam's line).
  */
 
-const CR = 13, LF = 10, SEMI = 59, SP = 32, HT = 9, DEL = 127;
+const CR = 13, LF = 10, SEMI = 59, SP = 32, HT = 9;
 
 /** The longest seam matched to its end: a 16-digit size and an extension of some 200 bytes. */
 export const MAX_SEAM = 256;
@@ -70,14 +72,19 @@ export class ChunkSeam {
           return "more";
         }
         if (this.#phase === Phase.First) return "no";
+        // more digits than any size (leading zeros a client may accept), or a bare LF ending
+        // the size line (one a lenient client takes): maybe a seam, not followed (fail closed)
+        if (hex || c === LF) return "long";
         if (c === CR) this.#phase = Phase.End;
         else if (c === SEMI || c === SP || c === HT) this.#phase = Phase.Ext;
         else return "no";
         return "more";
       }
       case Phase.Ext:
+        // any byte but CR and LF (controls too: a client may take them); a bare LF: maybe its
+        // end, not followed (fail closed)
         if (c === CR) this.#phase = Phase.End;
-        else if ((c < SP && c !== HT) || c === DEL) return "no";
+        else if (c === LF) return "long";
         return "more";
       case Phase.End:
         return c === LF && this.#nonZero ? "yes" : "no";

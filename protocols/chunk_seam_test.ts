@@ -20,6 +20,9 @@ Deno.test("chunk seam: a boundary with a size, upper or lower case, and any exte
       "\r\n1c;x=1\r\n",
       "\r\n5;key=x\r\n",
       '\r\n1c;a="x y;\\"q\\"\t\xe9"\r\n',
+      "\r\n21;a=\x00\r\n", // control bytes in an extension: real clients take them
+      "\r\n21;a=\x01\r\n",
+      "\r\n21;a=\x7f\r\n",
     ]
   ) {
     const v = verdicts(seam);
@@ -35,13 +38,25 @@ Deno.test("chunk seam: none where the bytes rule it out, at the byte that does",
     ["\r\nevent: x", 2], // a line: `e` is a hex digit, `v` is not
     ["\r\ncafe:", 5],
     ["\r\n0\r\n", 3], // the last chunk: the body ends
-    ["\r\n5;a\x01", 4], // a control byte in an extension
     ["\r\n5\rx", 3],
-    ["\r\n" + "1".repeat(17), 17], // a size past 16 hex digits
   ];
   for (const [text, at] of cases) {
     const v = verdicts(text);
     assert.equal(v[at], "no", `${JSON.stringify(text)}: ${v}`);
+    assert.ok(v.slice(0, at).every((x) => x === "more"), JSON.stringify(text));
+  }
+  // maybe a seam, not followed (the caller fails closed): a size past 16 hex digits (leading
+  // zeros a client may take), a bare LF ending the size or extension line
+  for (
+    const [text, at] of [
+      ["\r\n" + "0".repeat(16) + "21", 17],
+      ["\r\n" + "1".repeat(17), 17],
+      ["\r\n21\n", 3],
+      ["\r\n21;ext\n", 7],
+    ] as [string, number][]
+  ) {
+    const v = verdicts(text);
+    assert.equal(v[at], "long", `${JSON.stringify(text)}: ${v}`);
     assert.ok(v.slice(0, at).every((x) => x === "more"), JSON.stringify(text));
   }
   const long = verdicts("\r\n5;" + "a".repeat(MAX_SEAM) + "\r\n");

@@ -91,6 +91,27 @@ export function createGapJsonMasker(log?: FramingLog): GapJsonMasker {
     start.reset();
   };
 
+  /**
+   * Following, through from `i` up to the line the body masker may yet lose the framing at,
+   * which is held (`pend`) until its LF is in; one longer than MAX_LINE (which no good chunk or
+   * start line is) masked and blind from there.
+   */
+  let pend: Uint8Array | null = null;
+  const follow = (chunk: Uint8Array, i: number, base: number): Uint8Array => {
+    const n = chunk.length;
+    const cut = Math.max(i, Math.min(n, log!.open - base));
+    if (cut === n) return chunk.subarray(i);
+    if (n - cut > MAX_LINE) {
+      // the line (no LF in it yet) through the blind masker, to its LF
+      json.gap();
+      at = At.Json;
+      start.reset();
+      return concatBytes([chunk.subarray(i, cut), json.transform(chunk.subarray(cut))]);
+    }
+    pend = chunk.slice(cut);
+    return chunk.subarray(i, cut);
+  };
+
   const take = (): Uint8Array => {
     const out = held.slice(0, heldLen);
     heldLen = 0;
@@ -98,14 +119,20 @@ export function createGapJsonMasker(log?: FramingLog): GapJsonMasker {
   };
 
   return {
-    transform(chunk) {
+    transform(input) {
+      let chunk = input, base = pos;
+      pos += input.length;
+      if (pend) {
+        // the held line first
+        chunk = concatBytes([pend, input]);
+        base -= pend.length;
+        pend = null;
+      }
       const n = chunk.length;
-      const base = pos;
-      pos += n;
       if (at === At.Follow && !lossBefore(pos)) {
         const s = log!.starts; // start lines it takes meanwhile: not asked about
         while (s.length && s[0] <= pos) s.shift();
-        return chunk;
+        return follow(chunk, 0, base);
       }
       const parts: Uint8Array[] = [];
       let i = 0;
@@ -113,7 +140,7 @@ export function createGapJsonMasker(log?: FramingLog): GapJsonMasker {
         if (at === At.Follow) {
           // through to where the body masker lost the framing, then blind from there
           if (!lossBefore(pos)) {
-            parts.push(chunk.subarray(i));
+            parts.push(follow(chunk, i, base));
             break;
           }
           // (a loss at a line begun in a call gone through already: blind from here)
@@ -170,6 +197,13 @@ export function createGapJsonMasker(log?: FramingLog): GapJsonMasker {
       return out;
     },
     flush() {
+      if (pend) {
+        // a line the framing may have been lost at, cut short: masked
+        const p = pend;
+        pend = null;
+        json.gap();
+        return json.transform(p);
+      }
       return at === At.Probe && heldLen > 0 ? json.transform(take()) : new Uint8Array(0);
     },
     close() {

@@ -121,6 +121,7 @@ Deno.test("a line held while it may be a start line, cut by another gap or the e
     from: 0,
     starts,
     losses: [],
+    open: Infinity,
     stop() {},
   });
   const gate = createGapJsonMasker(log([36]));

@@ -101,6 +101,12 @@ export interface FramingLog {
   starts: number[];
   /** where each loss of the framing takes effect (bytes from there passed unframed) */
   losses: number[];
+  /**
+   * Where the line being read began if the framing may yet be lost at it (a chunk-size line, the
+   * line ending a chunk's data, a head's first line; its LF not yet in), else Infinity: a reader
+   * that lets followed bytes through holds that line's bytes until this moves past them.
+   */
+  open: number;
   /** no more entries */
   stop(): void;
 }
@@ -505,8 +511,10 @@ export function createHttp1BodySecrets(
         return;
       }
     }
-    if (chunked) st = St.ChunkSize;
-    else if (contentLength > 0) {
+    if (chunked) {
+      st = St.ChunkSize;
+      chunkAt = here;
+    } else if (contentLength > 0) {
       st = St.Body;
       remaining = contentLength;
     } else if (contentLength < 0 && response) {
@@ -571,15 +579,17 @@ export function createHttp1BodySecrets(
     }
   };
 
-  // the chunk-size line (or the line ending a chunk's data) being read
-  let chunkSize = 0, sizeDigits = 0, sizeEnded = false, badLine = false;
+  // the chunk-size line (or the line ending a chunk's data) being read, and where it began (a
+  // bad one is where the framing is lost: its own bytes are not followed)
+  let chunkSize = 0, sizeDigits = 0, sizeEnded = false, badLine = false, chunkAt = 0;
 
   const chunkLine = () => {
     const bad = badLine || (st === St.ChunkSize && sizeDigits === 0);
     const size = chunkSize;
     chunkSize = sizeDigits = 0;
     sizeEnded = badLine = false;
-    if (bad) return lose(true);
+    if (bad) return lose(true, chunkAt);
+    chunkAt = here;
     if (st === St.ChunkEnd) st = St.ChunkSize;
     else if (size === 0) {
       endBody(true);
@@ -590,10 +600,10 @@ export function createHttp1BodySecrets(
     }
   };
 
-  /** Framing is lost: anything held goes out, masked as cut. */
-  const lose = (cut: boolean) => {
+  /** Framing is lost from `at` on: anything held goes out, masked as cut. */
+  const lose = (cut: boolean, at = here) => {
     endBody(!cut);
-    if (st !== St.Lost) lostAt(here);
+    if (st !== St.Lost) lostAt(at);
     st = St.Lost;
     line = "";
   };
@@ -627,7 +637,10 @@ export function createHttp1BodySecrets(
         const k = Math.min(remaining, n - i);
         i += k;
         remaining -= k;
-        if (remaining === 0) st = St.ChunkEnd;
+        if (remaining === 0) {
+          st = St.ChunkEnd;
+          chunkAt = fed + i;
+        }
         continue;
       }
       const c = chunk[i];
@@ -638,6 +651,7 @@ export function createHttp1BodySecrets(
           st = St.ChunkData;
           remaining = chunkSize;
         }
+        chunkAt = fed + i + 1;
         chunkSize = sizeDigits = 0;
         sizeEnded = false;
       } else chunkLineByte(c);
@@ -681,7 +695,10 @@ export function createHttp1BodySecrets(
               if (st === St.Body) {
                 endBody(true);
                 st = St.Head;
-              } else st = St.ChunkEnd;
+              } else {
+                st = St.ChunkEnd;
+                chunkAt = fed + i;
+              }
             }
             break;
           }
@@ -720,6 +737,13 @@ export function createHttp1BodySecrets(
         }
       }
       fed += n;
+      if (log) {
+        log.open = st === St.ChunkSize || st === St.ChunkEnd
+          ? chunkAt
+          : st === St.Head && start === null && line.length > 0
+          ? lineAt
+          : Infinity;
+      }
       return drain();
     },
     gap() {
@@ -736,6 +760,7 @@ export function createHttp1BodySecrets(
         from: fed,
         starts: [],
         losses: [],
+        open: Infinity,
         stop: () => {
           if (log === l) log = null;
         },

@@ -138,6 +138,18 @@ export const REFRAME_HOLES = [
   '{"jsonrpc":"2.0","params":{"api_key":"sk-LEAKA"}}\r\nGET / HTTP/1.1\r\n\r\n',
   "GET / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n" +
   '{"jsonrpc":"2.0","params":{"api_key":"sk-LEAKB"}}\r\nGET / HTTP/1.1\r\n\r\n',
+  // a line that begins no message after a whole one (split across calls: no part through)
+  "GET / HTTP/1.1\r\n\r\n" +
+  '{"jsonrpc":"2.0","params":{"api_key":"sk-LEAKC"}}\r\nGET / HTTP/1.1\r\n\r\n',
+  // a bad chunk-size line that is the secret itself
+  "POST /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n" +
+  '{"jsonrpc":"2.0","params":{"api_key":"sk-LEAKA"}}\r\nGET / HTTP/1.1\r\n\r\n',
+  // a bad line ending a chunk's data
+  "POST /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}X" +
+  '{"jsonrpc":"2.0","params":{"api_key":"sk-LEAKE"}}\r\nGET / HTTP/1.1\r\n\r\n',
+  // a bad chunk-size line after a good chunk
+  "POST /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n" +
+  '{"jsonrpc":"2.0","params":{"api_key":"sk-LEAKF"}}\r\nGET / HTTP/1.1\r\n\r\n',
 ];
 export const REFRAME_FIRST = "POST /mcp HTTP/1.1\r\nHost: h\r\nContent-Length: 9999\r\n\r\n" +
   '{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"arguments":{"x":"';

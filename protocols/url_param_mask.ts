@@ -384,7 +384,11 @@ export function createParamRedactor(
               from = i;
             }
             inSeam = seamCut = false;
-            longSeam = 1;
+            if (chunk[j] === LF) {
+              // a bare LF ended the seam's line (a lenient client's): the rest masked after it
+              longSeam = 2;
+              i = j;
+            } else longSeam = 1;
             continue;
           }
           inSeam = false;
@@ -498,9 +502,10 @@ export function createParamRedactor(
       // a value cut here (held, or being masked, or at a CR that may begin a seam) is masked
       // on in what follows: the rest of it may come after the cut
       if (!digesting && !masking && !inSeam && !longSeam) return NOTHING; // most cuts: between values
-      const wasInSeam = inSeam;
+      const wasInSeam = inSeam, wasLong = longSeam;
       const out = flush();
-      if (wasInSeam) {
+      if (wasLong) longSeam = wasLong; // the long seam's line goes on: the value masked after it
+      else if (wasInSeam) {
         inSeam = seamCut = true; // the seam's match goes on (fail closed: see seamCut)
       } else masking = true;
       return out;

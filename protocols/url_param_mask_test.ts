@@ -463,3 +463,69 @@ Deno.test("a value cut by a gap is masked on after it, to a byte that ends one",
   assert.equal(q.cut().length, 0);
   assert.equal(dec.decode(q.transform(utf8("SyD HTTP/1.1\r\n"))), "*** HTTP/1.1\r\n");
 });
+
+Deno.test("a cut inside a seam too long to follow: the value's rest after the seam's line masked still, whole, byte by byte and at every split", () => {
+  const first = "event: endpoint\ndata: /messages?sessionId=a1b2c\r\n21;" + "x".repeat(299);
+  const rest = "3d4-e5f6-4711-8899-aabbccddeeff";
+  const second = "x\r\n" + rest + "\n\n\r\n";
+  const run = (parts: string[]) => {
+    const r = createParamRedactor(SECRET_PARAM, {
+      digest: TEST_DIGEST,
+      hold: true,
+      chunkSeams: true,
+    });
+    const out = [
+      r.transform(utf8(first)),
+      r.cut(),
+      ...parts.map((p) => r.transform(utf8(p))),
+      r.flush(),
+    ];
+    return new TextDecoder().decode(concatBytes(out));
+  };
+  const cases = [[second], [...second]];
+  for (let k = 0; k <= second.length; k++) cases.push([second.slice(0, k), second.slice(k)]);
+  for (const parts of cases) {
+    const got = run(parts);
+    assert.ok(!got.includes(rest.slice(0, 4)), JSON.stringify(parts));
+    assert.ok(
+      got.endsWith("x\r\n" + "*".repeat(rest.length) + "\n\n\r\n"),
+      JSON.stringify(got.slice(-60)),
+    );
+  }
+});
+
+Deno.test("a chunk seam real clients take (control bytes in its extension, a size with leading zeros past 16 digits, a bare LF) ends no value: the id's rest never raw, whole, byte by byte and at every split", () => {
+  const rest = "3d4-e5f6-4711-8899-aabbccddeeff";
+  for (
+    const seam of [
+      "\r\n21;a=\x00\r\n",
+      "\r\n21;a=\x01\r\n",
+      "\r\n21;a=\x7f\r\n",
+      "\r\n" + "0".repeat(16) + "21\r\n",
+      "\r\n21\n",
+      "\r\n21;ext\n",
+    ]
+  ) {
+    const text = "event: endpoint\ndata: /messages?sessionId=a1b2c" + seam + rest + "\n\n";
+    const bytes = Uint8Array.from(text, (c) => c.charCodeAt(0));
+    const run = (parts: Uint8Array[]) => {
+      const r = createParamRedactor(SECRET_PARAM, {
+        digest: TEST_DIGEST,
+        hold: true,
+        chunkSeams: true,
+      });
+      const out = concatBytes([...parts.map((p) => r.transform(p)), r.flush()]);
+      return String.fromCharCode(...out);
+    };
+    const cases = [[bytes], [...bytes].map((b) => Uint8Array.of(b))];
+    for (let k = 0; k <= bytes.length; k++) cases.push([bytes.subarray(0, k), bytes.subarray(k)]);
+    for (const parts of cases) {
+      const got = run(parts);
+      assert.ok(
+        !got.includes(rest.slice(0, 3)) && !got.includes("a1b2c"),
+        `${JSON.stringify(seam)}: ${JSON.stringify(got)}`,
+      );
+      assert.ok(got.endsWith("\n\n"));
+    }
+  }
+});
