@@ -105,14 +105,21 @@ async function overreach(rec: SyntheticRecording) {
   }
 }
 
-Deno.test("overreach: the memory server loading and saving its own store on every call is not overreach", async () => {
+Deno.test("overreach: the memory server loading and saving its own store on every call is low, said as looking like its own state, never hidden", async () => {
   const findings = await overreach(session([
     // the first call: no store yet (the load fails), the save makes it
     { at: 1000, tool: "create_entities", args: entities, file: loadSave(1000, 1, ENOENT) },
     { at: 2000, tool: "add_observations", args: observations, file: loadSave(2000, 2) },
     { at: 3000, tool: "read_graph", args: {}, file: loadSave(3000, 3).slice(0, 1) },
   ]));
-  assert.deepEqual(findings, []);
+  assert.deepEqual(severities(findings), [
+    ["tool_call:1", "low"],
+    ["tool_call:2", "low"],
+    ["tool_call:3", "low"],
+  ]);
+  for (const f of findings) {
+    assert.match(String(f.explanation), /memory\.jsonl.*\(it looks like the server's own state/);
+  }
 });
 
 Deno.test("overreach: writes beside the memory server's store are still overreach: an append to ~/.bashrc, a file written in place, the store moved away or also written by another process", async () => {
@@ -135,10 +142,14 @@ Deno.test("overreach: writes beside the memory server's store are still overreac
       file: [r.open(ms(3010), SERVER, `${HOME}/.cache/mem/log.txt`, { flags: APPEND })],
     },
   ]));
-  assert.deepEqual(findings.map((f) => f.call), ["tool_call:2", "tool_call:3"]);
-  assert.match(String(findings[0].explanation), /open \/home\/u\/\.bashrc/);
-  assert.doesNotMatch(String(findings[0].explanation), /memory\.jsonl/, "its store is its own");
-  assert.match(String(findings[1].explanation), /log\.txt/);
+  assert.deepEqual(severities(findings), [
+    ["tool_call:1", "low"],
+    ["tool_call:2", "medium"],
+    ["tool_call:3", "medium"],
+  ]);
+  assert.match(String(findings[1].explanation), /open \/home\/u\/\.bashrc/);
+  assert.match(String(findings[1].explanation), /some of it looks like the server's own state/);
+  assert.match(String(findings[2].explanation), /log\.txt/);
 
   // the "store" moved away, or also written by another process, is no store: every call says it
   const moved = await overreach(session([
@@ -202,8 +213,14 @@ Deno.test("overreach: a path in the server's argv, and a file it wrote before it
       before: [r.open(ms(500), SERVER, `${HOME}/.mem/cache.json`, { flags: 577 })],
     },
   ));
-  assert.deepEqual(findings.map((f) => f.call), ["tool_call:2"]);
-  assert.match(String(findings[0].explanation), /notes\.db\/x.*other\.json/);
+  // its own state is said at low severity (the start-up write too), what is beside it medium
+  assert.deepEqual(severities(findings), [
+    ["file:0", "low"],
+    ["tool_call:1", "low"],
+    ["tool_call:2", "medium"],
+  ]);
+  assert.match(String(findings[2].explanation), /notes\.db\/x.*other\.json/);
+  assert.doesNotMatch(String(findings[2].explanation), /own state/);
 });
 
 const CHILD = 202;
@@ -256,7 +273,7 @@ Deno.test("overreach: the memory server's store there before the recording is sa
     ["tool_call:2", "low"],
     ["tool_call:3", "medium"],
   ]);
-  assert.match(String(findings[0].explanation), /looks like the server's own store/);
+  assert.match(String(findings[0].explanation), /looks like the server's own state/);
   assert.doesNotMatch(String(findings[0].explanation), /open [^;]*\.tmp/, "its temp is the save's");
   assert.match(String(findings[2].explanation), /notes\.txt/);
 });
@@ -318,7 +335,7 @@ Deno.test("overreach: a write before the first tool call is excused only for a f
       ],
     },
   ));
-  assert.deepEqual(made, []);
+  assert.deepEqual(severities(made), [["file:1", "low"], ["tool_call:1", "low"]]);
 });
 
 Deno.test("overreach: only the server's first exec's arguments after its script are its own, not a child's nor a re-exec's (main: medium)", async () => {
@@ -361,4 +378,48 @@ Deno.test("overreach: only the server's first exec's arguments after its script 
     file: [r.open(ms(1030), SERVER, "/usr/lib/mcp-memory/dist/index.js", { flags: TRUNC })],
   }]));
   assert.deepEqual(severities(script), [["tool_call:1", "medium"]]);
+});
+
+Deno.test("overreach: what only looks like a server's own state is never hidden: an untouched file replaced whole, a symlink made at start-up and written through, a file unlinked then made with O_EXCL (low at least, medium when not own-looking)", async () => {
+  const pkg = "/w/repo/package.json";
+  // an untouched project file replaced by temp and rename, no load first: said, low
+  const replaced = await overreach(session([{
+    at: 1000,
+    tool: "read_graph",
+    args: {},
+    file: [
+      r.open(ms(1010), SERVER, `${pkg}.1.tmp`, { flags: TEMP }),
+      r.fileOp(ms(1020), SERVER, "rename", `${pkg}.1.tmp`, 0, pkg),
+    ],
+  }]));
+  assert.deepEqual(severities(replaced), [["tool_call:1", "low"]]);
+  assert.match(String(replaced[0].explanation), /package\.json/);
+  // a symlink made before the first call is no own state (its target may be any file): the
+  // symlink and the append through it are medium
+  const linked = await overreach(session(
+    [{
+      at: 1000,
+      tool: "read_graph",
+      args: {},
+      file: [r.open(ms(1010), SERVER, "/tmp/srv/db", { flags: APPEND })],
+    }],
+    { before: [r.fileOp(ms(500), SERVER, "symlink", BASHRC, 0, "/tmp/srv/db")] },
+  ));
+  assert.deepEqual(severities(linked), [["file:0", "medium"], ["tool_call:1", "medium"]]);
+  // a file unlinked and then made with O_EXCL was there before: not made new
+  const remade = await overreach(session(
+    [{
+      at: 1000,
+      tool: "read_graph",
+      args: {},
+      file: [r.open(ms(1010), SERVER, "/w/repo/Makefile", { flags: APPEND })],
+    }],
+    {
+      before: [
+        r.fileOp(ms(400), SERVER, "unlink", "/w/repo/Makefile"),
+        r.open(ms(500), SERVER, "/w/repo/Makefile", { flags: 193 }), // O_WRONLY|O_CREAT|O_EXCL
+      ],
+    },
+  ));
+  assert.deepEqual(severities(remade), [["file:0", "medium"], ["tool_call:1", "medium"]]);
 });

@@ -11,31 +11,31 @@
 -- O_EXCL or O_TRUNC (O_CREAT alone opens an existing file as it is), in the target's
 -- directory, and no action of the call touched that path before; only the actions on it from
 -- that open to the rename are excused.
--- A server's own state is not what a call asks for either, and is excused path by path
+-- A server's own state is not what a call asks for either, but the recording cannot prove a
+-- file is one (the server's environment is not recorded; an untouched file overwritten looks
+-- like one made new): what looks like it lowers the severity to low and says so, path by path
 -- (exactly that path, nothing under it), by what the recording shows, never by a server's
--- name, and never for a sensitive path (`sensitive_patterns`) or a persistence path
--- (`persistence_patterns`: shell start-up files, git hooks, services, crontabs, agents'
--- settings and instructions), each matched by its regex:
+-- name; it never hides an action, and never covers a sensitive path (`sensitive_patterns`) or
+-- a persistence path (`persistence_patterns`: shell start-up files, git hooks, services,
+-- crontabs, agents' settings and instructions), each matched by its regex:
 -- - a path in the server process's first exec's arguments after the program and its script
 --   (argv[3:], the command line the agent gave it: `--db=/x/state.db`), not its children's nor
 --   a later exec's;
 -- - a file the server or a process acting for it created new before its first tools/call
---   (O_CREAT with O_EXCL, or a creating open, mkdir, rename, link or symlink onto a path that
---   nothing touched before but failed opens that found it absent, ENOENT); any other write
---   before the first call (an append to an existing file, a chmod, a write of a listed path)
---   is a finding of its own, "before any tool call";
+--   (a creating open, mkdir or rename onto a path that nothing touched before but failed
+--   opens that found it absent, ENOENT; never a link or symlink, whose target may be any
+--   file); every write before the first call is a finding of its own, "before any tool
+--   call", low when all it changed looks like the server's own state;
 -- - its store: a file it keeps by loading and saving it whole: every action on it in the
 --   recording is that process's, each a read-only open (a load) or a save (the rename onto it
 --   of a temporary file the process created new, O_CREAT with O_EXCL or O_TRUNC, in its
---   directory), with at least one save. Only a store the recording shows it create (nothing
---   found it before its first save but failed ENOENT loads) is excused; one that was there
---   before is still said, at low severity, as looking like the server's own store (the
---   memory server, @modelcontextprotocol/server-memory, loads and saves its MEMORY_FILE_PATH
---   file, set in an environment the capture does not record, on every call). A write of any
+--   directory), with at least one save (the memory server, @modelcontextprotocol/server-memory,
+--   loads and saves its MEMORY_FILE_PATH file, set in an environment the capture does not
+--   record, on every call: one low finding per call, not medium). A write of any
 --   other kind (an append, a write in place, a link, a file moved away or onto it from
 --   elsewhere), or a file another process also touched, is not a store.
 -- High when a sensitive path (its regex, whatever the action: a read, a rename onto it) or a
--- network action is among them, low when all are a pre-existing store's, else medium.
+-- network action is among them, low when all look like the server's own state, else medium.
 INSERT INTO findings
 WITH calls AS (
   SELECT m.recording, m.mcp_call_id, m.session_id, m.server_pid, m.server_name, m.tool,
@@ -137,9 +137,9 @@ early_new AS (
   SELECT e.recording, e.pid, e.proc_start_ns, e.changed AS path
   FROM early e
   WHERE (e.op = 'open' AND (e.flags & 64) <> 0 OR e.op = 'mkdir'
-      OR (e.op IN ('rename', 'link', 'symlink') AND e.changed = e.path2))
+      OR (e.op = 'rename' AND e.changed = e.path2))
     -- (each of an action's two paths joined on its own, so that both are hash joins)
-    AND ((e.op = 'open' AND (e.flags & 128) <> 0) OR NOT (
+    AND (NOT (
       EXISTS (SELECT 1 FROM actions b WHERE b.recording = e.recording AND b.event_table = 'file'
         AND b.path = e.changed AND b.ts_ns < e.ts_ns AND (b.ok OR coalesce(b.ret, 0) <> -2))
       OR EXISTS (SELECT 1 FROM actions b WHERE b.recording = e.recording
@@ -232,9 +232,8 @@ judged AS (
     list_filter(list_distinct(list_filter([x.path, x.path2], p -> p IS NOT NULL)),
       p -> NOT names_path(x.paths, x.rel_paths, p)
         AND NOT list_contains(coalesce(e.temps, []), p)
-        AND NOT list_contains(coalesce(w.paths, []), p)
         AND NOT regexp_matches(p, '^/(dev|proc|sys)/|/node_modules/|\.so(\.[0-9]+)*$|^/etc/ld\.so')) AS left_paths,
-    coalesce(w.stores, []) AS stores
+    list_concat(coalesce(w.paths, []), coalesce(w.stores, [])) AS stores
   FROM linked x
   LEFT JOIN excused e ON e.recording = x.recording AND e.event_table = x.event_table
     AND e.event_id = x.event_id
@@ -277,12 +276,13 @@ grouped AS (
 early_left AS (
   SELECT e.recording, e.server_pid, e.event_id, e.ts_ns, e.op,
     CASE WHEN e.path2 IS NOT NULL THEN e.path || ' -> ' || e.path2 ELSE e.path END AS what,
-    list(e.changed) AS changed
+    list(e.changed) AS changed,
+    bool_and(list_contains(list_concat(coalesce(w.paths, []), coalesce(w.stores, [])),
+      e.changed)) AS own
   FROM early e
   LEFT JOIN own w ON w.recording = e.recording AND w.pid = e.pid
     AND w.proc_start_ns IS NOT DISTINCT FROM e.proc_start_ns
-  WHERE NOT list_contains(coalesce(w.paths, []), e.changed)
-    AND NOT regexp_matches(e.changed, '^/(dev|proc|sys)/|/node_modules/')
+  WHERE NOT regexp_matches(e.changed, '^/(dev|proc|sys)/|/node_modules/')
   GROUP BY ALL
 ),
 early_sensitive AS (
@@ -295,7 +295,8 @@ early_grouped AS (
     list('file:' || e.event_id ORDER BY e.ts_ns, e.event_id) AS ev,
     list(e.op || ' ' || e.what ORDER BY e.ts_ns, e.event_id) AS what,
     bool_or(EXISTS (SELECT 1 FROM early_sensitive s WHERE list_contains(e.changed, s.path)))
-      AS sensitive
+      AS sensitive,
+    bool_and(e.own) AS stored, bool_or(e.own) AS any_stored
   FROM early_left e
   GROUP BY ALL
 ),
@@ -316,8 +317,9 @@ out AS (
       array_to_string(list_transform(what[1:5], x -> left(x, 160)), '; ') ||
       CASE WHEN len(what) > 5 THEN ' and ' || (len(what) - 5) || ' more' ELSE '' END ||
       CASE WHEN any_stored THEN ' (' || CASE WHEN stored THEN 'it' ELSE 'some of it' END ||
-        ' looks like the server''s own store: a file it loads and replaces whole, which was ' ||
-        'there before the recording, so the recording cannot tell it made it)' ELSE '' END || '.'
+        ' looks like the server''s own state: a file it loads and replaces whole, one it made ' ||
+        'before its first call, or one its command line names; the recording cannot tell ' ||
+        'that apart from overreach)' ELSE '' END || '.'
       AS explanation,
     json_object('server_pid', server_pid, 'server_name', server_name, 'tool', tool,
       'arguments', args, 'actions', what, 'network', network, 'sensitive', sensitive,
@@ -325,15 +327,19 @@ out AS (
   FROM grouped
   UNION ALL
   SELECT recording, session_id, start_ns, end_ns, -1,
-    CASE WHEN sensitive THEN 'high' ELSE 'medium' END,
+    CASE WHEN sensitive THEN 'high' WHEN stored THEN 'low' ELSE 'medium' END,
     ev[1:20],
     'MCP server ' || coalesce(server_name, '?') || ' (pid ' || server_pid || '), before any ' ||
-      'tool call, wrote what no call asked and it did not make new: ' ||
+      'tool call, wrote what no call asked: ' ||
       array_to_string(list_transform(what[1:5], x -> left(x, 160)), '; ') ||
-      CASE WHEN len(what) > 5 THEN ' and ' || (len(what) - 5) || ' more' ELSE '' END || '.',
+      CASE WHEN len(what) > 5 THEN ' and ' || (len(what) - 5) || ' more' ELSE '' END ||
+      CASE WHEN any_stored THEN ' (' || CASE WHEN stored THEN 'it' ELSE 'some of it' END ||
+        ' looks like the server''s own state: a file it loads and replaces whole, one it made ' ||
+        'before its first call, or one its command line names; the recording cannot tell ' ||
+        'that apart from overreach)' ELSE '' END || '.',
     json_object('server_pid', server_pid, 'server_name', server_name, 'tool', NULL,
       'arguments', NULL, 'actions', what, 'network', false, 'sensitive', sensitive,
-      'own_store', false, 'before_first_call', true)
+      'own_store', stored, 'before_first_call', true)
   FROM early_findings
 )
 SELECT recording,
