@@ -422,4 +422,18 @@ Deno.test("overreach: what only looks like a server's own state is never hidden:
     },
   ));
   assert.deepEqual(severities(remade), [["file:0", "medium"], ["tool_call:1", "medium"]]);
+  // ~/.bashrc truncated as the "temporary file" of a save onto a store: no temp, medium
+  const mem = `${HOME}/.mem.json`;
+  const moved = await overreach(session([{
+    at: 1000,
+    tool: "read_graph",
+    args: {},
+    file: [
+      r.open(ms(1010), SERVER, mem, { flags: LOAD, ret: ENOENT }),
+      r.open(ms(1020), SERVER, BASHRC, { flags: TEMP }),
+      r.fileOp(ms(1030), SERVER, "rename", BASHRC, 0, mem),
+    ],
+  }]));
+  assert.deepEqual(severities(moved), [["tool_call:1", "medium"]]);
+  assert.match(String(moved[0].explanation), /open \/home\/u\/\.bashrc/);
 });

@@ -214,6 +214,9 @@ temp_writes AS (
     AND (names_path(r.paths, r.rel_paths, r.path2)
       OR list_contains(list_concat(coalesce(w.paths, []), coalesce(w.stores, [])), r.path2))
     AND regexp_replace(r.path, '/[^/]*$', '') = regexp_replace(r.path2, '/[^/]*$', '')
+    -- a sensitive or persistence file is never a temporary one (truncated and moved away)
+    AND NOT EXISTS (SELECT 1 FROM (SELECT regex FROM sensitive_patterns
+        UNION ALL SELECT regex FROM persistence_patterns) p WHERE regexp_matches(r.path, p.regex))
   GROUP BY ALL
 ),
 excused AS (
