@@ -213,14 +213,11 @@ Deno.test("overreach: a path in the server's argv, and a file it wrote before it
       before: [r.open(ms(500), SERVER, `${HOME}/.mem/cache.json`, { flags: 577 })],
     },
   ));
-  // its own state is said at low severity (the start-up write too), what is beside it medium
-  assert.deepEqual(severities(findings), [
-    ["file:0", "low"],
-    ["tool_call:1", "low"],
-    ["tool_call:2", "medium"],
-  ]);
-  assert.match(String(findings[2].explanation), /notes\.db\/x.*other\.json/);
-  assert.doesNotMatch(String(findings[2].explanation), /own state/);
+  // its own state is said at low severity, what is beside it medium (its start-up write, on
+  // no sensitive or persistence list, is not judged)
+  assert.deepEqual(severities(findings), [["tool_call:1", "low"], ["tool_call:2", "medium"]]);
+  assert.match(String(findings[1].explanation), /notes\.db\/x.*other\.json/);
+  assert.doesNotMatch(String(findings[1].explanation), /own state/);
 });
 
 const CHILD = 202;
@@ -319,7 +316,7 @@ Deno.test("overreach: a write before the first tool call is excused only for a f
       ],
     },
   ));
-  assert.deepEqual(severities(existing), [["file:1", "medium"], ["tool_call:1", "medium"]]);
+  assert.deepEqual(severities(existing), [["tool_call:1", "medium"]]);
   // absent (a failed load) and then made: its own
   const made = await overreach(session(
     [{
@@ -335,7 +332,7 @@ Deno.test("overreach: a write before the first tool call is excused only for a f
       ],
     },
   ));
-  assert.deepEqual(severities(made), [["file:1", "low"], ["tool_call:1", "low"]]);
+  assert.deepEqual(severities(made), [["tool_call:1", "low"]]);
 });
 
 Deno.test("overreach: only the server's first exec's arguments after its script are its own, not a child's nor a re-exec's (main: medium)", async () => {
@@ -405,7 +402,7 @@ Deno.test("overreach: what only looks like a server's own state is never hidden:
     }],
     { before: [r.fileOp(ms(500), SERVER, "symlink", BASHRC, 0, "/tmp/srv/db")] },
   ));
-  assert.deepEqual(severities(linked), [["file:0", "medium"], ["tool_call:1", "medium"]]);
+  assert.deepEqual(severities(linked), [["tool_call:1", "medium"]]);
   // a file unlinked and then made with O_EXCL was there before: not made new
   const remade = await overreach(session(
     [{
@@ -421,7 +418,7 @@ Deno.test("overreach: what only looks like a server's own state is never hidden:
       ],
     },
   ));
-  assert.deepEqual(severities(remade), [["file:0", "medium"], ["tool_call:1", "medium"]]);
+  assert.deepEqual(severities(remade), [["tool_call:1", "medium"]]);
   // ~/.bashrc truncated as the "temporary file" of a save onto a store: no temp, medium
   const mem = `${HOME}/.mem.json`;
   const moved = await overreach(session([{

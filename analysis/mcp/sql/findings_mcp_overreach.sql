@@ -24,8 +24,8 @@
 -- - a file the server or a process acting for it created new before its first tools/call
 --   (a creating open, mkdir or rename onto a path that nothing touched before but failed
 --   opens that found it absent, ENOENT; never a link or symlink, whose target may be any
---   file); every write before the first call is a finding of its own, "before any tool
---   call", low when all it changed looks like the server's own state;
+--   file); a write of a sensitive or persistence path before the first call is a finding of
+--   its own, "before any tool call" (other start-up writes, a runtime's caches, are not judged);
 -- - its store: a file it keeps by loading and saving it whole: every action on it in the
 --   recording is that process's, each a read-only open (a load) or a save (the rename onto it
 --   of a temporary file the process created new, O_CREAT with O_EXCL or O_TRUNC, in its
@@ -286,6 +286,10 @@ early_left AS (
   LEFT JOIN own w ON w.recording = e.recording AND w.pid = e.pid
     AND w.proc_start_ns IS NOT DISTINCT FROM e.proc_start_ns
   WHERE NOT regexp_matches(e.changed, '^/(dev|proc|sys)/|/node_modules/')
+    -- before any call a server sets itself up (a runtime's caches, its own files): only a
+    -- sensitive or persistence path written then is said
+    AND EXISTS (SELECT 1 FROM (SELECT regex FROM sensitive_patterns
+        UNION ALL SELECT regex FROM persistence_patterns) p WHERE regexp_matches(e.changed, p.regex))
   GROUP BY ALL
 ),
 early_sensitive AS (
