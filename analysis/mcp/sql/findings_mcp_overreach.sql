@@ -37,7 +37,11 @@
 -- High when a sensitive path (its regex, whatever the action: a read, a rename onto it) or a
 -- network action is among them, low when all look like the server's own state, else medium.
 INSERT INTO findings
-WITH calls AS (
+-- the paths never a server's own state nor a temporary file: sensitive and persistence paths
+WITH guard_patterns AS (
+  SELECT regex FROM sensitive_patterns UNION SELECT regex FROM persistence_patterns
+),
+calls AS (
   SELECT m.recording, m.mcp_call_id, m.session_id, m.server_pid, m.server_name, m.tool,
     m.start_ns, m.end_ns, k.tool_call_id, m.arguments::VARCHAR AS args,
     list_filter(
@@ -187,7 +191,7 @@ candidates AS (
 guarded AS (
   SELECT DISTINCT c.path
   FROM (SELECT DISTINCT path FROM candidates) c
-  JOIN (SELECT regex FROM sensitive_patterns UNION SELECT regex FROM persistence_patterns) p
+  JOIN guard_patterns p
     ON regexp_matches(c.path, p.regex)
 ),
 -- each actor's own state (the header): its paths excused, and its stores there before
@@ -215,8 +219,7 @@ temp_writes AS (
       OR list_contains(list_concat(coalesce(w.paths, []), coalesce(w.stores, [])), r.path2))
     AND regexp_replace(r.path, '/[^/]*$', '') = regexp_replace(r.path2, '/[^/]*$', '')
     -- a sensitive or persistence file is never a temporary one (truncated and moved away)
-    AND NOT EXISTS (SELECT 1 FROM (SELECT regex FROM sensitive_patterns
-        UNION ALL SELECT regex FROM persistence_patterns) p WHERE regexp_matches(r.path, p.regex))
+    AND NOT EXISTS (SELECT 1 FROM guard_patterns p WHERE regexp_matches(r.path, p.regex))
   GROUP BY ALL
 ),
 excused AS (
@@ -288,8 +291,7 @@ early_left AS (
   WHERE NOT regexp_matches(e.changed, '^/(dev|proc|sys)/|/node_modules/')
     -- before any call a server sets itself up (a runtime's caches, its own files): only a
     -- sensitive or persistence path written then is said
-    AND EXISTS (SELECT 1 FROM (SELECT regex FROM sensitive_patterns
-        UNION ALL SELECT regex FROM persistence_patterns) p WHERE regexp_matches(e.changed, p.regex))
+    AND EXISTS (SELECT 1 FROM guard_patterns p WHERE regexp_matches(e.changed, p.regex))
   GROUP BY ALL
 ),
 early_sensitive AS (
