@@ -10,10 +10,29 @@ import { type CaptureOptions, type CaptureResult, run } from "../../capture/reco
 import { readRecording, type Recording } from "../../recording/recording.ts";
 import { skipWithoutRoot } from "./ebpf.ts";
 
+/** Directories captureForTest made for recordings no caller named, removed when the tests end. */
+const madeDirs: string[] = [];
+globalThis.addEventListener("unload", () => {
+  for (const d of madeDirs.splice(0)) {
+    try {
+      Deno.removeSync(d, { recursive: true });
+    } catch { /* already gone */ }
+  }
+});
+
+/**
+ * Captures in-process; without `opts.out` the recording goes to a new temporary directory that
+ * stays readable (`rec.dir`) until the test process ends, and is removed then.
+ */
 export async function captureForTest(
   opts: CaptureOptions,
 ): Promise<{ res: CaptureResult; rec: Recording }> {
-  const out = opts.out ?? `${await Deno.makeTempDir({ prefix: "sl-rec-" })}/rec`;
+  let out = opts.out;
+  if (!out) {
+    const made = await Deno.makeTempDir({ prefix: "sl-rec-" });
+    madeDirs.push(made);
+    out = `${made}/rec`;
+  }
   const res = await run({
     quiet: true,
     locator: locateForCapture,
