@@ -8,8 +8,9 @@
  *   the first such path;
  * - the paths of a process that changed its root directory (chroot), which it names from that
  *   root ("/etc/passwd" in a chroot at /srv/jail is /srv/jail/etc/passwd): the capture records
- *   the chroot (`file` op `chroot`, the new root as `path`) and the later paths as named; kind
- *   `blind`, naming the processes and their roots.
+ *   the chroot (`file` op `chroot`, the new root as `path`) and the later paths of the process
+ *   and its children from the machine's root (capture/process_roots.ts; `raw_path` as named);
+ *   kind `blind`, naming the processes and their roots and what is not followed.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { Build } from "./build_steps.ts";
@@ -57,8 +58,8 @@ export async function incompletePathsProblem(
     "truncated",
     `${n} file action${n === 1 ? " has a path" : "s have paths"} the capture could not ` +
       `resolve whole (${shown.join(", ")}${more}; ${written} changed files): the directory ` +
-      "a relative path started from was deeper than 40 components or longer than about " +
-      "3.8 KiB (then `path` holds only its end and names no file from the root), a " +
+      "a relative path started from was deeper than 40 components or longer than " +
+      "PATH_MAX (then `path` holds only its end and names no file from the root), a " +
       "directory descriptor could not be read (then it is relative), or a file opened for " +
       "writing by a descriptor's name the capture did not resolve (/dev/stdout, " +
       `/proc/PID/fd/N: then as written) (the first: ${
@@ -85,7 +86,8 @@ export async function rootChangesProblem(
     "blind",
     `${n} process${n === 1 ? "" : "es"} changed ${n === 1 ? "its" : "their"} root directory ` +
       `(chroot: ${shown.join(", ")}${more}): the paths ${n === 1 ? "it" : "they"} and the ` +
-      "children made afterwards name are from that root, recorded as named (a path /x is " +
-      "ROOT/x on this machine); find them by pid and time after the `chroot` action",
+      "children made afterwards name are recorded from the machine's root (`path` ROOT/x, " +
+      "`raw_path` /x as named); a root changed otherwise (pivot_root, or before the capture " +
+      "began) is not followed: such paths are as named",
   );
 }

@@ -32,7 +32,7 @@ enum sl_kind {
 	SL_K_GATE = 9,
 	SL_K_CTXFD = 10,   /* a per-direction TLS context was used with this socket */
 	SL_K_FDCLOSE = 11, /* a socket was closed (while context tracking is on) */
-	SL_K_PRIV = 12,       /* ptrace, process_vm_readv/writev, set*id */
+	SL_K_PRIV = 12,       /* ptrace, process_vm_readv/writev, set*id, setgroups, capset */
 	SL_K_URING_DONE = 13, /* the result of an io_uring request recorded at its submission */
 	SL_K_IPC = 14,        /* bytes a read/write moved on a pipe or unix socket carrying JSON-RPC
 			       * (or a loopback TCP socket carrying HTTP/1) */
@@ -216,7 +216,9 @@ struct sl_net {
 	__u8 laddr[16]; /* the local address (accept) */
 };
 
-/* SL_K_DNS: the start of a datagram sent to port 53 (or on a socket connected there). */
+/* SL_K_DNS: the start of a datagram sent to port 53 (or on a socket connected there), or the
+ * whole of one sent to another UDP port that looks like a DNS question (sightline.bpf.c
+ * dns_question_like; user space parses it strictly). */
 struct sl_dns {
 	struct sl_hdr h;
 	__s32 fd;
@@ -355,7 +357,14 @@ enum sl_priv_op {
 	SL_PRIV_CLONE = 19,   /* clone: a1 flags; ret the new process */
 	SL_PRIV_CLONE3 = 20,  /* clone3: a1 clone_args.flags (SL_F_LATE: read at the exit, not
 			       * at the entry; SL_F_FAULT: at neither); ret the new process */
+	SL_PRIV_SETGROUPS = 21, /* setgroups: a1 the count; a2, a3 the first SL_GROUPS_KEPT groups,
+				 * two to each (low 32 bits first; SL_F_FAULT: unreadable) */
+	SL_PRIV_CAPSET = 22,  /* capset: a1 effective, a2 permitted, a3 inheritable (64-bit sets;
+			       * a v1 header's: the low 32 bits); target the header's pid (0: the
+			       * caller); SL_F_FAULT: header or sets unreadable, a1..a3 0 */
 };
+
+#define SL_GROUPS_KEPT 4 /* setgroups: groups recorded of its list */
 
 /* The CLONE_NEW* flags (linux/sched.h): unshare, clone3 and setns take them all; clone cannot
  * take CLONE_NEWTIME (0x80: its low byte is the exit signal). */

@@ -425,6 +425,7 @@ struct walk {
 	struct vfsmount *root_m;
 	__u32 at;  /* where in scratch_ev the components go (below 8192) */
 	__u32 off; /* bytes written so far */
+	__u32 name_len; /* the step's component's length (read here: walk_step's stack is full) */
 	__u8 flags;
 	__u8 to_top; /* walk past the process's root, to the top of its mount namespace */
 };
@@ -464,7 +465,12 @@ static long walk_step(__u32 i, void *unused)
 		w->vfs = &mp->mnt;
 		return 0;
 	}
-	if (w->off >= SL_BASE_MAX - SL_NAME_MAX) {
+	/* the components fill SL_BASE_MAX - 1 bytes at most (the callers mask lengths with
+	 * SL_BASE_MAX - 1): every path PATH_MAX can name is walked whole */
+	/* (w's fields read again after each call, not kept: walk_step's stack is full) */
+	w->name_len = 0;
+	bpf_core_read(&w->name_len, sizeof(w->name_len), &d->d_name.len);
+	if (w->off >= SL_BASE_MAX - 1 || w->name_len + 1 > SL_BASE_MAX - 1 - w->off) {
 		w->flags |= SL_F_CWD_TRUNC;
 		return 1;
 	}
@@ -472,8 +478,9 @@ static long walk_step(__u32 i, void *unused)
 	if (!buf)
 		return 1;
 	const unsigned char *name = BPF_CORE_READ(d, d_name.name);
+	__u32 room = SL_BASE_MAX - 1 - w->off; /* > the name's length (renamed longer since: cut) */
 	long n = bpf_probe_read_kernel_str(buf + (w->at & 8191) + (w->off & (SL_BASE_MAX - 1)),
-					   SL_NAME_MAX, name);
+					   room > SL_NAME_MAX ? SL_NAME_MAX : room, name);
 	if (n <= 0)
 		return 1;
 	w->off += n;
@@ -1141,12 +1148,14 @@ static __always_inline void sock_ends(struct sock *sk, struct sl_net *e, bool pe
 	}
 }
 
-/* Remembers (or forgets) a socket connected to port 53, so that the questions written to it
- * without an address are seen as DNS. */
+/* Remembers (or forgets) a UDP socket connected to any port, or a TCP one connected to port 53,
+ * so that the questions written to it without an address are seen as DNS. */
 static __always_inline void note_dns_sock(__u32 tgid, long fd, const struct sl_net *e)
 {
 	__u64 key = ((__u64)tgid << 32) | (__u32)fd;
-	bool dns = e->port == 53 && (e->sotype == SOCK_DGRAM || e->sotype == SOCK_STREAM) &&
+	/* UDP on any port (a resolver on 5353 or 5335: what is sent is read as DNS only where it
+	 * looks like a question, see dns_question_like), TCP on 53 */
+	bool dns = (e->sotype == SOCK_DGRAM || (e->port == 53 && e->sotype == SOCK_STREAM)) &&
 		   (e->family == AF_INET || e->family == AF_INET6) &&
 		   (e->ret == 0 || e->ret == -115 /* EINPROGRESS */);
 	if (!dns) {
@@ -1155,7 +1164,7 @@ static __always_inline void note_dns_sock(__u32 tgid, long fd, const struct sl_n
 	}
 	struct dns_peer p = {};
 	p.family = e->family;
-	p.port = 53;
+	p.port = e->port;
 	p.sotype = e->sotype;
 	__builtin_memcpy(p.addr, e->addr, 16);
 	bpf_map_update_elem(&dns_socks, &key, &p, BPF_ANY);
@@ -1228,8 +1237,25 @@ struct dns_out {
 };
 
 /*
+ * Whether the datagram at `buf` (`len` bytes, sent to a port other than 53) looks like one DNS
+ * question: whole within SL_DNS_MAX, a header of a standard query (QR 0, opcode 0, AA, TC, Z
+ * and RCODE 0) with one question, no answer or authority records and at most one additional
+ * (EDNS's OPT), and a first label of 0 to 63 bytes. Random bytes pass with odds below 2^-70;
+ * user space then parses the whole message strictly (capture/dns.ts) before it calls it DNS.
+ */
+static __always_inline bool dns_question_like(__u8 *h, void *buf, __u64 len)
+{
+	/* h: the record's data (scratch memory: sl_dns_send's caller's stack is near its limit) */
+	if (len < 17 || len > SL_DNS_MAX || bpf_probe_read_user(h, 13, buf))
+		return false;
+	return !(h[2] & 0xfe) && !(h[3] & 0x4f) && h[4] == 0 && h[5] == 1 && !h[6] && !h[7] &&
+	       !h[8] && !h[9] && h[10] == 0 && h[11] <= 1 && h[12] <= 63;
+}
+
+/*
  * Emits the first bytes of a DNS message sent to port 53 (explicitly, or on a socket connected
- * there). On TCP, a message starts with its two-byte length, which may go in a write of its
+ * there), or of a datagram to another UDP port that looks like a DNS question
+ * (dns_question_like). On TCP, a message starts with its two-byte length, which may go in a write of its
  * own: the message is the next write. A global function, verified once on its own: inlined,
  * the verifier walked it (and read_sockaddr's three families) at each of its nine call sites
  * in sys_enter, 3.5k of the 7.7k instructions it walked there.
@@ -1279,8 +1305,13 @@ __noinline int sl_dns_send(const struct dns_out *m)
 			p->prefix_sent = 0;
 		}
 	}
-	if (e->port != 53)
-		return 0;
+	if (e->port != 53) {
+		if (e->sotype != SOCK_DGRAM || !dns_question_like(e->data, buf, len))
+			return 0;
+		/* an address given: the socket it goes by must be UDP (a TCP one ignores it) */
+		if (!kaddr && uaddr && sock_type(fd) != SOCK_DGRAM)
+			return 0;
+	}
 	__u32 n = len > SL_DNS_MAX ? SL_DNS_MAX : len;
 	n = BOUND(n, 1023);
 	if (bpf_probe_read_user(e->data, n, buf))
@@ -1446,6 +1477,34 @@ static __always_inline void priv_exit(long ret, const struct sys_args *a)
 	if (a->op == SL_PRIV_SETNS) {
 		e.a3 = 0;
 		e.ns = ns_of_fd((int)a->a1, &e.a3);
+	}
+	if (a->op == SL_PRIV_SETGROUPS) {
+		/* the first SL_GROUPS_KEPT groups of the list, two to an argument */
+		__u32 g[SL_GROUPS_KEPT] = {};
+		for (int i = 0; i < SL_GROUPS_KEPT; i++)
+			if (i < (int)a->a1 &&
+			    bpf_probe_read_user(&g[i], sizeof(g[i]), (__u32 *)a->a2 + i))
+				e.h.flags |= SL_F_FAULT;
+		e.a2 = g[0] | ((__u64)g[1] << 32);
+		e.a3 = g[2] | ((__u64)g[3] << 32);
+	}
+	if (a->op == SL_PRIV_CAPSET) {
+		/* the sets given (read at the exit: the kernel copied them at the entry) */
+		struct {
+			__u32 version;
+			__s32 pid;
+		} hdr = {};
+		__u32 d[6] = {}; /* {effective, permitted, inheritable} x (1 for v1, 2 for v2 and v3) */
+		e.a1 = e.a2 = e.a3 = 0;
+		if (bpf_probe_read_user(&hdr, sizeof(hdr), (void *)a->a1) ||
+		    bpf_probe_read_user(d, hdr.version == 0x19980330 ? 12 : 24, (void *)a->a2)) {
+			e.h.flags |= SL_F_FAULT;
+		} else {
+			e.a1 = d[0] | ((__u64)d[3] << 32);
+			e.a2 = d[1] | ((__u64)d[4] << 32);
+			e.a3 = d[2] | ((__u64)d[5] << 32);
+		}
+		e.target = hdr.pid ? hdr.pid : -1; /* 0: the caller itself */
 	}
 	if (bpf_ringbuf_output(&rb_events, &e, sizeof(e), wake_flags(&rb_events)))
 		count_drop(SL_K_PRIV);

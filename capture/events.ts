@@ -14,7 +14,7 @@ import { ipText } from "./sockaddr.ts";
  * when it connects; a loader that sends another (a build older than the sources) is refused
  * (loader.ts), not misread. events_test.ts checks it against bpf/events.h: change it with it.
  */
-export const EVENTS_H_HASH = "bb58d02935905208";
+export const EVENTS_H_HASH = "e94fcd18c590fa0d";
 
 export const Kind = {
   FORK: 1,
@@ -128,7 +128,12 @@ export const PrivOp: Record<number, string> = {
   18: "setns",
   19: "clone",
   20: "clone3",
+  21: "setgroups",
+  22: "capset",
 };
+
+/** SL_GROUPS_KEPT: groups of a setgroups list the kernel side records */
+export const GROUPS_KEPT = 4;
 
 /** io_uring opcodes counted in the stats (SL_URING_OPS) */
 export const URING_OPS = 64;

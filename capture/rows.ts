@@ -2,8 +2,8 @@
  * From decoded kernel records to table rows: clock conversion, path resolution, address and
  * DNS decoding. Pure functions; the recorder feeds them and writes what they return.
  */
-import { parseDnsQuestion } from "./dns.ts";
-import { Flag, type SlEvent, waitStatus } from "./events.ts";
+import { parseDnsQueryStrict, parseDnsQuestion } from "./dns.ts";
+import { Flag, GROUPS_KEPT, type SlEvent, waitStatus } from "./events.ts";
 import { baseToPath, normalizeAbsolute, resolvePath } from "./paths.ts";
 import {
   type FileRow,
@@ -14,6 +14,7 @@ import {
 } from "../recording/schema.ts";
 import { namespaceFlags } from "./ns_flags.ts";
 import { signalName } from "./signal_names.ts";
+import { underRoot } from "./process_roots.ts";
 import { familyName, formatAddr, sockTypeName } from "./sockaddr.ts";
 
 /** Converts CLOCK_BOOTTIME ns to wall-clock ns since the epoch. */
@@ -44,14 +45,18 @@ export function forkRow(ev: Ev<1>, clock: Clock): ProcessRow {
   return { ...processRow(ev, clock, "fork"), net_ns: ns(ev.netNs), mnt_ns: ns(ev.mntNs) };
 }
 
-export function execRow(ev: Ev<2>, clock: Clock): ProcessRow {
+/** An exec; `root`: the process's root when it changed it (chroot), its paths' prefix. */
+export function execRow(ev: Ev<2>, clock: Clock, root?: string): ProcessRow {
   return {
     ...processRow(ev, clock, "exec"),
-    filename: ev.filename.startsWith("/") ? ev.filename : resolvePath(ev.filename, ev.cwd),
+    filename: underRoot(
+      root,
+      ev.filename.startsWith("/") ? ev.filename : resolvePath(ev.filename, ev.cwd),
+    ),
     argv: ev.argv,
     argv_truncated: (ev.hflags & Flag.TRUNC) !== 0,
-    cwd: baseToPath(ev.cwd),
-    exe: ev.exe.length ? baseToPath(ev.exe) : null,
+    cwd: underRoot(root, baseToPath(ev.cwd)),
+    exe: ev.exe.length ? underRoot(root, baseToPath(ev.exe)) : null,
     exe_unlinked: ev.exeUnlinked,
     net_ns: ns(ev.netNs),
     mnt_ns: ns(ev.mntNs),
@@ -117,32 +122,43 @@ function unresolvedWrite(ev: Ev<4>, path: string): boolean {
   return ev.base.length !== 1;
 }
 
-export function fileRow(ev: Ev<4>, clock: Clock): FileRow {
+/**
+ * A file action; `root`: the process's root when it changed it (chroot): its paths are
+ * recorded from the machine's root (`raw_path` stays as named).
+ */
+export function fileRow(ev: Ev<4>, clock: Clock, root?: string): FileRow {
   const hasPath2 = TWO_PATHS.has(ev.op);
   // a second path's base is its own (base2; empty: "/" unless the kernel side could not read
   // it), never the first path's
   const path2 = hasPath2
-    ? resolvePath(ev.path2, ev.base2, {
-      follow: false,
-      baseUnknown: (ev.hflags & Flag.BASE2_UNKNOWN) !== 0,
-    })
+    ? underRoot(
+      root,
+      resolvePath(ev.path2, ev.base2, {
+        follow: false,
+        baseUnknown: (ev.hflags & Flag.BASE2_UNKNOWN) !== 0,
+      }),
+    )
     : null;
   let path: string;
-  if (ev.op === "chdir") path = baseToPath(ev.base);
+  if (ev.op === "chdir") path = underRoot(root, baseToPath(ev.base));
   // a chroot that succeeded: the new root the kernel side walked from the namespace's top
   else if (ev.op === "chroot" && ev.ret === 0n) path = baseToPath(ev.base);
   else if (ev.op === "memfd_create") path = `memfd:${ev.path}`;
   else if (ev.op === "symlink") {
-    // the target is resolved when the link is followed, from the link's directory; an
-    // absolute one as written (/proc/self/fd/N in it names the follower's descriptor)
+    // the target is resolved when the link is followed, from the link's directory (path2,
+    // from the machine's root already); an absolute one as written (/proc/self/fd/N in it
+    // names the follower's descriptor), from the process's root
     path = ev.path.startsWith("/")
-      ? normalizeAbsolute(ev.path)
+      ? underRoot(root, normalizeAbsolute(ev.path))
       : resolvePath(ev.path, path2!.split("/").slice(1, -1).reverse());
   } else {
-    path = resolvePath(ev.path, ev.base, {
-      follow: followsLastName(ev.op, ev.flags),
-      baseUnknown: (ev.hflags & Flag.BASE_UNKNOWN) !== 0,
-    });
+    path = underRoot(
+      root,
+      resolvePath(ev.path, ev.base, {
+        follow: followsLastName(ev.op, ev.flags),
+        baseUnknown: (ev.hflags & Flag.BASE_UNKNOWN) !== 0,
+      }),
+    );
   }
   return {
     ts_ns: clock(ev.ts),
@@ -189,8 +205,13 @@ export function netRow(ev: Ev<5>, clock: Clock): NetRow {
   };
 }
 
-export function dnsRow(ev: Ev<6>, clock: Clock): NetRow {
-  const q = parseDnsQuestion(ev.data);
+/**
+ * A net row of op `dns`; or null for a datagram to a port other than 53 that is not exactly one
+ * DNS query (the kernel side passes on those that look like one: capture/dns.ts decides).
+ */
+export function dnsRow(ev: Ev<6>, clock: Clock): NetRow | null {
+  const q = ev.port === 53 ? parseDnsQuestion(ev.data) : parseDnsQueryStrict(ev.data);
+  if (!q && ev.port !== 53) return null;
   return {
     ts_ns: clock(ev.ts),
     pid: ev.pid,
@@ -272,6 +293,36 @@ function namespaceRequest(ev: Ev<12>): string | null {
 
 const CLONES: ReadonlySet<string> = new Set(["clone", "clone3"]);
 
+/** setgroups: the groups kept of its list (two 32-bit ids to each of a2, a3), as ids. */
+function groupIds(ev: Ev<12>): string[] {
+  const n = Math.max(0, Math.min(Number(BigInt.asIntN(32, ev.a1)), GROUPS_KEPT));
+  const words = [ev.a2, ev.a3].flatMap((w) => [w & 0xffffffffn, (w >> 32n) & 0xffffffffn]);
+  return words.slice(0, n).map((g) => String(BigInt.asIntN(32, g)));
+}
+
+/** capset: the three sets given, as hexadecimal masks (bit N: capability N, capabilities(7)). */
+function capsetRequest(ev: Ev<12>): string {
+  if (ev.hflags & Flag.FAULT) return "sets unreadable";
+  const hex = (v: bigint) => `0x${BigInt.asUintN(64, v).toString(16)}`;
+  return `effective ${hex(ev.a1)} permitted ${hex(ev.a2)} inheritable ${hex(ev.a3)}`;
+}
+
+/** setgroups: how many groups the list had (its first GROUPS_KEPT are the ids). */
+function setgroupsRequest(ev: Ev<12>): string {
+  if (ev.hflags & Flag.FAULT) return "groups unreadable";
+  const n = Number(BigInt.asIntN(32, ev.a1));
+  return `${n} group${n === 1 ? "" : "s"}`;
+}
+
+function privRequest(ev: Ev<12>, sig: { sig: "a2" | "a3" } | undefined): string | null {
+  const int = (v: bigint) => Number(BigInt.asIntN(32, v));
+  if (ev.op === "ptrace") return PTRACE_REQUESTS[String(ev.a1)] ?? String(ev.a1);
+  if (sig) return signalName(int(ev[sig.sig]));
+  if (ev.op === "capset") return capsetRequest(ev);
+  if (ev.op === "setgroups") return setgroupsRequest(ev);
+  return namespaceRequest(ev);
+}
+
 export function privilegeRow(ev: Ev<12>, clock: Clock): PrivilegeRow {
   const nids = ID_ARGS[ev.op] ?? 0;
   const id = (v: bigint) => String(BigInt.asIntN(32, v));
@@ -289,12 +340,12 @@ export function privilegeRow(ev: Ev<12>, clock: Clock): PrivilegeRow {
       : ev.target >= 0
       ? ev.target
       : null,
-    request: ev.op === "ptrace"
-      ? PTRACE_REQUESTS[String(ev.a1)] ?? String(ev.a1)
-      : sig
-      ? signalName(int(ev[sig.sig]))
-      : namespaceRequest(ev),
-    ids: nids ? [ev.a1, ev.a2, ev.a3].slice(0, nids).map(id) : null,
+    request: privRequest(ev, sig),
+    ids: nids
+      ? [ev.a1, ev.a2, ev.a3].slice(0, nids).map(id)
+      : ev.op === "setgroups" && !(ev.hflags & Flag.FAULT)
+      ? groupIds(ev)
+      : null,
     ret: ev.ret,
     uid: ev.uid | 0,
     ns: ns(ev.ns),

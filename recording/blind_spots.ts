@@ -159,17 +159,17 @@ export const STANDING_BLIND_SPOTS: readonly BlindSpot[] = [
     id: "datagrams",
     title: "datagrams beyond DNS",
     what: "Datagrams sent without connect(2) to ports other than 53 (sendto, sendmsg, " +
-      "sendmmsg) and raw or packet sockets are not recorded. DNS questions are read on port " +
-      "53 only: one to a resolver on another port (a stub's 5353, a dnsmasq's own) shows as " +
-      "the connect(2) or nothing, without its name.",
+      "sendmmsg) and raw or packet sockets are not recorded, except DNS questions: on any UDP " +
+      "port a datagram that is exactly one DNS query by its format is a `dns` row (a resolver " +
+      "on 5353 or a dnsmasq's own port), one written with write(2) on a connected UDP socket " +
+      "is not; over TCP only port 53 is read.",
   },
   {
     id: "attributes",
     title: "extended attributes and ioctls",
     what: "Extended attributes (setxattr: file capabilities, ACLs) and ioctls are not " +
-      "recorded, nor are a process's capabilities and groups (capset, prctl's " +
-      "PR_CAP_AMBIENT and PR_SET_KEEPCAPS, setgroups: what `setpriv --inh-caps` and " +
-      "`capsh` do); its set*id calls are (`privilege`).",
+      "recorded, nor are prctl's capability calls (PR_CAP_AMBIENT, PR_SET_KEEPCAPS, " +
+      "PR_CAPBSET_DROP); a process's set*id, setgroups and capset calls are (`privilege`).",
   },
   {
     id: "inside-namespaces",

@@ -163,7 +163,10 @@ export const fileTable = table(
         "link: the existing file; symlink: the link's target, resolved " +
         "against the link's directory; memfd_create: `memfd:NAME`; chroot: the new root, " +
         "from the top of the mount namespace (failed: as given, resolved); a chrooted " +
-        "process's later paths are as it names them, from its root",
+        "process's later paths, and its children's, from the machine's root: its root " +
+        "(the chroot's `path`) followed by the path it named (`raw_path`), also in " +
+        "`process` (filename, cwd, exe); a root changed by pivot_root, or before the " +
+        "capture began, is not followed (the process's own view)",
     ),
     opt(
       "path2",
@@ -198,7 +201,10 @@ export const fileTable = table(
 export const netTable = table(
   "net",
   "Network activity of traced processes, by system call or io_uring: connects, binds, " +
-    "listens, accepts, and DNS questions sent to port 53 (UDP, and TCP).",
+    "listens, accepts, and DNS questions sent to port 53 (UDP, and TCP), and to any other " +
+    "UDP port (a local resolver on 5353, dnsmasq's or unbound's own port) when the datagram " +
+    "is exactly one DNS query by its format (one question, at most an EDNS OPT record, " +
+    "nothing after; checked strictly, so no other datagram is taken for one).",
   [
     col("ts_ns", "int64", "wall-clock time (ns since the epoch)"),
     col("pid", "int32", "process id"),
@@ -298,7 +304,9 @@ export const privilegeTable = table(
     "sent to other processes (kill, tkill, tgkill, pidfd_send_signal, rt_sigqueueinfo; not " +
     "signal 0, which only asks whether a process exists, nor one a process sends itself or " +
     "a thread of its own; recordings before 0.5.1 have none, though their processes were " +
-    "signalled), and entering namespaces (what `unshare`, `nsenter`, bubblewrap and the " +
+    "signalled), its groups and capabilities (setgroups, capset: what `setpriv " +
+    "--clear-groups --inh-caps=-all` and `capsh --drop` do; recordings of 0.5.2 and before " +
+    "have none), and entering namespaces (what `unshare`, `nsenter`, bubblewrap and the " +
     "agents' sandboxes do): unshare, clone and clone3 with a CLONE_NEW* flag, and every " +
     `setns (recordings before ${V_NS_CALLS} have none). Recordings made before it was added ` +
     "have no privilege.arrow.",
@@ -311,8 +319,8 @@ export const privilegeTable = table(
       "utf8",
       "`ptrace`, `process_vm_writev`, `process_vm_readv`, `setuid`, `setgid`, `setreuid`, " +
         "`setregid`, `setresuid`, `setresgid`, `setfsuid`, `setfsgid`, `kill`, `tkill`, " +
-        "`tgkill`, `pidfd_send_signal`, `rt_sigqueueinfo`, `unshare`, `setns`, `clone` or " +
-        "`clone3`",
+        "`tgkill`, `pidfd_send_signal`, `rt_sigqueueinfo`, `unshare`, `setns`, `clone`, " +
+        "`clone3`, `setgroups` or `capset`",
     ),
     opt(
       "target_pid",
@@ -320,7 +328,8 @@ export const privilegeTable = table(
       "ptrace, process_vm_*, tgkill: the other process; kill, rt_sigqueueinfo: the pid as " +
         "given (0: the sender's process group, -1: every process it may signal, -PGID: " +
         "process group PGID); tkill: the thread; clone, clone3: the new process (null when " +
-        "it failed); null for pidfd_send_signal (a pidfd names its process)",
+        "it failed); capset: the pid its header named, when not 0 (the caller); null for " +
+        "pidfd_send_signal (a pidfd names its process)",
     ),
     opt(
       "request",
@@ -333,12 +342,16 @@ export const privilegeTable = table(
         "at its end followed by ` (flags read after the call)` (what memory held then; " +
         "`no CLONE_NEW* flag` when none; recorded whatever they say), or `flags unreadable` " +
         "when they could be read at neither); setns: the type of the namespace entered (`CLONE_NEWNET`), or the " +
-        "namespaces asked for from a pidfd",
+        "namespaces asked for from a pidfd; setgroups: how many groups the list had " +
+        "(`2 groups`; `groups unreadable`); capset: the three sets given as hexadecimal " +
+        "masks, bit N capability N of capabilities(7) (`effective 0x0 permitted 0x0 " +
+        "inheritable 0x0`; `sets unreadable`)",
     ),
     opt(
       "ids",
       "list_utf8",
-      "set*id: the ids asked for, in the call's order (real, effective, saved; -1: unchanged)",
+      "set*id: the ids asked for, in the call's order (real, effective, saved; -1: " +
+        "unchanged); setgroups: the first 4 groups of its list (`request` says how many)",
     ),
     col("ret", "int64", "the result: 0 (or bytes moved, or the old id) or a negative errno"),
     col("uid", "int32", "the caller's user id before the call"),
