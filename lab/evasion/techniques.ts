@@ -118,7 +118,9 @@ function describePriv(p: PrivilegeRow, pids: Set<number>): string {
     ? ""
     : ` pid ${pids.has(p.target_pid) ? "(its child)" : p.target_pid}`;
   const what = p.request ? `${p.op} ${p.request}` : p.op;
-  return `privilege ${what}${target}${p.ids ? ` ids ${p.ids.join(",")}` : ""}, ret ${p.ret}`;
+  return `privilege ${what}${target}${
+    p.ids?.length ? ` ids ${p.ids.join(",")}` : ""
+  }, ret ${p.ret}`;
 }
 
 const at = (e: Evidence, name: string) => `${e.dir}/${name}`;
@@ -467,6 +469,26 @@ export const TECHNIQUES: Technique[] = [
       ),
   },
   {
+    id: "dns-other-port",
+    title: "DNS questions to a resolver on another port: sendto to 5353, send on a socket " +
+      "connected to another port",
+    program: "udp_sendto",
+    args: ["dns"],
+    expect: "recorded",
+    check: (e) =>
+      nets(e, [
+        {
+          what: "dns port-5353.evasion.test",
+          ok: (n: NetRow) =>
+            n.op === "dns" && n.qname === "port-5353.evasion.test" && n.port === 5353,
+        },
+        {
+          what: "dns connected-port.evasion.test",
+          ok: (n: NetRow) => n.op === "dns" && n.qname === "connected-port.evasion.test",
+        },
+      ]),
+  },
+  {
     id: "udp-sendto",
     title: "a datagram sent with sendto to a port other than 53",
     program: "udp_sendto",
@@ -520,12 +542,18 @@ export const TECHNIQUES: Technique[] = [
   },
   {
     id: "setuid",
-    title: "credentials changed (setresgid, setresuid, setgid, setuid to nobody)",
+    title: "credentials changed (setgroups to none, capset without inheritable capabilities, " +
+      "setresgid, setresuid, setgid, setuid to nobody)",
     program: "setid",
     args: [],
     expect: "recorded",
     check: (e) =>
       privs(e, [
+        { what: "setgroups to none", ok: (p) => p.op === "setgroups" && p.request === "0 groups" },
+        {
+          what: "capset, inheritable 0",
+          ok: (p) => p.op === "capset" && / inheritable 0x0$/.test(p.request ?? ""),
+        },
         {
           what: "setresgid 65534",
           ok: (p) => p.op === "setresgid" && p.ids?.join() === "65534,65534,65534",
