@@ -273,9 +273,14 @@ export class TlsStreams {
     // a body it lets through (an LLM API's), on a connection not MCP's, the bytes after the gap
     // go through as they come; else they may be a JSON-RPC body's, its framing lost: the JSON
     // masker, blind, until a request or status line (as ipc_redact.ts)
-    const blind = landing !== "start" &&
-      ((d.json !== undefined && !d.json.following) || !d.body.passing || d.shared?.mcp === true);
-    this.#outH1(d, d.body.gap()); // what it held: bytes from before the gap
+    const blind = landing === "unknown" ||
+      (landing === "body" &&
+        ((d.json !== undefined && !d.json.following) || !d.body.passing ||
+          d.shared?.mcp === true));
+    // inside a body it lets through, of known length, the lost bytes counted: the framing goes
+    // on past them (the next message may begin right after the body, no line end before it)
+    const skipped = landing === "body" && lost !== undefined && !blind && d.body.skip(lost);
+    if (!skipped) this.#outH1(d, d.body.gap()); // what it held: bytes from before the gap
     // a line held while it might be a start line, cut by this gap: out masked
     if (d.json) this.#out(d, d.json.gap());
     if (!blind) {
