@@ -25,6 +25,9 @@ const KEYS = {
   mcpSession: "9f3c2a71-5be4-4d86-b0a2-7c1e5d9f4a63",
   jsonrpc: "ghp_Tz8Kq3Wm6Yx1Vr5Nb9Lc2Hj7",
   cookie: "sess_Pq4Zx8Wn2Kv6Rt9Mb3Yc7",
+  password: "hunter2-Xc8Vb4Nm7Lk2Jh5",
+  proxy: "sk-Rf6Tg9Yh2Uj5Ik8Ol3Pz1",
+  basic: "dXNlcjpTM2NyM3QtUGFzcw==",
 };
 
 function httpRequest(head: string, body: string): string {
@@ -67,7 +70,25 @@ function clientStreams(): string[] {
       params: { name: "deploy", arguments: { api_key: KEYS.jsonrpc, target: "prod" } },
     }),
   );
-  return [anthropic + openai, gemini + mcp];
+  // an MCP POST sent chunked, a chunk boundary (with an extension) inside the JSON-RPC secret,
+  // then a request in odd case and spacing
+  const rpc = JSON.stringify({
+    jsonrpc: "2.0",
+    id: 8,
+    method: "tools/call",
+    params: { name: "login", arguments: { password: KEYS.password, user: "ci" } },
+  });
+  const k = rpc.indexOf(KEYS.password) + 9;
+  const chunked = "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:8931\r\nTransfer-Encoding: chunked\r\n" +
+    "Content-Type: application/json\r\n\r\n" +
+    `${k.toString(16)}\r\n${rpc.slice(0, k)}\r\n${(rpc.length - k).toString(16)};x=1\r\n` +
+    `${rpc.slice(k)}\r\n0\r\n\r\n`;
+  const odd = httpRequest(
+    `GET /v1/models HTTP/1.1\r\nHOST: api.openai.com\r\nAUTHORIZATION:Bearer ${KEYS.proxy}\r\n` +
+      `proxy-authorization :\tBasic ${KEYS.basic}\r\n`,
+    "",
+  );
+  return [anthropic + openai, gemini + mcp, chunked + odd];
 }
 
 /** The SSE fixture's answer (real bytes), its endpoint event's id a secret, re-chunked. */
@@ -188,6 +209,20 @@ function check(label: string, text: string, secrets: string[], dir: 0 | 1, gaps:
       assert.equal(found, null, `${how} ${label}: split at ${at}: ${found} out`);
     }
     const rnd = random(0x5ec7e7 + input.length);
+    for (let r = 0; r < 100; r++) {
+      // many calls, cut at random places (a TLS record or write at every size)
+      const at = [...new Set(Array.from({ length: 12 }, () => Math.floor(rnd() * input.length)))]
+        .sort((a, b) => a - b);
+      const bounds = [0, ...at, input.length];
+      const pieces = bounds.slice(1).map((c, k) => ({ data: input.subarray(bounds[k], c) }))
+        .filter((p) => p.data.length);
+      const found = leak(run(pieces, dir), secrets);
+      assert.equal(
+        found,
+        null,
+        `${how} ${label}: calls ${pieces.map((p) => p.data.length)}: ${found} out`,
+      );
+    }
     for (let g = 0; g < gaps; g++) {
       const gapAt = Math.floor(rnd() * input.length);
       const lost = 1 + Math.floor(rnd() * 40);
@@ -218,9 +253,11 @@ function check(label: string, text: string, secrets: string[], dir: 0 | 1, gaps:
 Deno.test("adversarial: agents' requests with secrets (header keys, ?key=, MCP session, JSON-RPC api_key, cookie), split at every byte and cut by gaps at drawn places: no 8 bytes of a secret out", () => {
   const secrets = Object.values(KEYS);
   const streams = clientStreams();
-  for (const s of secrets) assert.ok(streams.some((t) => t.includes(s)), `${s} planted`);
+  // planted (one cut by a chunk boundary: its start, before the boundary)
+  const planted = (t: string, s: string) => t.includes(s.slice(0, 9));
+  for (const s of secrets) assert.ok(streams.some((t) => planted(t, s)), `${s} planted`);
   streams.forEach((text, k) =>
-    check(`client ${k}`, text, secrets.filter((s) => text.includes(s)), 0, 400)
+    check(`client ${k}`, text, secrets.filter((s) => planted(text, s)), 0, 400)
   );
 });
 

@@ -372,32 +372,22 @@ export function createParamRedactor(
       let i = 0;
       const n = chunk.length;
       for (;;) {
-        if (longSeam === 3) {
-          // the line after a CRLF in a quoted extension, masked to its end (CR and LF kept)
+        if (longSeam === 1 || longSeam === 3) {
+          // 1: a long seam's line, passed, to its CR (a bare LF: no seam, the value ended); 3:
+          // the line after a CRLF in a quoted extension, masked to its end (CR and LF kept; a
+          // bare LF: the value's rest masked after it)
           let j = i;
           while (j < n && chunk[j] !== CR && chunk[j] !== LF) j++;
-          if (j > i) (out ??= chunk.slice()).fill(STAR, i, j);
+          if (longSeam === 3 && j > i) (out ??= chunk.slice()).fill(STAR, i, j);
           if (j === n) break;
           if (chunk[j] === CR) {
             longSeam = 2;
             i = j + 1;
           } else {
+            const after = longSeam === 3; // the value's rest masked after the LF
+            if (after) masking = true;
+            i = after ? j + 1 : j;
             longSeam = 0;
-            masking = true;
-            i = j + 1;
-          }
-        }
-        if (longSeam === 1) {
-          // a long seam's line, passed, to its CR (a bare LF: no seam, the value ended)
-          let j = i;
-          while (j < n && chunk[j] !== CR && chunk[j] !== LF) j++;
-          if (j === n) break;
-          if (chunk[j] === CR) {
-            longSeam = 2;
-            i = j + 1;
-          } else {
-            longSeam = 0;
-            i = j;
           }
         }
         if (longSeam === 2) {
