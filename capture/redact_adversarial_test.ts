@@ -2,9 +2,10 @@
  * An adversarial check of the capture's redaction (tls_streams.ts over TLS, ipc_redact.ts over
  * TCP): real HTTP/1.1 exchanges as agents send them, each carrying secrets (API keys in
  * headers and the query, an MCP session header, a JSON-RPC secret, an SSE endpoint's
- * sessionId in a chunked body), split at every byte into two calls, and cut by gaps (a lost
- * call, or bytes a cut call did not keep) at offsets and lengths drawn from a fixed seed, with
- * the rest split at random: no 8 bytes of any secret may be in any output.
+ * sessionId in a chunked body), split at every byte into two calls and at random into many, and
+ * cut by gaps (a lost call, bytes a cut call did not keep, or a zero-filled hole in a call) at
+ * offsets and lengths drawn from a fixed seed, with the rest split at random: no 8 bytes of any
+ * secret may be in any output.
  */
 import assert from "node:assert/strict";
 import type { TlsCall } from "./tls_assembler.ts";
@@ -123,6 +124,8 @@ interface Piece {
   data: Uint8Array;
   /** lost before: undefined none, "call" a whole call (how many bytes: unknown), n bytes cut */
   lostBefore?: "call" | number;
+  /** a hole in the call: [start, end) of `data` zero-filled (lost chunks, unreadable memory) */
+  hole?: [number, number];
 }
 
 function tlsRun(pieces: Piece[], dir: 0 | 1): Uint8Array {
@@ -147,8 +150,9 @@ function tlsRun(pieces: Piece[], dir: 0 | 1): Uint8Array {
       total: p.data.length + cutAfter,
       data: p.data,
       truncated: cutAfter > 0,
-      lost: cutAfter,
+      lost: cutAfter + (p.hole ? p.hole[1] - p.hole[0] : 0),
       target: 1,
+      ...(p.hole ? { holes: p.hole } : {}),
     };
     s.push(call);
   });
@@ -173,7 +177,8 @@ function ipcRun(pieces: Piece[], dir: 0 | 1): Uint8Array {
       total: p.data.length,
       data: p.data,
       truncated: false,
-      lost: 0,
+      lost: p.hole ? p.hole[1] - p.hole[0] : 0,
+      ...(p.hole ? { holes: p.hole } : {}),
     });
     off += p.data.length;
   }
@@ -239,11 +244,22 @@ function check(label: string, text: string, secrets: string[], dir: 0 | 1, gaps:
       if (!after.length) continue;
       after[0].lostBefore = before.length ? kind : "call";
       const pieces = [...before, ...after];
+      if (g % 4 === 3) {
+        // or instead of the lost bytes, a hole of their length in one call (zeros in their place)
+        const whole = input.slice(0, Math.min(input.length, gapAt + 60));
+        const b = Math.min(whole.length, gapAt + lost);
+        whole.fill(0, gapAt, b);
+        pieces.length = 0;
+        if (b > gapAt) pieces.push({ data: whole, hole: [gapAt, b] });
+        if (whole.length < input.length) pieces.push({ data: input.subarray(whole.length) });
+      }
       const found = leak(run(pieces, dir), secrets);
       assert.equal(
         found,
         null,
-        `${how} ${label}: gap of ${lost} (${kind === "call" ? "lost call" : "cut"}) at ${gapAt}, ` +
+        `${how} ${label}: gap of ${lost} (${
+          g % 4 === 3 ? "hole" : kind === "call" ? "lost call" : "cut"
+        }) at ${gapAt}, ` +
           `pieces ${pieces.map((p) => p.data.length)}: ${found} out`,
       );
     }
