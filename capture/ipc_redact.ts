@@ -248,7 +248,9 @@ export class IpcRedactor<C extends RedactableCall = RedactableCall> {
       status: tcp ? 0 : -1,
       code: 0,
       eoh: 0,
-      next: call.streamOff,
+      // a first call past 0: the recorded calls before it were lost (a gap, however the
+      // stream began before the capture saw it)
+      next: 0n,
       queue: [],
       out: [],
       outLen: 0,
@@ -443,10 +445,14 @@ export class IpcRedactor<C extends RedactableCall = RedactableCall> {
         // at a message's start its start line comes next (the body masker finds it again);
         // inside a body it lets through (an LLM API's), on a connection not MCP's: the bytes
         // after the gap go through too, as over TLS, until the next request or status line
-        const blind = landing !== "start" &&
-          ((s.jsonAfterGap !== undefined && !s.jsonAfterGap.following) || !s.body.passing ||
-            s.conn?.h1?.mcp === true);
-        this.#putH1(s, s.body.gap()); // what it held: bytes from before the gap
+        const blind = landing === "unknown" ||
+          (landing === "body" &&
+            ((s.jsonAfterGap !== undefined && !s.jsonAfterGap.following) || !s.body.passing ||
+              s.conn?.h1?.mcp === true));
+        // inside a body it lets through, of known length, the lost bytes counted: the framing
+        // goes on past them (the next message may begin right after it, no line end before)
+        const skipped = landing === "body" && lost >= 0 && !blind && s.body.skip(lost);
+        if (!skipped) this.#putH1(s, s.body.gap()); // what it held: bytes from before the gap
         this.#jsonGap(s);
         if (!blind) {
           // at a message's start, or inside a body it lets through with the framing followed:

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { IpcRedactor, type RedactableCall } from "./ipc_redact.ts";
 import {
   h2HeadersWithHole,
+  HEAD_HOLES,
   REFRAME_FIRST,
   REFRAME_HOLES,
   TEST_DIGEST,
@@ -115,7 +116,7 @@ Deno.test("HTTP/1 on TCP: a lost call, then a whole request (its start line prov
 });
 
 Deno.test("HTTP/1 on TCP: after a lost call, a line the body masker does not frame on (or loses framing after): the JSON-RPC secret before the next start line masked, at every split", () => {
-  for (const text of REFRAME_HOLES) {
+  for (const text of [...REFRAME_HOLES, ...HEAD_HOLES]) {
     const bytes = Uint8Array.from(text, (c) => c.charCodeAt(0));
     for (let cut = 0; cut <= bytes.length; cut++) {
       const out: RedactableCall[] = [];

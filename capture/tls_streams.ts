@@ -1,7 +1,8 @@
 /**
  * Turns reassembled TLS calls into tls.arrow rows, one byte stream at a time: per
  * connection it picks the protocol (HTTP/2 when a direction starts with the h2 preface, else
- * HTTP/1.x), runs that protocol's redactor over each direction's bytes in call order (secret
+ * HTTP/1.x; while its first bytes are only a start of the preface, a first write of `P` say,
+ * its calls are held, nothing out, until the bytes decide: decideProto), runs that protocol's redactor over each direction's bytes in call order (secret
  * header values, and the `sessionId=` URL parameter, where MCP's HTTP+SSE transport puts its
  * session: the `endpoint` event's URL and every POST to it, as its keyed digest (held until
  * the value ends; `*`s when a gap or the end cuts it); HTTP/2's redactor masks both, in
@@ -45,6 +46,7 @@ import {
 import type { Http2Exchanges } from "../protocols/http2_body_secrets.ts";
 import { createGapJsonMasker, type GapJsonMasker } from "../protocols/gap_json_masker.ts";
 import { ownCall, type TlsCall } from "./tls_assembler.ts";
+import { concatBytes } from "../kit/bytes.ts";
 
 export interface RedactedCall {
   call: TlsCall;
@@ -104,6 +106,31 @@ interface Conn {
   h2?: Http2Exchanges;
   /** h2 whose redactor is still loading: the calls so far, in order */
   waiting?: TlsCall[];
+  /** the protocol not yet decided (decideProto): the calls so far, in order, none out */
+  undecided?: TlsCall[];
+}
+
+/** The most calls held undecided (each a byte of the preface at least, and the other side's). */
+const MAX_UNDECIDED = 64;
+
+/**
+ * The protocol of a connection from its first calls (in order), or undefined while the bytes of
+ * the first call's direction are all a start of the HTTP/2 client preface (RFC 9113 3.4), none
+ * lost: HTTP/2 once the whole preface is in, HTTP/1 once a byte rules it out. Where bytes were
+ * lost (a call after a missing one, a hole, a cut), or too many calls came undecided, a start
+ * of the preface is taken as HTTP/2 (whose redactor then withholds: never raw), else HTTP/1.
+ */
+export function decideProto(calls: TlsCall[]): "h1" | "h2" | undefined {
+  const dir = calls[0].dir;
+  const mine = calls.filter((c) => c.dir === dir);
+  const probe = concatBytes(mine.map((c) => c.data));
+  if (startsWithHttp2Preface(probe)) return "h2";
+  const prefix = probe.length === 0 || startsWithHttp2Preface(probe, true);
+  if (!prefix) return "h1";
+  const lossy = calls.some((c) => c.lost > 0 || c.truncated || c.holes) ||
+    mine.some((c, k) => c.seq !== mine[0].seq + BigInt(k)) || mine[0].seq !== 0n;
+  if (lossy || calls.length >= MAX_UNDECIDED) return probe.length ? "h2" : "h1";
+  return undefined;
 }
 
 export class TlsStreams {
@@ -136,7 +163,18 @@ export class TlsStreams {
       c = { dirs: [newDir(), newDir()] };
       this.#conns.set(key, c);
     }
-    if (!c.proto) c.proto = startsWithHttp2Preface(call.data, true) ? "h2" : "h1";
+    if (!c.proto) {
+      // held, nothing out, while the bytes so far are the h2 preface's start (a first write of
+      // "P" may begin "PRI * HTTP/2.0" or "POST"): then every call so far, in order
+      const held = c.undecided ??= [];
+      held.push(ownCall(call)); // its data is lent (tls_assembler.ts)
+      const proto = decideProto(held);
+      if (!proto) return;
+      c.proto = proto;
+      c.undecided = undefined;
+      for (const h of held) this.push(h);
+      return;
+    }
     const h2 = c.proto === "h2" && this.#h2 !== undefined;
     if (c.waiting) {
       c.waiting.push(ownCall(call)); // its data is lent (tls_assembler.ts)
@@ -235,9 +273,14 @@ export class TlsStreams {
     // a body it lets through (an LLM API's), on a connection not MCP's, the bytes after the gap
     // go through as they come; else they may be a JSON-RPC body's, its framing lost: the JSON
     // masker, blind, until a request or status line (as ipc_redact.ts)
-    const blind = landing !== "start" &&
-      ((d.json !== undefined && !d.json.following) || !d.body.passing || d.shared?.mcp === true);
-    this.#outH1(d, d.body.gap()); // what it held: bytes from before the gap
+    const blind = landing === "unknown" ||
+      (landing === "body" &&
+        ((d.json !== undefined && !d.json.following) || !d.body.passing ||
+          d.shared?.mcp === true));
+    // inside a body it lets through, of known length, the lost bytes counted: the framing goes
+    // on past them (the next message may begin right after the body, no line end before it)
+    const skipped = landing === "body" && lost !== undefined && !blind && d.body.skip(lost);
+    if (!skipped) this.#outH1(d, d.body.gap()); // what it held: bytes from before the gap
     // a line held while it might be a start line, cut by this gap: out masked
     if (d.json) this.#out(d, d.json.gap());
     if (!blind) {
@@ -302,6 +345,14 @@ export class TlsStreams {
   /** Hands out everything still held back (end of capture). */
   finish(): void {
     for (const c of this.#conns.values()) {
+      if (c.undecided) {
+        // the connection ended undecided (a start of the preface, or nothing): HTTP/1 would
+        // read a lone "P" or "PRI" as it reads any line; both may be the start of either
+        const held = c.undecided;
+        c.undecided = undefined;
+        c.proto = held.some((h) => h.data.length) ? "h2" : "h1";
+        for (const h of held) this.push(h);
+      }
       for (const call of c.waiting ?? []) {
         this.#emit(withheld(call));
       }

@@ -13,6 +13,7 @@ import { h2RedactorFactory, loadH2Redactor } from "./h2_glue.ts";
 import {
   assertSameForAllChunkings,
   h2HeadersWithHole,
+  HEAD_HOLES,
   REFRAME_FIRST,
   REFRAME_HOLES,
   TEST_DIGEST,
@@ -630,7 +631,7 @@ Deno.test("a sessionId cut by a gap inside a chunk (the framing says: body): its
 const latin1Bytes = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
 
 Deno.test("after a lost call, a line the body masker does not frame on (or loses framing after) is no way through: the JSON-RPC secret before its next start line masked, whole and at every split", () => {
-  for (const text of REFRAME_HOLES) {
+  for (const text of [...REFRAME_HOLES, ...HEAD_HOLES]) {
     const bytes = latin1Bytes(text);
     for (let cut = 0; cut <= bytes.length; cut++) {
       const { s, out } = collect();
@@ -658,3 +659,53 @@ Deno.test("after a lost call, a line the body masker does not frame on (or loses
     );
   }
 });
+
+Deno.test("a connection whose first calls are a start of the h2 preface is held, nothing out, until its bytes decide: POST sent a byte a call is HTTP/1 (head masked), the preface a byte a call HTTP/2 (its header block masked)", async () => {
+  await loadH2Redactor();
+  const key = "sk-ant-PREFACE-DECIDE-0123";
+  const h1 = enc.encode(`POST /v1/messages HTTP/1.1\r\nx-api-key: ${key}\r\n\r\n`);
+  const h2 = concatBytes([
+    preface,
+    encodeFrame(FrameType.SETTINGS, 0, 0, []),
+    encodeFrame(
+      FrameType.HEADERS,
+      Flag.END_HEADERS | Flag.END_STREAM,
+      1,
+      encodeLiteral("authorization", `Bearer ${key}`, "without"),
+    ),
+  ]);
+  for (const [label, bytes] of [["h1", h1], ["h2", h2]] as const) {
+    for (const by of [1, 2, 3, 5]) {
+      const { s, out } = collect();
+      const calls: Uint8Array[] = [];
+      for (let at = 0; at < bytes.length; at += by) calls.push(bytes.subarray(at, at + by));
+      let seq = 0;
+      for (const c of calls) {
+        s.push(call(seq++, c));
+        // the server's bytes meanwhile (an HTTP/1 server's, as one may send early)
+        if (seq === 1 && label === "h1") {
+          s.push(call(0, "HTTP/1.1 100 Continue\r\n\r\n", { dir: 1 }));
+        }
+        if (seq * by < preface.length && startsLikePreface(bytes, seq * by)) {
+          assert.equal(out.length, 0, `${label} by ${by}: held while undecided`);
+        }
+      }
+      s.finish();
+      const got = concatBytes(out.filter((r) => r.call.dir === 0).map((r) => r.data));
+      assert.equal(got.length, bytes.length, `${label} by ${by}: all recorded, none withheld`);
+      assert.ok(out.every((r) => r.withheld === 0), `${label} by ${by}`);
+      assert.ok(!latin1Of(got).includes(key.slice(7)), `${label} by ${by}: ${latin1Of(got)}`);
+      assert.deepEqual(
+        out.filter((r) => r.call.dir === 0).map((r) => Number(r.call.seq)),
+        calls.map((_, k) => k),
+      );
+      if (label === "h1") {
+        assert.equal(latin1Of(got), latin1Of(h1).replace(key, "*".repeat(key.length)));
+      }
+    }
+  }
+});
+
+const latin1Of = (b: Uint8Array) => Array.from(b, (c) => String.fromCharCode(c)).join("");
+const startsLikePreface = (b: Uint8Array, n: number) =>
+  b.subarray(0, n).every((x, k) => x === preface[k]);

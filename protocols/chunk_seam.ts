@@ -12,11 +12,13 @@
  * up to its CR: a superset of the grammar (control bytes too, which real clients accept), so
  * that no extension ends a value early. Past MAX_SEAM bytes while it may still be one, a size
  * of more than 16 digits, or a bare LF ending the size or extension (which lenient clients
- * take as the line's end): `long` (the caller fails closed: masks what may be the value's
- * rest after the seam's line).
+ * take as the line's end), or a CR inside a quoted string of an extension (none in the
+ * grammar; a line's end to some clients, not to others): `long` (the caller fails closed: masks
+ * what may be the value's rest after the seam's line), the byte it comes at the first one after
+ * the seam's bytes so far (at a CR in quotes: the byte after it).
  */
 
-const CR = 13, LF = 10, SEMI = 59, SP = 32, HT = 9;
+const CR = 13, LF = 10, SEMI = 59, SP = 32, HT = 9, QUOTE = 34, BACKSLASH = 92;
 
 /** The longest seam matched to its end: a 16-digit size and an extension of some 200 bytes. */
 export const MAX_SEAM = 256;
@@ -32,6 +34,8 @@ const enum Phase {
   Ext,
   /** the LF that ends the size line */
   End,
+  /** a CR inside a quoted string of an extension: RFC 9112's grammar has none there */
+  QuotedCr,
 }
 
 export type SeamVerdict = "more" | "yes" | "no" | "long";
@@ -41,6 +45,14 @@ export class ChunkSeam {
   #len = 0;
   #digits = 0;
   #nonZero = false;
+  /** in an extension: inside a quoted string, and right after its backslash */
+  #quoted = false;
+  #escaped = false;
+
+  /** The last `long` came at the byte after a CR inside a quoted extension. */
+  get quotedCr(): boolean {
+    return this.#phase === Phase.QuotedCr;
+  }
 
   /** Starts a match at a CR (the byte itself is taken). */
   begin(): void {
@@ -48,13 +60,14 @@ export class ChunkSeam {
     this.#len = 1;
     this.#digits = 0;
     this.#nonZero = false;
+    this.#quoted = this.#escaped = false;
   }
 
   /** The next byte after the CR. */
   feed(c: number): SeamVerdict {
     if (++this.#len > MAX_SEAM && this.#phase !== Phase.End) {
       // still a seam's extension: maybe one, too long to follow (a CR here ends it)
-      if (this.#phase === Phase.Ext) return "long";
+      if (this.#phase === Phase.Ext || this.#phase === Phase.QuotedCr) return "long";
       return "no";
     }
     switch (this.#phase) {
@@ -83,9 +96,17 @@ export class ChunkSeam {
       case Phase.Ext:
         // any byte but CR and LF (controls too: a client may take them); a bare LF: maybe its
         // end, not followed (fail closed)
-        if (c === CR) this.#phase = Phase.End;
+        if (c === CR) this.#phase = this.#quoted ? Phase.QuotedCr : Phase.End;
         else if (c === LF) return "long";
+        else if (this.#escaped) this.#escaped = false;
+        else if (c === QUOTE) this.#quoted = !this.#quoted;
+        else if (c === BACKSLASH && this.#quoted) this.#escaped = true;
         return "more";
+      case Phase.QuotedCr:
+        // a CR in a quoted string: the line's end to a lenient client (then a LF here), or
+        // part of the extension to another: maybe a seam, not followed (fail closed; the CR
+        // taken, this byte the first after it)
+        return "long";
       case Phase.End:
         return c === LF && this.#nonZero ? "yes" : "no";
     }

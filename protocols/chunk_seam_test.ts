@@ -53,6 +53,10 @@ Deno.test("chunk seam: none where the bytes rule it out, at the byte that does",
       ["\r\n" + "1".repeat(17), 17],
       ["\r\n21\n", 3],
       ["\r\n21;ext\n", 7],
+      // a CR inside a quoted extension (none in the grammar): a line's end to some clients
+      ['\r\n5;a="x\ry', 8],
+      ['\r\n5;a="x\r\n', 8],
+      ['\r\n5;a="x\\"\r\n', 10], // an escaped quote: still quoted
     ] as [string, number][]
   ) {
     const v = verdicts(text);

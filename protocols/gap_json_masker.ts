@@ -16,6 +16,13 @@
  * of untouched (a capture's start), so after a gap such bytes stay masked, however many calls
  * later the framing is lost. Following, it costs a comparison a call.
  *
+ * Following, the lines of each head (from a start line the body masker took to its blank line)
+ * are held to their LF and go by the head-line rule (head_line_rule.ts): a line that is no
+ * well-formed `name: value` field line, or whose value is credential-shaped, is masked (the
+ * header redactor masks by secret header NAMES only, and a "start line" after a gap may be a
+ * body's line, the lines after it a body's, a quoted secret among them); a head line past
+ * MAX_LINE is masked and blind from there.
+ *
  * What might be a secret stays masked: every line that is no start line (a JSON-RPC body's
  * rest, a header line whose name the gap took), and a start line's bytes as soon as the
  * grammar rules it out, held bytes and all.
@@ -23,6 +30,7 @@
 import { createJsonSecretMasker } from "./json_secrets.ts";
 import { type FramingLog, MAX_LINE } from "./http1_body_secrets.ts";
 import { StartLineMatcher } from "./start_line.ts";
+import { maskHeadLine } from "./head_line_rule.ts";
 import { concatBytes } from "../kit/bytes.ts";
 
 export interface GapJsonMasker {
@@ -41,7 +49,13 @@ export interface GapJsonMasker {
   readonly following: boolean;
 }
 
-const LF = 10;
+const LF = 10, CR = 13, STAR = 42;
+
+/** A line's bytes as `*`s, CR and LF kept. */
+function maskLine(b: Uint8Array): Uint8Array {
+  for (let i = 0; i < b.length; i++) if (b[i] !== CR && b[i] !== LF) b[i] = STAR;
+  return b;
+}
 
 const enum At {
   /** a line's start (the gap's landing, or after an LF): matched against the grammar, held */
@@ -112,6 +126,80 @@ export function createGapJsonMasker(log?: FramingLog): GapJsonMasker {
     return chunk.subarray(i, cut);
   };
 
+  /**
+   * Following: in a head (after a start line the body masker took, to its blank line), whose
+   * lines are held to their LF and let out by the head-line rule (head_line_rule.ts); the line
+   * so far
+   */
+  let head = false;
+  let hline = new Uint8Array(128);
+  let hlineLen = 0;
+
+  /** Whether the body masker took a start line whose head begins before offset `end`. */
+  const headBefore = (end: number): boolean =>
+    log !== undefined && log.starts.length > 0 && log.starts[0] < end;
+
+  const takeHeadLine = (): Uint8Array => {
+    const out = hline.slice(0, hlineLen);
+    hlineLen = 0;
+    return out;
+  };
+
+  /**
+   * Following, from `i` up to `to` (no loss before it): bytes outside heads through, head lines
+   * held and judged; returns where it stopped (`to`, or the start of a head line past MAX_LINE,
+   * its held bytes out masked and the masker blind from there).
+   */
+  const followHeads = (
+    chunk: Uint8Array,
+    i: number,
+    to: number,
+    base: number,
+    parts: Uint8Array[],
+  ): number => {
+    const s = log!.starts;
+    while (i < to) {
+      if (!head) {
+        while (s.length && s[0] < base + i) s.shift(); // passed already
+        if (s.length && s[0] === base + i) {
+          s.shift();
+          head = true;
+          continue;
+        }
+        const next = s.length ? Math.min(to, s[0] - base) : to;
+        if (next === to) return i; // the rest as followed bytes
+        parts.push(chunk.subarray(i, next));
+        i = next;
+        continue;
+      }
+      const lf = chunk.indexOf(LF, i);
+      const end = lf < 0 || lf >= to ? to : lf + 1;
+      if (hlineLen + end - i > MAX_LINE) {
+        // no head line this long: masked, and blind from here
+        parts.push(maskLine(takeHeadLine()));
+        head = false;
+        json.gap();
+        at = At.Json;
+        start.reset();
+        return i;
+      }
+      if (hlineLen + end - i > hline.length) {
+        const grown = new Uint8Array(Math.max(hline.length * 2, hlineLen + end - i));
+        grown.set(hline.subarray(0, hlineLen));
+        hline = grown;
+      }
+      hline.set(chunk.subarray(i, end), hlineLen);
+      hlineLen += end - i;
+      i = end;
+      if (hline[hlineLen - 1] !== LF) continue;
+      const line = takeHeadLine();
+      const blank = line.length === 1 || (line.length === 2 && line[0] === CR);
+      parts.push(maskHeadLine(line));
+      if (blank) head = false;
+    }
+    return i;
+  };
+
   const take = (): Uint8Array => {
     const out = held.slice(0, heldLen);
     heldLen = 0;
@@ -129,24 +217,31 @@ export function createGapJsonMasker(log?: FramingLog): GapJsonMasker {
         pend = null;
       }
       const n = chunk.length;
-      if (at === At.Follow && !lossBefore(pos)) {
-        const s = log!.starts; // start lines it takes meanwhile: not asked about
-        while (s.length && s[0] <= pos) s.shift();
+      if (at === At.Follow && !head && !lossBefore(pos) && !headBefore(pos)) {
         return follow(chunk, 0, base);
       }
       const parts: Uint8Array[] = [];
       let i = 0;
       while (i < n) {
         if (at === At.Follow) {
-          // through to where the body masker lost the framing, then blind from there
-          if (!lossBefore(pos)) {
-            parts.push(follow(chunk, i, base));
+          // through to where the body masker lost the framing, then blind from there; head
+          // lines (after each start line it took, to the blank line) by the head-line rule
+          const loss = lossBefore(pos);
+          const to = loss ? Math.max(i, Math.min(n, log!.losses[0] - base)) : n;
+          if (head || headBefore(base + to)) {
+            i = followHeads(chunk, i, to, base, parts);
+            if (i < to) continue; // a head line too long: blind from its start
+          }
+          if (!loss) {
+            if (i < n) parts.push(follow(chunk, i, base));
             break;
           }
           // (a loss at a line begun in a call gone through already: blind from here)
-          const to = Math.max(i, log!.losses.shift()! - base);
+          log!.losses.shift();
           parts.push(chunk.subarray(i, to));
           i = to;
+          if (hlineLen) parts.push(maskLine(takeHeadLine()));
+          head = false;
           blindAgain();
           continue;
         }
@@ -181,6 +276,7 @@ export function createGapJsonMasker(log?: FramingLog): GapJsonMasker {
         if (lf < 0) break;
         if (at === At.Start && tookStartLine(base + i)) {
           at = At.Follow;
+          head = true; // its head lines next
           continue;
         }
         if (at === At.Start) json.gap(); // the body masker did not take it: blind again
@@ -191,12 +287,18 @@ export function createGapJsonMasker(log?: FramingLog): GapJsonMasker {
     },
     gap() {
       const out = this.flush();
+      head = false;
       json.gap();
       at = At.Probe;
       start.reset();
       return out;
     },
     flush() {
+      if (hlineLen) {
+        // a head line cut short: masked
+        head = false;
+        return maskLine(takeHeadLine());
+      }
       if (pend) {
         // a line the framing may have been lost at, cut short: masked
         const p = pend;

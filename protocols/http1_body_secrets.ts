@@ -64,6 +64,13 @@ export interface BodySecretMasker {
   transform(chunk: Uint8Array): Uint8Array;
   /** A gap in the stream: what was held goes out (masked as a cut body); framing is lost. */
   gap(): Uint8Array;
+  /**
+   * A gap of `lost` bytes inside a body it lets through (`passing`) of known length, or a
+   * chunk's data, with more than `lost` left: the framing goes on past them (true), so that
+   * the next message is found where the body ends, even with no line end before it (a body of
+   * known length ends where the next request begins). Else false: the caller takes `gap()`.
+   */
+  skip(lost: number): boolean;
   /** The end of the stream: what was held, masked as a cut body. */
   flush(): Uint8Array;
   /**
@@ -750,6 +757,13 @@ export function createHttp1BodySecrets(
       here = fed;
       lose(true);
       return drain();
+    },
+    skip(lost) {
+      const inBody = st === St.Body || st === St.ChunkData;
+      if (kind !== Kind.Pass || holding || !inBody || !(lost < remaining)) return false;
+      if (remaining === Infinity) return false; // to the end: as a gap (framing looked for)
+      remaining -= lost;
+      return true;
     },
     flush() {
       endBody(false);

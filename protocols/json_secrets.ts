@@ -13,9 +13,12 @@
  *   JSON as MCP's stdio transport writes it, `Content-Length`-framed messages, values with
  *   whitespace or anything else between them (outside a value, bytes up to the next `{` or
  *   `[` are passed over: a `Content-Length` header, `data: `). A raw line feed cannot be inside
- *   a JSON string, so one there means the bytes were no JSON: the value is dropped and the
- *   next `{` or `[` starts one (`Host: [::1]` or a stray quote in text around the JSON cannot
- *   put it out of step for longer than a line). It needs no look-ahead: each chunk's output is
+ *   a JSON string, so one there means the bytes were no JSON (a stray quote in text around the
+ *   JSON), or a string's bytes with others inside (a chunk seam of a chunked body whose framing
+ *   was lost, a cut message): the string's rest may follow it, so it is as after a gap (below):
+ *   masked blind from the line feed to a sure value start (`Host: [::1]` or a stray quote in text
+ *   around the JSON cannot put it out of step; a secret cut by a seam cannot pass its rest).
+ *   It needs no look-ahead: each chunk's output is
  *   final. Cheap where nothing is masked: a string's end is found with `indexOf`, not byte by
  *   byte.
  *
@@ -416,9 +419,15 @@ export function createJsonSecretMasker(): JsonSecretMasker {
             lf = chunk.indexOf(LF, i);
             if (lf < 0) lf = n;
           }
-          if (!plain && lf < end) { // a raw line feed in a string: no JSON, drop the value
+          if (!plain && lf < end) {
+            // a raw line feed in a string: no JSON here (a chunk seam or frame bytes inside it,
+            // its framing lost; or a message cut): the string's rest may come after it, and
+            // where values are can no longer be told: blind from the line feed to a sure value
+            // start (masked to it as a secret's value is)
             if (masking || pemBody) (out ??= chunk.slice()).fill(STAR, i, lf);
             betweenValues();
+            blind = true;
+            probe = Probe.Line;
             i = lf;
             continue;
           }

@@ -151,5 +151,22 @@ export const REFRAME_HOLES = [
   "POST /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n" +
   '{"jsonrpc":"2.0","params":{"api_key":"sk-LEAKF"}}\r\nGET / HTTP/1.1\r\n\r\n',
 ];
+/**
+ * After a gap of unknown landing, a start line the body masker frames on, then head lines the
+ * header redactor (which masks by secret header NAMES) lets through: a quoted secret after
+ * blanks, a secret name after blanks, a name the rule does not know with a bearer value, a
+ * quoted name, a key prefix in an unknown header, obs-fold; each ends with a start line after.
+ */
+export const HEAD_HOLES = [
+  'HTTP/1.1 200 OK\r\n  "authorization": "Bearer sk-LEAKAAAAAAAA"\r\nContent-Length: 2\r\n\r\n{}' +
+  "GET / HTTP/1.1\r\n\r\n",
+  "HTTP/1.1 200 OK\r\n  x-api-key: sk-LEAKBBBBBBBB\r\nContent-Length: 0\r\n\r\n" +
+  "GET / HTTP/1.1\r\n\r\n",
+  "POST / HTTP/1.1\r\nfoo: Bearer sk-LEAKDDDDDDDD\r\nContent-Length: 0\r\n\r\nGET / HTTP/1.1\r\n\r\n",
+  'POST / HTTP/1.1\r\n"x-api-key": "sk-LEAKEEEEEEE"\r\n\r\nGET / HTTP/1.1\r\n\r\n',
+  "POST / HTTP/1.1\r\nX-Thing: sk-LEAKFFFFFFFFF\r\n\r\nGET / HTTP/1.1\r\n\r\n",
+  "POST / HTTP/1.1\r\nX-Thing: a\r\n sk-LEAKGGGGGGGG\r\n\r\nGET / HTTP/1.1\r\n\r\n",
+  "POST / HTTP/1.1\r\nX-Thing: a\rsk-LEAKHHHHHHHH\r\n\r\nGET / HTTP/1.1\r\n\r\n",
+];
 export const REFRAME_FIRST = "POST /mcp HTTP/1.1\r\nHost: h\r\nContent-Length: 9999\r\n\r\n" +
   '{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"arguments":{"x":"';

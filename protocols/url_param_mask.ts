@@ -20,9 +20,13 @@
  * fall inside a value: with `chunkSeams` (HTTP/1 streams) a value that seems to end at a CR is
  * matched on against such a seam (chunk_seam.ts), and if it is one the value goes on after it
  * (the seam's bytes kept, the value's on both sides digested as one, or masked); without, the
- * part after the boundary would be written raw. A seam whose extension runs past MAX_SEAM fails
- * closed: the value is masked on after its line. A seam inside a parameter's name, or between
- * the name and its `=`, is skipped when the name is read (up to two seams). A value cut by a
+ * part after the boundary would be written raw. A seam whose extension runs past MAX_SEAM, or
+ * with a CR inside a quoted extension (a line's end to most clients, not to one that reads
+ * quotes), fails closed: the value is masked on after its line (after a CRLF in quotes, the
+ * line after it masked too, and the value after that). A seam inside a parameter's name, or
+ * between the name and its `=`, is skipped when the name is read (up to two seams); a third, or
+ * one too long to follow (past MAX_SEAM or the bytes kept, or with a CR in quotes), fails
+ * closed: whatever name it cuts, the value after the `=` is masked. A value cut by a
  * gap or a DATA frame's end (`cut`) is masked on into what follows, up to a byte that ends a
  * value.
  */
@@ -109,7 +113,10 @@ export interface ParamRedactorOptions {
 const ENDS = new Uint8Array(256);
 for (const b of ENDS_VALUE) ENDS[b] = 1;
 
-const EQUALS = 61, BACKSLASH = 92, CR = 13, LF = 10;
+const EQUALS = 61, BACKSLASH = 92, CR = 13, LF = 10, SEMI = 59, SP = 32, HT = 9;
+/** 1 for a chunk size's digits (lowercase: as `rawBefore` reads them) */
+const HEX = new Uint8Array(256);
+for (const c of "0123456789abcdef") HEX[c.charCodeAt(0)] = 1;
 /** what a masker that holds nothing hands out (never written to) */
 const NOTHING = new Uint8Array(0);
 const lower = (c: number) => (c >= 65 && c <= 90 ? c + 32 : c);
@@ -183,7 +190,8 @@ export function createParamRedactor(
   let inSeam = false;
   /**
    * A seam too long to follow inside a value: 1, its line's rest (passed) up to its CR; 2, that
-   * CR passed, its LF next: the value goes on after it, masked (fail closed)
+   * CR passed, its LF next: the value goes on after it, masked (fail closed); 3, after a CRLF
+   * inside a quoted extension, the line after it masked to its CR, then as 2
    */
   let longSeam = 0;
   /**
@@ -234,6 +242,11 @@ export function createParamRedactor(
   };
   /** HTTP/1: the bytes before the `=` at hand with chunk seams left out (nearest first), or null */
   let seamless: number[] | null = null;
+  /**
+   * HTTP/1: the name before the `=` at hand runs into a chunk seam too long to follow, or a
+   * third: whatever name it is the end of, its value is masked (fail closed)
+   */
+  let seamLong = false;
   /** The byte `k` bytes before chunk[eq] (seams left out when `seamless`), or -1. */
   const before = (chunk: Uint8Array, eq: number, k: number): number =>
     seamless ? (k <= seamless.length ? seamless[k - 1] : -1) : rawBefore(chunk, eq, k);
@@ -241,20 +254,40 @@ export function createParamRedactor(
   const nameSeam = new ChunkSeam();
   /**
    * The length of the chunk seam whose LF is `m` bytes before chunk[eq] (its CR right before
-   * it), or 0: the size line's LF is the nearest before it (no LF in a size line).
+   * it), 0 if there is none (the size line's LF is the nearest before it: no LF in a size line),
+   * or -1 if there may be one too long to follow: its size line past MAX_SEAM (or past the bytes
+   * kept), or one the matcher says `long` of (the caller fails closed).
    */
   const seamEndingAt = (chunk: Uint8Array, eq: number, m: number): number => {
+    if (rawBefore(chunk, eq, m + 1) !== CR) return 0;
+    let nearest = true;
     for (let q = m + 2; q <= m + MAX_SEAM; q++) {
       const c = rawBefore(chunk, eq, q);
-      if (c < 0) return 0;
+      if (c < 0) return 0; // the stream's start: no size line before it
       if (c !== LF) continue;
-      if (rawBefore(chunk, eq, q + 1) !== CR) return 0;
-      nameSeam.begin();
-      let v = "more";
-      for (let k = q; k >= m && v === "more"; k--) v = nameSeam.feed(rawBefore(chunk, eq, k));
-      return v === "yes" ? q + 2 - m : 0;
+      // the nearest LF begins the size line; an earlier one may, if a CRLF inside a quoted
+      // extension is between (the matcher says `long` at it)
+      if (rawBefore(chunk, eq, q + 1) === CR) {
+        nameSeam.begin();
+        let v = "more";
+        for (let k = q; k >= m && v === "more"; k--) v = nameSeam.feed(rawBefore(chunk, eq, k));
+        if (v === "long") return -1;
+        if (v === "yes" && nearest) return q + 2 - m;
+      }
+      nearest = false;
     }
-    return 0;
+    if (!nearest) return 0;
+    // a line longer than a seam we follow: one if it is a size and an extension
+    for (let q = m + MAX_SEAM + 1;; q++) {
+      const c = rawBefore(chunk, eq, q);
+      if (c < 0) return -1; // its start not kept: maybe
+      if (c !== LF) continue;
+      // the line's start: a size, then what begins an extension
+      let k = q - 1, digits = 0;
+      for (; k > m + 1 && HEX[rawBefore(chunk, eq, k)] === 1; k--) digits++;
+      const after = rawBefore(chunk, eq, k);
+      return digits > 0 && (after === SEMI || after === SP || after === HT) ? -1 : 0;
+    }
   };
 
   /**
@@ -270,8 +303,13 @@ export function createParamRedactor(
     for (let m = 1; out.length <= SCAN;) {
       const c = rawBefore(chunk, eq, m);
       if (c < 0) break;
-      if (c === LF && skipped < 2) {
+      if (c === LF) {
         const len = seamEndingAt(chunk, eq, m);
+        if (len < 0 || (len > 0 && skipped === 2)) {
+          // a seam too long to follow, or a third: the name may be a secret's (fail closed)
+          seamLong = true;
+          break;
+        }
         if (len > 0) {
           skipped++;
           m += len;
@@ -334,17 +372,22 @@ export function createParamRedactor(
       let i = 0;
       const n = chunk.length;
       for (;;) {
-        if (longSeam === 1) {
-          // a long seam's line, passed, to its CR (a bare LF: no seam, the value ended)
+        if (longSeam === 1 || longSeam === 3) {
+          // 1: a long seam's line, passed, to its CR (a bare LF: no seam, the value ended); 3:
+          // the line after a CRLF in a quoted extension, masked to its end (CR and LF kept; a
+          // bare LF: the value's rest masked after it)
           let j = i;
           while (j < n && chunk[j] !== CR && chunk[j] !== LF) j++;
+          if (longSeam === 3 && j > i) (out ??= chunk.slice()).fill(STAR, i, j);
           if (j === n) break;
           if (chunk[j] === CR) {
             longSeam = 2;
             i = j + 1;
           } else {
+            const after = longSeam === 3; // the value's rest masked after the LF
+            if (after) masking = true;
+            i = after ? j + 1 : j;
             longSeam = 0;
-            i = j;
           }
         }
         if (longSeam === 2) {
@@ -384,7 +427,13 @@ export function createParamRedactor(
               from = i;
             }
             inSeam = seamCut = false;
-            if (chunk[j] === LF) {
+            if (chunk[j] === LF && seam.quotedCr) {
+              // a CRLF inside a quoted extension: the line's end to most clients (the value's
+              // rest after it), not to one that reads quotes (the line goes on): the line after
+              // it masked to its end, and after that the value's rest
+              longSeam = 3;
+              i = j + 1;
+            } else if (chunk[j] === LF) {
               // a bare LF ended the seam's line (a lenient client's): the rest masked after it
               longSeam = 2;
               i = j;
@@ -463,7 +512,13 @@ export function createParamRedactor(
         if (eq < 0) break;
         i = eq + 1;
         // The name must lie after any masked value: a value's end byte is not part of a name.
+        seamLong = false;
         seamless = chunkSeams ? seamlessBefore(chunk, eq) : null;
+        if (seamLong) {
+          masking = true;
+          seamless = null;
+          continue;
+        }
         const named = nameBefore(chunk, eq);
         if (digest && named) {
           if (hold) {

@@ -529,3 +529,51 @@ Deno.test("a chunk seam real clients take (control bytes in its extension, a siz
     }
   }
 });
+
+Deno.test("a chunk seam in a parameter NAME too long to follow (an extension past MAX_SEAM), or three or more seams in one name, or a CR inside a quoted extension: the value masked (fail closed), never raw", async () => {
+  const { server, id, event, ev } = await sseEndpointFixture();
+  const name = ev.indexOf("sessionId=");
+  /** the event re-chunked at `cuts` (offsets into it), each seam with its extension */
+  const rechunk = (cuts: number[], ext: (k: number) => string) => {
+    const pieces: string[] = [];
+    let at = 0;
+    for (const k of [...cuts, ev.length]) pieces.push(ev.slice(at, k)), at = k;
+    let text = `${pieces[0].length.toString(16)}\r\n${pieces[0]}`;
+    for (let p = 1; p < pieces.length; p++) {
+      text += `\r\n${pieces[p].length.toString(16)}${ext(p)}\r\n${pieces[p]}`;
+    }
+    return server.replace(event[1] + "\r\n" + ev, text);
+  };
+  const cases: [string, string][] = [];
+  for (let k = name + 1; k <= name + 10; k++) {
+    // one seam in the name, its extension past MAX_SEAM
+    cases.push([`long at ${k}`, rechunk([k], () => ";" + "e".repeat(MAX_SEAM + 40))]);
+    // a CR inside a quoted extension (then the line goes on, or ends there)
+    cases.push([`quoted CR at ${k}`, rechunk([k], () => ';a="x\ry"')]);
+    cases.push([`quoted CRLF at ${k}`, rechunk([k], () => ';a="x\r\nz"')]);
+  }
+  // three and four seams in the name
+  for (const cuts of [[name + 1, name + 3, name + 6], [name + 2, name + 4, name + 5, name + 8]]) {
+    for (const ext of ["", ";x=1"]) cases.push([`${cuts} ${ext}`, rechunk(cuts, () => ext)]);
+  }
+  // a CR inside a quoted extension of a seam in the value
+  for (let k = ev.indexOf(id) + 1; k < ev.indexOf(id) + id.length; k += 3) {
+    cases.push([`value quoted CR at ${k}`, rechunk([k], () => ';a="x\ry"')]);
+    cases.push([`value quoted CRLF at ${k}`, rechunk([k], () => ';a="x\r\nz"')]);
+  }
+  for (const [label, text] of cases) {
+    const input = Uint8Array.from(text, (c) => c.charCodeAt(0));
+    for (
+      const out of [
+        http1Masked([input]),
+        http1Masked([...input].map((b) => Uint8Array.of(b))),
+      ]
+    ) {
+      // no 6 bytes of the id anywhere
+      for (let a = 0; a + 6 <= id.length; a++) {
+        assert.ok(!out.includes(id.slice(a, a + 6)), `${label}: ${id.slice(a, a + 6)} out`);
+      }
+      assert.equal(out.length, text.length, label);
+    }
+  }
+});

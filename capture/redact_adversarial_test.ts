@@ -1,0 +1,285 @@
+/**
+ * An adversarial check of the capture's redaction (tls_streams.ts over TLS, ipc_redact.ts over
+ * TCP): real HTTP/1.1 exchanges as agents send them, each carrying secrets (API keys in
+ * headers and the query, an MCP session header, a JSON-RPC secret, an SSE endpoint's
+ * sessionId in a chunked body), split at every byte into two calls and at random into many, and
+ * cut by gaps (a lost call, bytes a cut call did not keep, or a zero-filled hole in a call) at
+ * offsets and lengths drawn from a fixed seed, with the rest split at random: no 8 bytes of any
+ * secret may be in any output.
+ */
+import assert from "node:assert/strict";
+import type { TlsCall } from "./tls_assembler.ts";
+import { type RedactedCall, TlsStreams } from "./tls_streams.ts";
+import { IpcRedactor, type RedactableCall } from "./ipc_redact.ts";
+import { h2RedactorFactory } from "./h2_glue.ts";
+import { TEST_DIGEST } from "../protocols/testing.ts";
+import { concatBytes } from "../kit/bytes.ts";
+import { readMcpHttpFixture } from "../protocols/testdata/mcp_http_fixture.ts";
+
+const enc = new TextEncoder();
+
+/** Secrets: none shares 8 bytes with anything else in the streams. */
+const KEYS = {
+  anthropic: "sk-ant-api03-Qw7Zr2Lk9Xv4Tn8Pb3Hs6Jd1",
+  openai: "sk-proj-Vm5Gc8Yx2Nq7Rw4Kz9Lt3Fb6",
+  gemini: "AIzaSyQp4Wk8Nz2Xr7Mv5Jc9Hb3Td",
+  mcpSession: "9f3c2a71-5be4-4d86-b0a2-7c1e5d9f4a63",
+  jsonrpc: "ghp_Tz8Kq3Wm6Yx1Vr5Nb9Lc2Hj7",
+  cookie: "sess_Pq4Zx8Wn2Kv6Rt9Mb3Yc7",
+  password: "hunter2-Xc8Vb4Nm7Lk2Jh5",
+  proxy: "sk-Rf6Tg9Yh2Uj5Ik8Ol3Pz1",
+  basic: "dXNlcjpTM2NyM3QtUGFzcw==",
+};
+
+function httpRequest(head: string, body: string): string {
+  return `${head}content-length: ${enc.encode(body).length}\r\n\r\n${body}`;
+}
+
+/** Client streams as agents send them (keep-alive: several requests on one connection). */
+function clientStreams(): string[] {
+  const messages = JSON.stringify({
+    model: "claude-sonnet-4-5",
+    max_tokens: 1024,
+    stream: true,
+    messages: [{ role: "user", content: "list the files in this directory" }],
+  });
+  const anthropic = httpRequest(
+    "POST /v1/messages?beta=true HTTP/1.1\r\nhost: api.anthropic.com\r\nConnection: keep-alive\r\n" +
+      `Accept: application/json\r\nX-Api-Key: ${KEYS.anthropic}\r\nanthropic-version: 2023-06-01\r\n` +
+      "content-type: application/json\r\nUser-Agent: claude-cli/2.0.1 (external, cli)\r\n",
+    messages,
+  );
+  const openai = httpRequest(
+    "POST /v1/chat/completions HTTP/1.1\r\nHost: api.openai.com\r\n" +
+      `Authorization: Bearer ${KEYS.openai}\r\nContent-Type: application/json\r\n` +
+      "User-Agent: OpenAI/JS 4.104.0\r\nX-Stainless-Lang: js\r\n",
+    messages,
+  );
+  const gemini = httpRequest(
+    `POST /v1beta/models/gemini-2.5-pro:streamGenerateContent?alt=sse&key=${KEYS.gemini} HTTP/1.1\r\n` +
+      "Host: generativelanguage.googleapis.com\r\ncontent-type: application/json\r\n",
+    JSON.stringify({ contents: [{ role: "user", parts: [{ text: "hello" }] }] }),
+  );
+  const mcp = httpRequest(
+    "POST /mcp HTTP/1.1\r\nhost: 127.0.0.1:8931\r\naccept: application/json, text/event-stream\r\n" +
+      `content-type: application/json\r\nmcp-session-id: ${KEYS.mcpSession}\r\n` +
+      `Cookie: sid=${KEYS.cookie}\r\n`,
+    JSON.stringify({
+      jsonrpc: "2.0",
+      id: 7,
+      method: "tools/call",
+      params: { name: "deploy", arguments: { api_key: KEYS.jsonrpc, target: "prod" } },
+    }),
+  );
+  // an MCP POST sent chunked, a chunk boundary (with an extension) inside the JSON-RPC secret,
+  // then a request in odd case and spacing
+  const rpc = JSON.stringify({
+    jsonrpc: "2.0",
+    id: 8,
+    method: "tools/call",
+    params: { name: "login", arguments: { password: KEYS.password, user: "ci" } },
+  });
+  const k = rpc.indexOf(KEYS.password) + 9;
+  const chunked = "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:8931\r\nTransfer-Encoding: chunked\r\n" +
+    "Content-Type: application/json\r\n\r\n" +
+    `${k.toString(16)}\r\n${rpc.slice(0, k)}\r\n${(rpc.length - k).toString(16)};x=1\r\n` +
+    `${rpc.slice(k)}\r\n0\r\n\r\n`;
+  const odd = httpRequest(
+    `GET /v1/models HTTP/1.1\r\nHOST: api.openai.com\r\nAUTHORIZATION:Bearer ${KEYS.proxy}\r\n` +
+      `proxy-authorization :\tBasic ${KEYS.basic}\r\n`,
+    "",
+  );
+  return [anthropic + openai, gemini + mcp, chunked + odd];
+}
+
+/** The SSE fixture's answer (real bytes), its endpoint event's id a secret, re-chunked. */
+async function serverStream(): Promise<{ text: string; id: string }> {
+  const conns = await readMcpHttpFixture("sse");
+  const server = conns.find((c) => c.server.length)!.server;
+  const text = Array.from(server, (c) => String.fromCharCode(c)).join("");
+  const id = /sessionId=([0-9a-f-]+)/.exec(text)![1];
+  // a chunk boundary in the middle of the id, as a server's write may put it
+  const m = /\r\n([0-9a-f]+)\r\n(event: endpoint\r?\ndata: [^\r\n]*?sessionId=)/.exec(text)!;
+  const ev = text.slice(m.index + m[1].length + 4, m.index + m[1].length + 4 + parseInt(m[1], 16));
+  const k = ev.indexOf(id) + 11;
+  const rechunked = text.replace(
+    `${m[1]}\r\n${ev}`,
+    `${k.toString(16)}\r\n${ev.slice(0, k)}\r\n${(ev.length - k).toString(16)}\r\n${ev.slice(k)}`,
+  );
+  return { text: rechunked, id };
+}
+
+/** A seeded generator (mulberry32): the same cases every run. */
+function random(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** One piece of a direction: bytes, and how many were lost right before them. */
+interface Piece {
+  data: Uint8Array;
+  /** lost before: undefined none, "call" a whole call (how many bytes: unknown), n bytes cut */
+  lostBefore?: "call" | number;
+  /** a hole in the call: [start, end) of `data` zero-filled (lost chunks, unreadable memory) */
+  hole?: [number, number];
+}
+
+function tlsRun(pieces: Piece[], dir: 0 | 1): Uint8Array {
+  const out: RedactedCall[] = [];
+  const s = new TlsStreams(
+    { keepSecrets: false, h2Redactor: h2RedactorFactory, digest: TEST_DIGEST },
+    (r) => out.push(r),
+  );
+  let seq = 0;
+  pieces.forEach((p, k) => {
+    const next = pieces[k + 1];
+    if (p.lostBefore === "call") seq++;
+    const cutAfter = typeof next?.lostBefore === "number" ? next.lostBefore : 0;
+    const call: TlsCall = {
+      pid: 1,
+      tid: 1,
+      ts: BigInt(seq),
+      conn: 3n,
+      gen: 0,
+      dir,
+      seq: BigInt(seq++),
+      total: p.data.length + cutAfter,
+      data: p.data,
+      truncated: cutAfter > 0,
+      lost: cutAfter + (p.hole ? p.hole[1] - p.hole[0] : 0),
+      target: 1,
+      ...(p.hole ? { holes: p.hole } : {}),
+    };
+    s.push(call);
+  });
+  s.finish();
+  return concatBytes(out.map((r) => r.data));
+}
+
+function ipcRun(pieces: Piece[], dir: 0 | 1): Uint8Array {
+  const out: RedactableCall[] = [];
+  const r = new IpcRedactor({ h2Redactor: h2RedactorFactory, digest: TEST_DIGEST }, (c) => {
+    out.push(c);
+  });
+  let off = 0;
+  for (const p of pieces) {
+    if (p.lostBefore === "call") off += 1000; // a lost call of some length
+    if (typeof p.lostBefore === "number") off += p.lostBefore;
+    r.push({
+      inode: 5n,
+      dir,
+      kind: "tcp",
+      streamOff: BigInt(off),
+      total: p.data.length,
+      data: p.data,
+      truncated: false,
+      lost: p.hole ? p.hole[1] - p.hole[0] : 0,
+      ...(p.hole ? { holes: p.hole } : {}),
+    });
+    off += p.data.length;
+  }
+  r.finish();
+  return concatBytes(out.map((c) => c.data));
+}
+
+/** Whether `out` holds 8 bytes in a row of any of `secrets`; which, for the message. */
+function leak(out: Uint8Array, secrets: string[]): string | null {
+  const text = Array.from(out, (c) => String.fromCharCode(c)).join("");
+  for (const s of secrets) {
+    for (let a = 0; a + 8 <= s.length; a++) {
+      if (text.includes(s.slice(a, a + 8))) return s.slice(a, a + 8);
+    }
+  }
+  return null;
+}
+
+const bytesOf = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
+
+/** Every two-call split, and `gaps` cases of a gap at a drawn place, the rest split at random. */
+function check(label: string, text: string, secrets: string[], dir: 0 | 1, gaps: number) {
+  const input = bytesOf(text);
+  const runs: [string, (p: Piece[], d: 0 | 1) => Uint8Array][] = [["tls", tlsRun], [
+    "tcp",
+    ipcRun,
+  ]];
+  for (const [how, run] of runs) {
+    for (let at = 0; at <= input.length; at++) {
+      const pieces = [{ data: input.subarray(0, at) }, { data: input.subarray(at) }]
+        .filter((p) => p.data.length);
+      const found = leak(run(pieces, dir), secrets);
+      assert.equal(found, null, `${how} ${label}: split at ${at}: ${found} out`);
+    }
+    const rnd = random(0x5ec7e7 + input.length);
+    for (let r = 0; r < 100; r++) {
+      // many calls, cut at random places (a TLS record or write at every size)
+      const at = [...new Set(Array.from({ length: 12 }, () => Math.floor(rnd() * input.length)))]
+        .sort((a, b) => a - b);
+      const bounds = [0, ...at, input.length];
+      const pieces = bounds.slice(1).map((c, k) => ({ data: input.subarray(bounds[k], c) }))
+        .filter((p) => p.data.length);
+      const found = leak(run(pieces, dir), secrets);
+      assert.equal(
+        found,
+        null,
+        `${how} ${label}: calls ${pieces.map((p) => p.data.length)}: ${found} out`,
+      );
+    }
+    for (let g = 0; g < gaps; g++) {
+      const gapAt = Math.floor(rnd() * input.length);
+      const lost = 1 + Math.floor(rnd() * 40);
+      const kind: "call" | number = rnd() < 0.5 ? "call" : lost;
+      const end = Math.min(input.length, gapAt + lost);
+      // the bytes before the gap and after it (those in it lost), each side split at random
+      const side = (a: number, b: number): Piece[] => {
+        const cuts = Array.from({ length: 2 }, () => a + Math.floor(rnd() * (b - a)));
+        const at = [...new Set([a, ...cuts, b])].sort((x, y) => x - y);
+        return at.slice(1).map((c, k) => ({ data: input.subarray(at[k], c) }))
+          .filter((p) => p.data.length);
+      };
+      const before = side(0, gapAt), after = side(end, input.length);
+      if (!after.length) continue;
+      after[0].lostBefore = before.length ? kind : "call";
+      const pieces = [...before, ...after];
+      if (g % 4 === 3) {
+        // or instead of the lost bytes, a hole of their length in one call (zeros in their place)
+        const whole = input.slice(0, Math.min(input.length, gapAt + 60));
+        const b = Math.min(whole.length, gapAt + lost);
+        whole.fill(0, gapAt, b);
+        pieces.length = 0;
+        if (b > gapAt) pieces.push({ data: whole, hole: [gapAt, b] });
+        if (whole.length < input.length) pieces.push({ data: input.subarray(whole.length) });
+      }
+      const found = leak(run(pieces, dir), secrets);
+      assert.equal(
+        found,
+        null,
+        `${how} ${label}: gap of ${lost} (${
+          g % 4 === 3 ? "hole" : kind === "call" ? "lost call" : "cut"
+        }) at ${gapAt}, ` +
+          `pieces ${pieces.map((p) => p.data.length)}: ${found} out`,
+      );
+    }
+  }
+}
+
+Deno.test("adversarial: agents' requests with secrets (header keys, ?key=, MCP session, JSON-RPC api_key, cookie), split at every byte and cut by gaps at drawn places: no 8 bytes of a secret out", () => {
+  const secrets = Object.values(KEYS);
+  const streams = clientStreams();
+  // planted (one cut by a chunk boundary: its start, before the boundary)
+  const planted = (t: string, s: string) => t.includes(s.slice(0, 9));
+  for (const s of secrets) assert.ok(streams.some((t) => planted(t, s)), `${s} planted`);
+  streams.forEach((text, k) =>
+    check(`client ${k}`, text, secrets.filter((s) => planted(text, s)), 0, 400)
+  );
+});
+
+Deno.test("adversarial: an SSE answer whose endpoint event's sessionId a chunk boundary cuts, split at every byte and cut by gaps at drawn places: no 8 bytes of the id out", async () => {
+  const { text, id } = await serverStream();
+  // the id cut by the boundary: both halves in the bytes
+  assert.ok(text.includes(id.slice(0, 11)) && text.includes(id.slice(11)) && !text.includes(id));
+  check("sse server", text, [id], 1, 400);
+});

@@ -1,0 +1,49 @@
+/**
+ * The rule for a head line the redaction cannot vouch for: one in a head that follows a gap of
+ * unknown landing (gap_json_masker.ts lets such a head through once the body masker frames on
+ * its start line, but a "start line" found after a gap may be a body's line, and the lines
+ * after it a body's, carrying a quoted secret the header redactor, which masks by secret header
+ * NAMES, does not know). A line goes through as it is only if it is a well-formed field line
+ * (RFC 9112 5: `field-name ":" OWS field-value OWS`, the name a token, no bare CR, no blank
+ * first: obs-fold is masked) whose value does not look like a credential; a well-formed line
+ * with a credential-shaped value has its value masked (name and separator kept); any other
+ * line is masked whole. CR and LF are kept, so lengths and lines stay. Over-redaction of an odd
+ * header after a gap is the safe side.
+ *
+ * A credential-shaped value: RFC 9110 11.4's `credentials` (an auth-scheme, blanks, then a
+ * token68 of 8 or more bytes, or an `auth-param`: `Bearer sk-...`, `Basic dXNl...`,
+ * `Digest username=...`), or a value (maybe quoted) that starts with a known key prefix
+ * (`sk-`, `sk_`, `AIza`, `ghp_`, `github_pat_`, `xox?-`, `glpat-`, `AKIA`, a JWT's `eyJ`).
+ */
+
+import { latin1Decode } from "./latin1.ts";
+
+const CR = 13, LF = 10, STAR = 42;
+
+const FIELD_LINE = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+:[ \t]*)([^\r]*?)[ \t]*$/;
+const CREDENTIALS =
+  /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+[ \t]+(?:[A-Za-z0-9\-._~+/]{8,}=*|[!#$%&'*+\-.^_`|~0-9A-Za-z]+[ \t]*=)/;
+const KEY_PREFIX =
+  /^["']?(?:sk-|sk_|AIza|ghp_|gho_|ghu_|ghs_|github_pat_|xox[abposr]-|glpat-|AKIA|ASIA|eyJ)/;
+
+/**
+ * One head line (its bytes to and with its LF, if any), as it may go out: itself, or masked
+ * (a copy) by the rule above.
+ */
+export function maskHeadLine(line: Uint8Array): Uint8Array {
+  let end = line.length;
+  if (end && line[end - 1] === LF) end--;
+  if (end && line[end - 1] === CR) end--;
+  if (end === 0) return line; // the head's end
+  const text = latin1Decode(line, 0, end);
+  const m = FIELD_LINE.exec(text);
+  let from = 0;
+  if (m) {
+    const value = m[2];
+    if (!CREDENTIALS.test(value) && !KEY_PREFIX.test(value)) return line;
+    from = m[1].length; // the value masked, name and separator kept
+  }
+  const out = line.slice();
+  for (let i = from; i < out.length; i++) if (out[i] !== CR && out[i] !== LF) out[i] = STAR;
+  return out;
+}
