@@ -23,7 +23,7 @@ import {
   tempDirRemovedOnStop,
   usageError,
 } from "../kit/cli.ts";
-import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
+import { type DuckDBConnection, DuckDBInstance } from "../kit/duckdb.ts";
 import { Build } from "./build_steps.ts";
 import { loadPrices, type PriceTable } from "./pricing.ts";
 import { blindSpotRows } from "./blind_spot_rows.ts";

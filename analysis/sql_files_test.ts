@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { dirname } from "node:path";
-import { DuckDBInstance } from "@duckdb/node-api";
+import { DuckDBInstance } from "../kit/duckdb.ts";
 import { tlsView } from "./byte_streams.ts";
 import { appendColumns, appendRows, createTables } from "./duckdb_tables.ts";
 import { openRecording } from "./recording_input.ts";

@@ -14,7 +14,7 @@
  * step's plan with its operators' times (EXPLAIN ANALYZE, which runs it) to DIR/NAME.sql.json;
  * `--keep DB` keeps the (last) copy there, to compare its tables.
  */
-import { DuckDBConnection } from "@duckdb/node-api";
+import { DuckDBConnection } from "../kit/duckdb.ts";
 import { withDb } from "../analysis/analysed_db.ts";
 import { intOption, parseCommand, runCommand, usageError } from "../kit/cli.ts";
 import { Build } from "../analysis/build_steps.ts";

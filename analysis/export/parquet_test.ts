@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { dirname, join } from "node:path";
 import { existsSync } from "node:fs";
-import { DuckDBInstance } from "@duckdb/node-api";
+import { DuckDBInstance } from "../../kit/duckdb.ts";
 import { parquetMetadata, parquetReadObjects, parquetSchema } from "hyparquet";
 import { compressors } from "hyparquet-compressors";
 import { DB_FILE } from "../analyze.ts";
