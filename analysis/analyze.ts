@@ -23,7 +23,7 @@ import {
   tempDirRemovedOnStop,
   usageError,
 } from "../kit/cli.ts";
-import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
+import { type DuckDBConnection, DuckDBInstance } from "../kit/duckdb.ts";
 import { Build } from "./build_steps.ts";
 import { loadPrices, type PriceTable } from "./pricing.ts";
 import { blindSpotRows } from "./blind_spot_rows.ts";
@@ -41,12 +41,13 @@ import {
   blindSpotsTable,
   type ProblemRow,
   problemsTable,
-  processesTable,
   RAW_TABLES,
   type RecordingsRow,
   recordingsTable,
 } from "./schema.ts";
-import { BUILD_SQL, RULES_SQL, type SqlName, sqlText, SUMMARY_SQL } from "./sql_files.ts";
+import { RULES_SQL, type SqlName, sqlText, SUMMARY_SQL } from "./sql_files.ts";
+import { runBuildSql } from "./build_sql.ts";
+import { deepForksProblem } from "./deep_forks.ts";
 import { oneLine } from "../recording/arrow_input.ts";
 import { formatResult, type ResultSet } from "./table_output.ts";
 import { buildLinksAndFindings, formatFindings } from "./detect/mod.ts";
@@ -297,11 +298,8 @@ export async function analyzeRecording(
       for (const p of httpProblems) b.problems.push(p);
       if (oneThread) await c.run("RESET threads");
       phase("parse");
-      for (const name of BUILD_SQL) {
-        // processes fills its table; the others make views
-        if (name === "processes") await b.insert(processesTable, "processes.sql", sqlText(name));
-        else await b.run(`${name}.sql`, sqlText(name));
-      }
+      await runBuildSql(b);
+      await deepForksProblem(c, b, input.name);
       await outlivedProblem(c, b, input.name);
       await incompletePathsProblem(c, b, input.name);
       await rootChangesProblem(c, b, input.name);

@@ -6,7 +6,6 @@
  * recording analysed from intact files, 1 any could not be or was damaged (the others are still
  * analysed), 2 bad usage.
  */
-import "./duckdb_allocator.ts"; // first: before DuckDB's library is loaded
 import { parseCommand, runCommand, stopOnSignals, userPath } from "../kit/cli.ts";
 import { run } from "./analyze.ts";
 import { memoryLimitOption } from "./duckdb_open.ts";

@@ -17,7 +17,7 @@
  */
 import * as arrow from "apache-arrow";
 import duckdb from "@duckdb/node-bindings";
-import { type DuckDBConnection, DuckDBDataChunk } from "@duckdb/node-api";
+import { type DuckDBConnection, DuckDBDataChunk } from "../kit/duckdb.ts";
 import type { ColType, TableDef } from "../kit/columns.ts";
 import { oneLine, SkippedBatches } from "../recording/arrow_input.ts";
 import { cutAtDamagedHeader, HeaderCheck } from "../recording/arrow_header.ts";

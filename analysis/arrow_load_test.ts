@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
+import { type DuckDBConnection, DuckDBInstance } from "../kit/duckdb.ts";
 import type { Column, TableDef } from "../kit/columns.ts";
 import { withNames } from "../kit/sql_runner.ts";
 import * as arrow from "apache-arrow";

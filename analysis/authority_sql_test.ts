@@ -5,7 +5,7 @@
  * empty or bad port, characters no host holds, and null; `scheme_port` gives DEFAULT_PORT's.
  */
 import assert from "node:assert/strict";
-import { DuckDBInstance } from "@duckdb/node-api";
+import { DuckDBInstance } from "../kit/duckdb.ts";
 import { DEFAULT_PORT, hostPort } from "../protocols/authority.ts";
 import { queryRows } from "../kit/sql_runner.ts";
 import { sqlText } from "./sql_files.ts";

@@ -5,7 +5,7 @@
  * a count); the constraints hold once the build is finished. On a real DuckDB.
  */
 import assert from "node:assert/strict";
-import { DuckDBInstance } from "@duckdb/node-api";
+import { DuckDBInstance } from "../kit/duckdb.ts";
 import { col, opt, table, view } from "../kit/columns.ts";
 import { Build, MAX_ROW_PROBLEMS } from "./build_steps.ts";
 import { createTables } from "./duckdb_tables.ts";

@@ -10,7 +10,7 @@ import { ALL_TABLES } from "./schema.ts";
 import { datasetCopies, denoTask, fixtureDir, recordingCopy } from "./testing.ts";
 import { existsSync } from "node:fs";
 import { withDb } from "./analysed_db.ts";
-import { DuckDBInstance } from "@duckdb/node-api";
+import { DuckDBInstance } from "../kit/duckdb.ts";
 import { withNames } from "../kit/sql_runner.ts";
 import { sqlString } from "../kit/columns.ts";
 

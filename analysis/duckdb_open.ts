@@ -18,7 +18,7 @@
  */
 import { totalmem } from "node:os";
 import { dirname, join } from "node:path";
-import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
+import { type DuckDBConnection, DuckDBInstance } from "../kit/duckdb.ts";
 import { removeAbandoned, tempDirRemovedOnStop, usageError } from "../kit/cli.ts";
 import { quoteIdent, sqlString } from "../kit/columns.ts";
 

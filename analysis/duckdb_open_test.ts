@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { totalmem } from "node:os";
-import { DuckDBInstance } from "@duckdb/node-api";
+import { DuckDBInstance } from "../kit/duckdb.ts";
 import { openAnalysed } from "./analysed_db.ts";
 import {
   attachReadOnly,

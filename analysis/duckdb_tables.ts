@@ -13,7 +13,7 @@
  * typed arrays (Arrow's non-null fixed-width columns) are valid by construction.
  */
 import duckdb from "@duckdb/node-bindings";
-import { type DuckDBAppender, type DuckDBConnection, DuckDBDataChunk } from "@duckdb/node-api";
+import { type DuckDBAppender, type DuckDBConnection, DuckDBDataChunk } from "../kit/duckdb.ts";
 import { type ColType, ddl, type TableDef } from "../kit/columns.ts";
 import type { Columns, ColumnValues } from "../recording/arrow_input.ts";
 

@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { skipWithoutRoot } from "../tests/support/ebpf.ts";
 import { denoTask } from "./testing.ts";
-import { DuckDBInstance } from "@duckdb/node-api";
+import { DuckDBInstance } from "../kit/duckdb.ts";
 import { Build } from "./build_steps.ts";
 import { incompletePathsProblem, rootChangesProblem } from "./file_path_problems.ts";
 

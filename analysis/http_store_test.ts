@@ -5,7 +5,7 @@
  * order.
  */
 import assert from "node:assert/strict";
-import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
+import { type DuckDBConnection, DuckDBInstance } from "../kit/duckdb.ts";
 import { loadArrowFile } from "./arrow_load.ts";
 import { Build } from "./build_steps.ts";
 import { tlsView } from "./byte_streams.ts";

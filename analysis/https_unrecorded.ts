@@ -12,7 +12,7 @@
  * process whose connects all went to loopback addresses for each of which the loopback problem
  * named it with its files (loopback_unseen.ts): one cause, one problem.
  */
-import { type DuckDBConnection, DuckDBListValue } from "@duckdb/node-api";
+import { type DuckDBConnection, DuckDBListValue } from "../kit/duckdb.ts";
 import type { Build } from "./build_steps.ts";
 import { queryRows } from "../kit/sql_runner.ts";
 import { oneLine } from "../recording/arrow_input.ts";

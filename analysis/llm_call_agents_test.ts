@@ -10,7 +10,7 @@
 import { filePath } from "../kit/file_path.ts";
 import assert from "node:assert/strict";
 import { dirname } from "node:path";
-import { DuckDBInstance } from "@duckdb/node-api";
+import { DuckDBInstance } from "../kit/duckdb.ts";
 import { queryRows } from "../kit/sql_runner.ts";
 import { withDb } from "./analysed_db.ts";
 import { REC, rows, syntheticDb } from "./correlate/testing.ts";

@@ -9,6 +9,8 @@ import assert from "node:assert/strict";
 import { buildCorrelation } from "./correlate/build.ts";
 import { all, REC, rows as r, syntheticDb } from "./correlate/testing.ts";
 import { sqlText } from "./sql_files.ts";
+import { Build } from "./build_steps.ts";
+import { deepForksProblem } from "./deep_forks.ts";
 
 Deno.test("program at the event: a shell's write before it exec'd cat is the shell's, cat's read is cat's", async () => {
   // `bash -c 'echo hi > out.txt; exec cat out.txt'`: the same pid, two programs
@@ -111,6 +113,41 @@ Deno.test("program at the event: a fork whose parent's program was not recorded 
     assert.deepEqual(await buildCorrelation(c), []);
     const files = await all(c, "SELECT exe, comm, exe_forked FROM file_events");
     assert.deepEqual(files, [{ exe: null, comm: "sh", exe_forked: true }]);
+  } finally {
+    close();
+  }
+});
+
+Deno.test("program at the event: a chain of forks deeper than the walk's 64 generations is a problem naming the process, not a silent null", async () => {
+  // claude forks 1000, which forks 1001, ... 1065, none of them exec'ing: 1064 is 64
+  // generations of forks below claude, 1065 one more
+  const chain = Array.from({ length: 66 }, (_, j) => r.fork(500 + j, 1000 + j, j ? 999 + j : 100));
+  const { c, close } = await syntheticDb({
+    process: [r.fork(0, 100, 1, "claude"), r.exec(10, 100, 1, ["/opt/claude"]), ...chain],
+    file: [
+      r.open(600, 1064, "/w/deep.txt", { flags: 577 }),
+      r.open(601, 1065, "/w/deeper.txt", { flags: 577 }),
+    ],
+    llm: [r.llm(1, 100, 300)],
+  });
+  try {
+    const files = await all(c, "SELECT pid, exe, exe_forked FROM file_events ORDER BY ts_ns");
+    assert.deepEqual(files, [
+      { pid: 1064, exe: "/opt/claude", exe_forked: true },
+      { pid: 1065, exe: null, exe_forked: true },
+    ]);
+    // stored once, as a table: the event views read its rows
+    const [t] = await all(
+      c,
+      "SELECT table_type FROM information_schema.tables WHERE table_name = 'process_programs'",
+    );
+    assert.equal(t.table_type, "BASE TABLE");
+    const b = new Build(c, REC);
+    await deepForksProblem(c, b, REC);
+    assert.equal(b.problems.length, 1);
+    const [p] = b.problems;
+    assert.deepEqual([p.source, p.kind], ["process_programs", "truncated"]);
+    assert.match(p.message, /^1 process's program could not be found \(pid 1065 proc\): .*64 /);
   } finally {
     close();
   }

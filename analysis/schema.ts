@@ -2,7 +2,7 @@
  * Every table of an analysed recording (`analysis.duckdb`), declared once with the column kit
  * of `kit/columns.ts`: the raw capture tables with a `recording` column added, and the
  * tables the analysis builds from them — `recordings`, `problems`, `blind_spots`, `http_exchanges`,
- * `sse_events`, `ws_messages`, `llm_calls`, `tool_calls` and `processes`. The views over raw events (`file_events`,
+ * `sse_events`, `ws_messages`, `llm_calls`, `tool_calls`, `processes` and `process_programs`. The views over raw events (`file_events`,
  * `net_events`) are defined by their `.sql` files and documented in `VIEWS` below.
  *
  * Every table has a `recording` column (the recording's directory name), so the tables of
@@ -84,7 +84,9 @@ export const problemsTable = table(
       "kind",
       "utf8",
       "`file`, `gap`, `truncated` (also, source `file`, file actions whose path the capture " +
-        "could not resolve whole: `file.path_incomplete`), `lost` (bytes lost in capture, or " +
+        "could not resolve whole: `file.path_incomplete`; and, source `process_programs`, " +
+        "processes whose program was not found because their chain of forks with no exec " +
+        "between is deeper than 64 generations: their `exe` is null until they exec), `lost` (bytes lost in capture, or " +
         "withheld by it so no " +
         "secret leaks; also what the capture dropped: source `capture`), " +
         "`protocol`, `llm` (also a POST whose body looks like an LLM API request on a route " +
@@ -784,6 +786,32 @@ export const processesTable = table(
   ] as const,
 );
 
+export const processProgramsTable = table(
+  "process_programs",
+  "The program each process incarnation ran, over time, built once from `process` and " +
+    "`processes` (`sql/process_programs.sql`): a row from each exec on (`exe`: the file " +
+    "executed, as `processes.exe` names it; a joined process's program from the join on) and, " +
+    "for a process whose fork was recorded, one from the fork on (`forked`): the program it is " +
+    "a copy of until its first exec, its parent's at the fork (up the forks while an ancestor " +
+    "had not exec'd by then, 64 generations at most: a chain deeper than that is a `problems` " +
+    "row, kind `truncated`, source `process_programs`; null when the walk reaches a process " +
+    "whose program was not recorded). The program at a time is the last row from before it (an " +
+    "ASOF join, as `file_events` makes), within the incarnation that had started by then " +
+    "(`from_ns` not before its `processes.start_ns`).",
+  [
+    recordingCol,
+    col("pid", "int32", "the process"),
+    col("from_ns", "int64", "from when it ran this program: its exec, join or fork"),
+    opt(
+      "exe",
+      "utf8",
+      "the program: the file executed (`process.filename`); null for a copy of a program that " +
+        "was not recorded",
+    ),
+    col("forked", "bool", "a copy of its parent's program, from its fork until its first exec"),
+  ] as const,
+);
+
 /** Tables built by the analysis, in build order. */
 export const ANALYSIS_TABLES = [
   recordingsTable,
@@ -797,24 +825,13 @@ export const ANALYSIS_TABLES = [
   serverToolCallsTable,
   proxyRequestsTable,
   processesTable,
+  processProgramsTable,
 ] as const;
 
 export const ALL_TABLES: readonly TableDef[] = [...RAW_TABLES, ...ANALYSIS_TABLES];
 
 /** The views over the raw events (their SQL is in `sql/<name>.sql`), each after those it reads. */
 export const VIEWS: readonly { name: string; doc: string }[] = [
-  {
-    name: "process_programs",
-    doc: "The program each process incarnation ran, over time: a row from each exec on " +
-      "(`exe`: the file executed, as `processes.exe` names it; a joined process's program " +
-      "from the join on) and, for a process whose fork was recorded, one from the fork on " +
-      "(`forked`): the program it is a copy of until its first exec, its parent's at the fork " +
-      "(up the forks while an ancestor had not exec'd by then; null when the walk reaches a " +
-      "process whose program was not recorded). Columns `recording`, `pid`, `from_ns`, `exe`, " +
-      "`forked`; the program at a time is the last row from before it (an ASOF join, as " +
-      "`file_events` makes), within the incarnation that had started by then (`from_ns` not " +
-      "before its `processes.start_ns`).",
-  },
   {
     name: "file_events",
     doc: "Every `file` event with the program its process was running at the time (`exe`: " +
@@ -845,3 +862,4 @@ export type ToolCallRow = RowOf<typeof toolCallsTable>;
 export type ServerToolCallRow = RowOf<typeof serverToolCallsTable>;
 export type ProxyRequestRow = RowOf<typeof proxyRequestsTable>;
 export type ProcessesRow = RowOf<typeof processesTable>;
+export type ProcessProgramsRow = RowOf<typeof processProgramsTable>;

@@ -12,7 +12,8 @@ import { readSql, sqlFilesIn, withNames } from "../kit/sql_runner.ts";
  * reads by them: the HTTP parse's `ipc` streams read by `tcp_peers` too. */
 export const RULES_SQL = ["macros"] as const;
 
-/** Build steps, in order, once the tables are loaded and parsed (the rules made before). */
+/** Build steps, in order, once the tables are loaded and parsed (the rules made before): those
+ * that fill a declared table (`processes`, `process_programs`: build_sql.ts) and the views. */
 export const BUILD_SQL = [
   "llm_call_agents",
   "processes",
@@ -61,7 +62,7 @@ export const STACK_SQL = [
  * local servers it talked to with no LLM call seen, the processes whose HTTPS went unrecorded
  * and the libraries they opened, its
  * tables' digests, the labels and tables it keeps from the one it replaces, the transaction a
- * statement runs in. */
+ * statement runs in, the processes whose program's walk up their forks was cut. */
 export const DB_SQL = [
   "analysis_revision",
   "digest_tables",
@@ -77,6 +78,7 @@ export const DB_SQL = [
   "problems_by_kind",
   "problems_clear_sources",
   "problems_said",
+  "process_programs_cut",
   "processes_outlived",
   "recording_end",
   "recording_files",

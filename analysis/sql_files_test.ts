@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { dirname } from "node:path";
-import { DuckDBInstance } from "@duckdb/node-api";
+import { DuckDBInstance } from "../kit/duckdb.ts";
 import { tlsView } from "./byte_streams.ts";
 import { appendColumns, appendRows, createTables } from "./duckdb_tables.ts";
 import { openRecording } from "./recording_input.ts";
@@ -120,6 +120,12 @@ Deno.test("every statement on a declared table runs on each table of the real sc
     const unnamed = await c.runAndReadAll(sqlText("llm_calls_unnamed"), [rec.name]);
     assert.deepEqual(unnamed.columnNames(), ["pid", "n", "seen", "comm"]);
     assert.deepEqual(unnamed.getRows(), []);
+    // no chain of forks in this run is too deep for process_programs' walk
+    const cut = await c.runAndReadAll(sqlText("process_programs_cut"), [rec.name]);
+    assert.deepEqual(cut.columnNames(), ["pid", "from_ns", "comm"]);
+    assert.deepEqual(cut.getRows(), []);
+    const [programs] = await queryRows(c, "SELECT count(*) AS n FROM process_programs");
+    assert.ok(Number(programs.n) > 0);
     // the digests: every table and view, recordings' path left out
     const tables = (await queryRows(c, sqlText("digest_tables"))).map((r) => r.table_name);
     assert.ok(tables.includes("tls") && tables.includes("recordings"), String(tables));
@@ -164,7 +170,11 @@ Deno.test("every statement on a declared table runs on each table of the real sc
     await runSql(c, sqlText("problems_clear_sources"), { sources: ["b.sql", "a.sql"] });
     assert.deepEqual(await queryRows(c, sqlText("problems_said")), []);
     for (const def of [...ALL_TABLES].reverse()) await c.run(tableSql("table_drop", def.name));
-    assert.equal((await queryRows(c, "SELECT * FROM duckdb_tables()")).length, 0);
+    // (process_programs' walk, a temporary table, goes with the connection)
+    assert.deepEqual(
+      (await queryRows(c, "SELECT table_name FROM duckdb_tables()")).map((t) => t.table_name),
+      ["process_program_walks"],
+    );
   } finally {
     c.closeSync();
     db.closeSync();

@@ -9,7 +9,6 @@
  * analysis has problems, given as its directory or in an export, is one line on stderr every
  * time.
  */
-import "./duckdb_allocator.ts"; // first: before DuckDB's library is loaded
 import { parseCommand, runCommand, stopOnSignals, userPath } from "../kit/cli.ts";
 import { run } from "./sql.ts";
 import { memoryLimitOption } from "./duckdb_open.ts";

@@ -6,7 +6,7 @@
  * each exchange's rows reach the sink as soon as it is built, not once its connection is done.
  */
 import assert from "node:assert/strict";
-import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
+import { type DuckDBConnection, DuckDBInstance } from "../kit/duckdb.ts";
 import { loadArrowFile } from "./arrow_load.ts";
 import { rebuildConnections, tlsView } from "./byte_streams.ts";
 import { createTables } from "./duckdb_tables.ts";

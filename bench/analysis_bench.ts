@@ -19,7 +19,6 @@
  *
  * The recording is cached in .cache/bench-analysis/ (regenerated with --fresh).
  */
-import "../analysis/duckdb_allocator.ts"; // first: before DuckDB's library is loaded
 import { filePath } from "../kit/file_path.ts";
 import { intOption, parseCommand, runCommand } from "../kit/cli.ts";
 import { memoryLimitOption } from "../analysis/duckdb_open.ts";

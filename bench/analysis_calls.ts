@@ -16,7 +16,7 @@
  * e.g. RECORDING_DIR = .cache/bench-analysis/rec-1000000-10000-v2 after `deno task
  * bench:analysis`. Writes the recording's `analysis.duckdb` as `analyze` does.
  */
-import { DuckDBAppender, DuckDBConnection } from "@duckdb/node-api";
+import { DuckDBAppender, DuckDBConnection } from "../kit/duckdb.ts";
 import { analyzeRecording } from "../analysis/analyze.ts";
 import { memoryLimitOption } from "../analysis/duckdb_open.ts";
 import { loadPrices } from "../analysis/pricing.ts";

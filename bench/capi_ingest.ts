@@ -16,7 +16,7 @@
  */
 import { filePath } from "../kit/file_path.ts";
 import * as arrow from "apache-arrow";
-import { DuckDBInstance } from "@duckdb/node-api";
+import { DuckDBInstance } from "../kit/duckdb.ts";
 import { join } from "node:path";
 import { intOption, parseCommand, runCommand, usageError } from "../kit/cli.ts";
 import { type ColType, ddl, type TableDef } from "../kit/columns.ts";

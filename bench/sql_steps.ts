@@ -14,13 +14,13 @@
  * step's plan with its operators' times (EXPLAIN ANALYZE, which runs it) to DIR/NAME.sql.json;
  * `--keep DB` keeps the (last) copy there, to compare its tables.
  */
-import { DuckDBConnection } from "@duckdb/node-api";
+import { DuckDBConnection } from "../kit/duckdb.ts";
 import { withDb } from "../analysis/analysed_db.ts";
 import { intOption, parseCommand, runCommand, usageError } from "../kit/cli.ts";
 import { Build } from "../analysis/build_steps.ts";
-import { BUILD_SQL, RULES_SQL, sqlText } from "../analysis/sql_files.ts";
+import { RULES_SQL, sqlText } from "../analysis/sql_files.ts";
+import { runBuildSql } from "../analysis/build_sql.ts";
 import { queryRows, readSql, sqlFilesIn } from "../kit/sql_runner.ts";
-import { processesTable } from "../analysis/schema.ts";
 import { buildLinksAndFindings, formatFindings } from "../analysis/detect/mod.ts";
 
 const DIRS = [
@@ -115,10 +115,7 @@ async function once(
       const steps = await timed(async () => {
         const b = new Build(c, recording);
         for (const name of RULES_SQL) await b.run(`${name}.sql`, sqlText(name));
-        for (const name of BUILD_SQL) {
-          if (name === "processes") await b.insert(processesTable, "processes.sql", sqlText(name));
-          else await b.run(`${name}.sql`, sqlText(name));
-        }
+        await runBuildSql(b);
         build = { ms: performance.now() - t0, cpu: cpuSeconds() - c0 };
         await buildLinksAndFindings(c, {}, b);
         await b.finish();

@@ -4,7 +4,7 @@
  * file and a file that names a missing value fails with one line saying which. Identifiers,
  * which SQL cannot take as parameters, go in through `withNames` alone.
  */
-import { type DuckDBConnection, type DuckDBListValue, listValue } from "@duckdb/node-api";
+import { type DuckDBConnection, type DuckDBListValue, listValue } from "./duckdb.ts";
 import { isDeclared, quoteIdent } from "./columns.ts";
 
 /** The `$name` parameters a statement uses, comments excluded. */

@@ -3,7 +3,7 @@
  * are bound, a list as a list.
  */
 import assert from "node:assert/strict";
-import { DuckDBInstance } from "@duckdb/node-api";
+import { DuckDBInstance } from "./duckdb.ts";
 import { col, ddl, table } from "./columns.ts";
 import { namePlaceholders, queryRows, runSql, tableNames, withNames } from "./sql_runner.ts";
 

@@ -4,7 +4,7 @@
  * tables and the LLM tables written by hand — loaded into the real schema, with the analysis's
  * own build steps (`processes`, the event views) run over them.
  */
-import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
+import { type DuckDBConnection, DuckDBInstance } from "../../kit/duckdb.ts";
 import { appendRows, createTables } from "../duckdb_tables.ts";
 import {
   ALL_TABLES,

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { DuckDBInstance } from "@duckdb/node-api";
+import { DuckDBInstance } from "../../kit/duckdb.ts";
 import {
   DEFAULT_ALLOWLIST,
   DEFAULT_INJECTION_PHRASES,

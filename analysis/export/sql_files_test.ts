@@ -4,7 +4,7 @@
  * OTLP export's), and the Parquet export of it (the statements that read exported files).
  */
 import assert from "node:assert/strict";
-import { DuckDBInstance } from "@duckdb/node-api";
+import { DuckDBInstance } from "../../kit/duckdb.ts";
 import { sqlString } from "../../kit/columns.ts";
 import { queryRows, readSql, sqlFilesIn, type SqlValue } from "../../kit/sql_runner.ts";
 import { analysedFixture } from "../correlate/testing.ts";

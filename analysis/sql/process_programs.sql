@@ -7,7 +7,11 @@
 -- capture). The row of an event's time is the last one from before it (ASOF: file_events,
 -- net_events); ties go to the exec (a process whose first event is its exec starts then), and
 -- of two execs at one time (not seen in practice), to the first by name.
-CREATE VIEW process_programs AS
+-- Built once, into the declared table (its readers, the event views, read it on every query).
+-- The walk up the forks goes 64 generations at most; one that would go further is `cut`: its
+-- program is unknown (null), said as a problems row (process_programs_cut.sql reads the walk,
+-- kept for this connection as the temporary table process_program_walks).
+CREATE OR REPLACE TEMP TABLE process_program_walks AS
 WITH RECURSIVE
 runs AS (
   SELECT recording, pid, ts_ns AS from_ns, filename AS exe
@@ -26,7 +30,8 @@ incs AS (
     ON p.recording = c.recording AND p.pid = c.ppid AND c.start_ns >= p.start_ns
 ),
 -- from each forked incarnation up through ancestors that had run no program of their own by
--- the fork below them (at_ns)
+-- the fork below them (at_ns); one generation past the limit (64) is walked only to know that
+-- the walk was cut there
 up(recording, pid, start_ns, cur_pid, cur_start_ns, at_ns, depth) AS (
   SELECT recording, pid, start_ns, ppid, parent_start_ns, start_ns, 0
   FROM incs WHERE forked AND parent_start_ns IS NOT NULL
@@ -35,25 +40,30 @@ up(recording, pid, start_ns, cur_pid, cur_start_ns, at_ns, depth) AS (
   FROM up u
   JOIN incs i ON i.recording = u.recording AND i.pid = u.cur_pid AND i.start_ns = u.cur_start_ns
   WHERE i.forked AND i.parent_start_ns IS NOT NULL AND coalesce(i.first_run_ns > u.at_ns, true)
-    AND u.depth < 64
+    AND u.depth < 65
 ),
+-- the top of each walk (one row per depth: an incarnation has one parent), the 64th when it
+-- went further
 tops AS (
-  SELECT * FROM up
-  QUALIFY row_number() OVER (PARTITION BY recording, pid, start_ns ORDER BY depth DESC) = 1
+  SELECT * FROM (
+    SELECT *, max(depth) OVER (PARTITION BY recording, pid, start_ns) AS top_depth FROM up
+  )
+  WHERE depth = least(top_depth, 64)
 ),
 timeline AS (
-  SELECT recording, pid, from_ns, exe, false AS forked FROM runs
+  SELECT recording, pid, from_ns, exe, false AS forked, false AS cut FROM runs
   UNION ALL
   -- the ancestor's program at the fork below it, if it had run one by then in that incarnation
   SELECT t.recording, t.pid, t.start_ns,
-    CASE WHEN r.from_ns >= t.cur_start_ns THEN r.exe END, true
+    CASE WHEN r.from_ns >= t.cur_start_ns THEN r.exe END, true, t.top_depth > 64
   FROM tops t
   ASOF LEFT JOIN runs r ON r.recording = t.recording AND r.pid = t.cur_pid AND t.at_ns >= r.from_ns
   UNION ALL
   -- a fork whose parent was not recorded: a copy of an unknown program
-  SELECT recording, pid, start_ns, NULL, true
+  SELECT recording, pid, start_ns, NULL, true, false
   FROM incs WHERE forked AND parent_start_ns IS NULL
 )
-SELECT recording, pid, from_ns, exe, forked
+SELECT recording, pid, from_ns, exe, forked, cut
 FROM timeline
 QUALIFY row_number() OVER (PARTITION BY recording, pid, from_ns ORDER BY forked, exe) = 1;
+INSERT INTO process_programs BY NAME SELECT * EXCLUDE (cut) FROM process_program_walks;

@@ -7,7 +7,7 @@
  */
 import { filePath } from "../../kit/file_path.ts";
 import assert from "node:assert/strict";
-import { DuckDBInstance } from "@duckdb/node-api";
+import { DuckDBInstance } from "../../kit/duckdb.ts";
 import { createTables } from "../../analysis/duckdb_tables.ts";
 import { ALL_TABLES } from "../../analysis/schema.ts";
 import { labelsTable } from "../../analysis/observer/schema.ts";

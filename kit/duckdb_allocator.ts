@@ -1,7 +1,8 @@
 /**
  * DuckDB's allocator told to keep the memory it frees for five seconds before handing it back to
- * the kernel, not one: imported for its effect, first, by the entry points that analyse (before
- * anything loads DuckDB's library, which reads the setting once, when it is loaded).
+ * the kernel, not one: imported for its effect by `kit/duckdb.ts` before it loads DuckDB's
+ * library (which reads the setting once, when it is loaded), so every DuckDB the project opens
+ * (analyze, sql, export, reports, the lab, the benchmarks) runs with it.
  *
  * DuckDB's Linux builds allocate through their own jemalloc, whose pages freed are returned to
  * the kernel once they have been unused for `dirty_decay_ms` (then `muzzy_decay_ms`; DuckDB
