@@ -3,11 +3,15 @@
  * -- ./prog.sh` records there and runs ./prog.sh there, `sightline analyze rec`, `sightline sql
  * rec` and `sightline report rec` find the recording there — every path argument is the
  * user's. (`./sightline` runs set-up first, which is quick once done.) Capture needs root.
+ * `sightline capture --via ...` is a resident capture's session: it runs in the user's
+ * directory and records there too, and goes straight to the client (no set-up: it comes once
+ * per command, reports/bench/capture.md, Session 38).
  */
 import { filePath } from "../kit/file_path.ts";
 import assert from "node:assert/strict";
 import { skipWithoutRoot } from "./support/ebpf.ts";
 import { copyRecording } from "../recording/manifest.ts";
+import { startServer } from "./support/resident_server.ts";
 
 const SIGHTLINE = filePath("../sightline", import.meta.url);
 const DATASET = filePath("../datasets/demo-gemini/", import.meta.url);
@@ -74,5 +78,85 @@ Deno.test({
     assert.equal(m.exit_code, 0);
     const written = "SELECT count(*) FROM file_events WHERE written AND path LIKE '%/said.txt'";
     assert.equal(await sqlValue(cwd, "rec", written), "1");
+  },
+});
+
+/** A copy of the checkout's `sightline` in a directory of links to the checkout's top-level
+ * entries but scripts/: whatever runs set-up (scripts/setup.sh) fails there. */
+async function checkoutWithoutSetup(): Promise<string> {
+  const d = await Deno.makeTempDir({ prefix: "sl-nosetup-" });
+  const root = filePath("..", import.meta.url);
+  for (const e of Deno.readDirSync(root)) {
+    if (e.name === "scripts" || e.name === "sightline") continue;
+    await Deno.symlink(`${root}${e.name}`, `${d}/${e.name}`);
+  }
+  await Deno.copyFile(SIGHTLINE, `${d}/sightline`);
+  return d;
+}
+
+Deno.test("entry point: capture --via goes straight to the client, set-up not run", async () => {
+  const checkout = await checkoutWithoutSetup();
+  const cwd = await userDir();
+  try {
+    const r = await new Deno.Command("bash", {
+      args: [`${checkout}/sightline`, "capture", "--via", "--socket", "none.sock", "--", "true"],
+      cwd,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const err = dec.decode(r.stderr);
+    // the client ran (its one line for no resident capture): the copy has no set-up to run
+    assert.equal(r.code, 1, err);
+    assert.equal(err.trim().split("\n").length, 1, err);
+    assert.match(err, /^sightline: no resident capture at none\.sock: none is running/);
+    // and what is not a session still sets up first (which fails in the copy)
+    const other = await new Deno.Command("bash", {
+      args: [`${checkout}/sightline`, "capture", "--socket", "none.sock", "--via", "--", "true"],
+      cwd,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.notEqual(other.code, 0);
+    assert.match(dec.decode(other.stderr), /scripts\/setup\.sh/);
+  } finally {
+    await Deno.remove(checkout, { recursive: true });
+  }
+});
+
+Deno.test({
+  name:
+    "entry point: capture --via --out rec -- ./prog.sh records and runs in the user's directory",
+  ignore: skipWithoutRoot(),
+  fn: async () => {
+    const cwd = await userDir();
+    const server = await startServer(await Deno.makeTempDir({ prefix: "sl-entry-serve-" }));
+    try {
+      await Deno.writeTextFile(`${cwd}/prog.sh`, "#!/bin/sh\necho hello > said.txt\n", {
+        mode: 0o755,
+      });
+      const c = await sightline(
+        cwd,
+        "capture",
+        "--via",
+        "--socket",
+        server.socket,
+        "--quiet",
+        "--out",
+        "rec",
+        "--",
+        "./prog.sh",
+      );
+      assert.equal(c.code, 0, c.stderr);
+      assert.equal(await Deno.readTextFile(`${cwd}/said.txt`), "hello\n");
+      const m = JSON.parse(await Deno.readTextFile(`${cwd}/rec/manifest.json`));
+      assert.deepEqual(m.command, ["./prog.sh"]);
+      assert.equal(m.cwd, cwd);
+      assert.equal(m.exit_code, 0);
+      assert.equal(m.served_by.pid, server.pid);
+      const written = "SELECT count(*) FROM file_events WHERE written AND path LIKE '%/said.txt'";
+      assert.equal(await sqlValue(cwd, "rec", written), "1");
+    } finally {
+      await server.stop();
+    }
   },
 });
