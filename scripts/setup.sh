@@ -2,7 +2,7 @@
 # Sets up everything Sightline needs on a fresh Debian 12 machine, idempotently:
 # Debian packages, Deno (pinned, from the npm registry), the real agents and MCP servers
 # (pinned, into lab/agents/ and lab/mcp_servers/), tracefs, and the eBPF programs and loader in bpf/.
-# A second run only checks, and takes a second or two.
+# A second run only checks (~0.3 s of CPU; reports/bench/capture.md, Session 38).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -26,9 +26,15 @@ need_root() {
 }
 
 apt_packages() {
-  local missing=()
-  for p in "${APT_PACKAGES[@]}" "$@"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  local want=("${APT_PACKAGES[@]}" "$@") missing=() name status
+  # One dpkg-query for all of them: one (and a grep) per package cost ~1.2 s of CPU at every
+  # ./sightline run (reports/bench/capture.md, Session 38).
+  local -A installed=()
+  while read -r name status; do
+    [ "$status" = "install ok installed" ] && installed[$name]=1
+  done < <(dpkg-query -W -f='${Package} ${Status}\n' "${want[@]}" 2>/dev/null || true)
+  for p in "${want[@]}"; do
+    [ -n "${installed[$p]:-}" ] || missing+=("$p")
   done
   [ ${#missing[@]} -eq 0 ] && return 0
   need_root
