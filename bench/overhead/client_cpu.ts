@@ -16,7 +16,7 @@
  * or neither); `task`, `deno task capture` in CHECKOUT (a shell's cd first, INIT_CWD kept).
  * Prints per client the medians (min–max) and the paired differences, this tree − DIR's; the
  * runs go to FILE.json. The client's share of a workload's session: resident_cpu.ts. Not a
- * test: a benchmark (reports/bench/capture.md, Session 37).
+ * test: a benchmark (reports/bench/capture.md, Sessions 37 and 38).
  */
 import { parseArgs } from "node:util";
 import { filePath } from "../../kit/file_path.ts";
@@ -73,9 +73,9 @@ function client(dir: string, form: Form): string[] {
 }
 
 /**
- * One session's client, checkout `dir`'s started in `form`; its CPU and wall time. Its recording goes to the temporary
- * directory (without --out the server would write one per session into its checkout's
- * recordings/) and is removed once the client is done.
+ * One session's client, checkout `dir`'s started in `form`; its CPU and wall time. Its
+ * recording goes to the temporary directory (without --out the server would write one per
+ * session into its checkout's recordings/) and is removed once the client is done.
  */
 async function session(dir: string, form: Form, pair: number, arm: Run["arm"]): Promise<Run> {
   const out = `${tmp}/timer.json`;
