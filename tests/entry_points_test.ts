@@ -17,11 +17,12 @@ const SIGHTLINE = filePath("../sightline", import.meta.url);
 const DATASET = filePath("../datasets/demo-gemini/", import.meta.url);
 const dec = new TextDecoder();
 
-async function sightline(cwd: string, ...args: string[]) {
+/** `bash SCRIPT ARGS...` (a checkout's `sightline`) in `cwd`, as from a shell. */
+async function runScript(script: string, cwd: string, args: string[]) {
   const env = { ...Deno.env.toObject() };
   delete env.INIT_CWD; // as from a shell: the wrapper sets it
   const out = await new Deno.Command("bash", {
-    args: [SIGHTLINE, ...args],
+    args: [script, ...args],
     cwd,
     env,
     clearEnv: true,
@@ -30,6 +31,8 @@ async function sightline(cwd: string, ...args: string[]) {
   }).output();
   return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
 }
+
+const sightline = (cwd: string, ...args: string[]) => runScript(SIGHTLINE, cwd, args);
 
 /** The one value `sightline sql --format csv REC -- QUERY` prints in `cwd` (exit 0 asserted). */
 async function sqlValue(cwd: string, rec: string, query: string): Promise<string> {
@@ -61,23 +64,39 @@ Deno.test("entry point: analyze, sql and report take paths relative to the user'
   assert.match(bad.stderr, /nothing-here: no such directory/);
 });
 
+/** `sightline capture OPTIONS --quiet --out rec -- ./prog.sh` in a user's directory, where
+ * ./prog.sh writes said.txt: both ran there and the recording is there; its manifest. */
+async function capturedProg(...options: string[]) {
+  const cwd = await userDir();
+  await Deno.writeTextFile(`${cwd}/prog.sh`, "#!/bin/sh\necho hello > said.txt\n", {
+    mode: 0o755,
+  });
+  const c = await sightline(
+    cwd,
+    "capture",
+    ...options,
+    "--quiet",
+    "--out",
+    "rec",
+    "--",
+    "./prog.sh",
+  );
+  assert.equal(c.code, 0, c.stderr);
+  assert.equal(await Deno.readTextFile(`${cwd}/said.txt`), "hello\n");
+  const m = JSON.parse(await Deno.readTextFile(`${cwd}/rec/manifest.json`));
+  assert.deepEqual(m.command, ["./prog.sh"]);
+  assert.equal(m.cwd, cwd);
+  assert.equal(m.exit_code, 0);
+  const written = "SELECT count(*) FROM file_events WHERE written AND path LIKE '%/said.txt'";
+  assert.equal(await sqlValue(cwd, "rec", written), "1");
+  return m;
+}
+
 Deno.test({
   name: "entry point: capture --out rec -- ./prog.sh records and runs in the user's directory",
   ignore: skipWithoutRoot(),
   fn: async () => {
-    const cwd = await userDir();
-    await Deno.writeTextFile(`${cwd}/prog.sh`, "#!/bin/sh\necho hello > said.txt\n", {
-      mode: 0o755,
-    });
-    const c = await sightline(cwd, "capture", "--quiet", "--out", "rec", "--", "./prog.sh");
-    assert.equal(c.code, 0, c.stderr);
-    assert.equal(await Deno.readTextFile(`${cwd}/said.txt`), "hello\n");
-    const m = JSON.parse(await Deno.readTextFile(`${cwd}/rec/manifest.json`));
-    assert.deepEqual(m.command, ["./prog.sh"]);
-    assert.equal(m.cwd, cwd);
-    assert.equal(m.exit_code, 0);
-    const written = "SELECT count(*) FROM file_events WHERE written AND path LIKE '%/said.txt'";
-    assert.equal(await sqlValue(cwd, "rec", written), "1");
+    await capturedProg();
   },
 });
 
@@ -98,26 +117,22 @@ Deno.test("entry point: capture --via goes straight to the client, set-up not ru
   const checkout = await checkoutWithoutSetup();
   const cwd = await userDir();
   try {
-    const r = await new Deno.Command("bash", {
-      args: [`${checkout}/sightline`, "capture", "--via", "--socket", "none.sock", "--", "true"],
-      cwd,
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const err = dec.decode(r.stderr);
+    const script = `${checkout}/sightline`;
+    const r = await runScript(script, cwd, ["capture", "--via", "--socket", "none.sock", "true"]);
     // the client ran (its one line for no resident capture): the copy has no set-up to run
-    assert.equal(r.code, 1, err);
-    assert.equal(err.trim().split("\n").length, 1, err);
-    assert.match(err, /^sightline: no resident capture at none\.sock: none is running/);
+    assert.equal(r.code, 1, r.stderr);
+    assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
+    assert.match(r.stderr, /^sightline: no resident capture at none\.sock: none is running/);
     // and what is not a session still sets up first (which fails in the copy)
-    const other = await new Deno.Command("bash", {
-      args: [`${checkout}/sightline`, "capture", "--socket", "none.sock", "--via", "--", "true"],
-      cwd,
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
+    const other = await runScript(script, cwd, [
+      "capture",
+      "--socket",
+      "none.sock",
+      "--via",
+      "true",
+    ]);
     assert.notEqual(other.code, 0);
-    assert.match(dec.decode(other.stderr), /scripts\/setup\.sh/);
+    assert.match(other.stderr, /scripts\/setup\.sh/);
   } finally {
     await Deno.remove(checkout, { recursive: true });
   }
@@ -128,35 +143,14 @@ Deno.test({
     "entry point: capture --via --out rec -- ./prog.sh records and runs in the user's directory",
   ignore: skipWithoutRoot(),
   fn: async () => {
-    const cwd = await userDir();
-    const server = await startServer(await Deno.makeTempDir({ prefix: "sl-entry-serve-" }));
+    const dir = await Deno.makeTempDir({ prefix: "sl-entry-serve-" });
+    const server = await startServer(dir);
     try {
-      await Deno.writeTextFile(`${cwd}/prog.sh`, "#!/bin/sh\necho hello > said.txt\n", {
-        mode: 0o755,
-      });
-      const c = await sightline(
-        cwd,
-        "capture",
-        "--via",
-        "--socket",
-        server.socket,
-        "--quiet",
-        "--out",
-        "rec",
-        "--",
-        "./prog.sh",
-      );
-      assert.equal(c.code, 0, c.stderr);
-      assert.equal(await Deno.readTextFile(`${cwd}/said.txt`), "hello\n");
-      const m = JSON.parse(await Deno.readTextFile(`${cwd}/rec/manifest.json`));
-      assert.deepEqual(m.command, ["./prog.sh"]);
-      assert.equal(m.cwd, cwd);
-      assert.equal(m.exit_code, 0);
+      const m = await capturedProg("--via", "--socket", server.socket);
       assert.equal(m.served_by.pid, server.pid);
-      const written = "SELECT count(*) FROM file_events WHERE written AND path LIKE '%/said.txt'";
-      assert.equal(await sqlValue(cwd, "rec", written), "1");
     } finally {
       await server.stop();
+      await Deno.remove(dir, { recursive: true });
     }
   },
 });
