@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up everything Sightline needs on a fresh Debian 12 machine, idempotently:
 # Debian packages, Deno (pinned, from the npm registry), the real agents and MCP servers
-# (pinned, into lab/agents/ and lab/mcp_servers/), tracefs, and the eBPF programs and loader in bpf/.
+# (pinned, into lab/agents/ and lab/mcp_servers/), tracefs, the eBPF programs and loader in
+# bpf/, and the resident capture's C client in native/.
 # A second run only checks (~0.3 s of CPU; reports/bench/capture.md, Session 38).
 set -euo pipefail
 
@@ -99,6 +100,11 @@ build_bpf() {
   make -s -C "$ROOT/bpf" >/dev/null || die "building bpf/ failed (make -C bpf)"
 }
 
+build_native() {
+  # the resident capture's C client (./sightline capture --via uses it when built)
+  make -s -C "$ROOT/native" >/dev/null || die "building native/ failed (make -C native)"
+}
+
 deno_deps() {
   # Caches the npm packages the Deno code imports, so that later runs start offline-fast.
   "$ROOT/.tools/bin/deno" install --quiet >/dev/null 2>&1 || die "deno install failed"
@@ -110,6 +116,7 @@ main() {
   install_agents
   mount_tracefs
   build_bpf
+  build_native
   deno_deps
 }
 

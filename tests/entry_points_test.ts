@@ -11,15 +11,21 @@ import { filePath } from "../kit/file_path.ts";
 import assert from "node:assert/strict";
 import { skipWithoutRoot } from "./support/ebpf.ts";
 import { copyRecording } from "../recording/manifest.ts";
-import { startServer } from "./support/resident_server.ts";
+import { NATIVE_VIA, startServer } from "./support/resident_server.ts";
 
 const SIGHTLINE = filePath("../sightline", import.meta.url);
 const DATASET = filePath("../datasets/demo-gemini/", import.meta.url);
 const dec = new TextDecoder();
 
-/** `bash SCRIPT ARGS...` (a checkout's `sightline`) in `cwd`, as from a shell. */
-async function runScript(script: string, cwd: string, args: string[]) {
-  const env = { ...Deno.env.toObject() };
+/** `bash SCRIPT ARGS...` (a checkout's `sightline`) in `cwd`, as from a shell, with `extra` in
+ * its environment. */
+async function runScript(
+  script: string,
+  cwd: string,
+  args: string[],
+  extra: Record<string, string> = {},
+) {
+  const env = { ...Deno.env.toObject(), ...extra };
   delete env.INIT_CWD; // as from a shell: the wrapper sets it
   const out = await new Deno.Command("bash", {
     args: [script, ...args],
@@ -33,6 +39,13 @@ async function runScript(script: string, cwd: string, args: string[]) {
 }
 
 const sightline = (cwd: string, ...args: string[]) => runScript(SIGHTLINE, cwd, args);
+
+/** `sightline capture --via` runs native/'s C client when built (set-up builds it), Deno's
+ * when SIGHTLINE_VIA_CLIENT=deno: the environment for each. */
+const VIA_CLIENT_ENVS: [string, Record<string, string>][] = [
+  ["C", {}],
+  ["deno", { SIGHTLINE_VIA_CLIENT: "deno" }],
+];
 
 /** The one value `sightline sql --format csv REC -- QUERY` prints in `cwd` (exit 0 asserted). */
 async function sqlValue(cwd: string, rec: string, query: string): Promise<string> {
@@ -66,20 +79,16 @@ Deno.test("entry point: analyze, sql and report take paths relative to the user'
 
 /** `sightline capture OPTIONS --quiet --out rec -- ./prog.sh` in a user's directory, where
  * ./prog.sh writes said.txt: both ran there and the recording is there; its manifest. */
-async function capturedProg(...options: string[]) {
+async function capturedProg(options: string[], extra: Record<string, string> = {}) {
   const cwd = await userDir();
   await Deno.writeTextFile(`${cwd}/prog.sh`, "#!/bin/sh\necho hello > said.txt\n", {
     mode: 0o755,
   });
-  const c = await sightline(
+  const c = await runScript(
+    SIGHTLINE,
     cwd,
-    "capture",
-    ...options,
-    "--quiet",
-    "--out",
-    "rec",
-    "--",
-    "./prog.sh",
+    ["capture", ...options, "--quiet", "--out", "rec", "--", "./prog.sh"],
+    extra,
   );
   assert.equal(c.code, 0, c.stderr);
   assert.equal(await Deno.readTextFile(`${cwd}/said.txt`), "hello\n");
@@ -96,7 +105,7 @@ Deno.test({
   name: "entry point: capture --out rec -- ./prog.sh records and runs in the user's directory",
   ignore: skipWithoutRoot(),
   fn: async () => {
-    await capturedProg();
+    await capturedProg([]);
   },
 });
 
@@ -118,11 +127,19 @@ Deno.test("entry point: capture --via goes straight to the client, set-up not ru
   const cwd = await userDir();
   try {
     const script = `${checkout}/sightline`;
-    const r = await runScript(script, cwd, ["capture", "--via", "--socket", "none.sock", "true"]);
-    // the client ran (its one line for no resident capture): the copy has no set-up to run
-    assert.equal(r.code, 1, r.stderr);
-    assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
-    assert.match(r.stderr, /^sightline: no resident capture at none\.sock: none is running/);
+    assert.ok(Deno.statSync(NATIVE_VIA).isFile, "set-up built native/'s client");
+    for (const [client, extra] of VIA_CLIENT_ENVS) {
+      const args = ["capture", "--via", "--socket", "none.sock", "true"];
+      const r = await runScript(script, cwd, args, extra);
+      // the client ran (its one line for no resident capture): the copy has no set-up to run
+      assert.equal(r.code, 1, `${client}: ${r.stderr}`);
+      assert.equal(
+        r.stderr,
+        "sightline: no resident capture at none.sock: none is running (start one with " +
+          "`sudo deno task capture --serve`)\n",
+        client,
+      );
+    }
     // and what is not a session still sets up first (which fails in the copy)
     const other = await runScript(script, cwd, [
       "capture",
@@ -146,8 +163,10 @@ Deno.test({
     const dir = await Deno.makeTempDir({ prefix: "sl-entry-serve-" });
     const server = await startServer(dir);
     try {
-      const m = await capturedProg("--via", "--socket", server.socket);
-      assert.equal(m.served_by.pid, server.pid);
+      for (const [client, extra] of VIA_CLIENT_ENVS) {
+        const m = await capturedProg(["--via", "--socket", server.socket], extra);
+        assert.equal(m.served_by.pid, server.pid, client);
+      }
     } finally {
       await server.stop();
       await Deno.remove(dir, { recursive: true });
