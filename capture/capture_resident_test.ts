@@ -973,7 +973,7 @@ clientTests({
 });
 
 residentTest(
-  "a session's mistakes are the server's to read, for either client: an unknown option, a bad value, no command, a bad SUDO_UID: one line, exit 2, nothing run or recorded",
+  "a session's mistakes are the server's to read, for either client: an unknown option, a bad value, no command, --status: one line, exit 2, nothing run or recorded; --help the usage",
   async (tmp, server) => {
     const cases: [string[], string[], string][] = [
       [
@@ -988,6 +988,7 @@ residentTest(
       ],
       [["--status"], ["touch", `${tmp}/ran`], "sightline: --via shows no live status line\n"],
     ];
+    cases.push([[], [], "sightline: --via needs a command: --via -- CMD ARGS...\n"]);
     for (const [options, cmd, said] of cases) {
       const p = via(server.socket, `${tmp}/rec`, cmd, { options });
       p.stdin.close();
@@ -997,6 +998,13 @@ residentTest(
       assert.throws(() => Deno.statSync(`${tmp}/rec`), Deno.errors.NotFound, "no recording");
       assert.throws(() => Deno.statSync(`${tmp}/ran`), Deno.errors.NotFound, "nothing ran");
     }
+    // --help: the usage, from the server, exit 0, nothing run
+    const help = via(server.socket, `${tmp}/rec`, ["touch", `${tmp}/ran`], { options: ["--help"] });
+    help.stdin.close();
+    const h = await finish(help);
+    assert.equal(h.code, 0, h.stderr);
+    assert.match(h.stderr, /^usage: deno task capture/);
+    assert.throws(() => Deno.statSync(`${tmp}/ran`), Deno.errors.NotFound, "nothing ran");
     // and the server goes on serving
     const { rec } = await servedOk(server.socket, `${tmp}/ok`, ["true"], ["--quiet"]);
     assert.equal(rec.manifest.exit_code, 0);

@@ -13,7 +13,10 @@
  * sessions run: from the command's own). --forms: how this tree's client and DIR's are started
  * (default run,run): `run`, `deno run -A --quiet CHECKOUT/capture/main.ts`; `sightline`,
  * `bash CHECKOUT/sightline capture` (what it does before Deno included: set-up, `deno task`,
- * or neither); `task`, `deno task capture` in CHECKOUT (a shell's cd first, INIT_CWD kept).
+ * or neither: native/'s C client when built); `task`, `deno task capture` in CHECKOUT (a
+ * shell's cd first, INIT_CWD kept); `native`, CHECKOUT/native/build/sightline-via (the C client,
+ * `make -C native`). The clients must speak this tree's server's protocol: to compare two
+ * clients of this tree, give this tree as DIR (`--base . --forms native,run`).
  * Prints per client the medians (min–max) and the paired differences, this tree − DIR's; the
  * runs go to FILE.json. The client's share of a workload's session: resident_cpu.ts. Not a
  * test: a benchmark (reports/bench/capture.md, Sessions 37 and 38).
@@ -34,9 +37,10 @@ const { values } = parseArgs({
   },
 });
 if (!values.base) throw new Error("--base DIR: the checkout to compare with");
-const baseDir = values.base.replace(/\/$/, "");
+const baseDir = (values.base.startsWith("/") ? values.base : `${Deno.cwd()}/${values.base}`)
+  .replace(/\/\.?$/, "");
 Deno.statSync(`${baseDir}/capture/main.ts`);
-const FORMS = ["run", "sightline", "task"] as const;
+const FORMS = ["run", "sightline", "task", "native"] as const;
 type Form = typeof FORMS[number];
 const forms = values.forms.split(",") as Form[];
 if (forms.length !== 2 || !forms.every((f) => FORMS.includes(f))) {
@@ -67,6 +71,7 @@ interface Run {
 function client(dir: string, form: Form): string[] {
   if (form === "run") return [Deno.execPath(), "run", "-A", "--quiet", `${dir}/capture/main.ts`];
   if (form === "sightline") return ["bash", `${dir}/sightline`, "capture"];
+  if (form === "native") return [`${dir}/native/build/sightline-via`];
   const task =
     `cd "$0" && export INIT_CWD="$1" && deno=$2 && shift 2 && exec "$deno" task capture "$@"`;
   return ["/bin/sh", "-c", task, dir, tmp, Deno.execPath()];
