@@ -1010,3 +1010,57 @@ residentTest(
     assert.equal(rec.manifest.exit_code, 0);
   },
 );
+
+clientTests({
+  name:
+    "the client's request and the server's lines, byte for byte: arguments and environment with quotes, newlines and non-ASCII arrive as given; escapes in a line are decoded; a server gone after naming its directory is one line, exit 1",
+  ignore: skipWithoutRoot(),
+  fn: async () => {
+    const tmp = await Deno.makeTempDir({ prefix: "sl-resident-" });
+    const path = `${tmp}/fake.sock`;
+    const listener = Deno.listen({ transport: "unix", path });
+    try {
+      Deno.chmodSync(path, 0o600);
+      const odd = 'a "quoted" \\ back\nslash\ttab \u00e9 \u{1F600} \u0001';
+      const said = 'log: "q" \\ \u00e9 \u{1F600} / tab\tend';
+      const server = (async () => {
+        const conn = await listener.accept();
+        let got = "";
+        const buf = new Uint8Array(1 << 16);
+        while (!got.includes("\n")) {
+          const n = await conn.read(buf);
+          if (n === null) break;
+          got += dec.decode(buf.subarray(0, n), { stream: true });
+        }
+        const enc = new TextEncoder();
+        // the server's lines as JSON.stringify writes them, and one with every escape spelt out
+        await conn.write(enc.encode(JSON.stringify({ log: said }) + "\n"));
+        await conn.write(
+          enc.encode('{"log":"\\u0041\\"\\\\\\/\\n\\ud83d\\ude00\\u00e9"}\n{"dir":"/rec/d"}\n'),
+        );
+        conn.close();
+        return JSON.parse(got.slice(0, got.indexOf("\n")));
+      })();
+      const env: Record<string, string> = { ...rootEnv(), SL_ODD: odd };
+      const p = via(path, "rec", ["printf", odd], { cwd: tmp, env });
+      p.stdin.close();
+      const r = await finish(p);
+      const req = await server;
+      assert.equal(req.v, 3);
+      assert.deepEqual(req.args, ["--via", "--socket", path, "--out", "rec", "--", "printf", odd]);
+      assert.equal(req.cwd, tmp);
+      assert.equal(req.env.SL_ODD, odd);
+      assert.equal(req.env.PATH, env.PATH);
+      assert.equal(req.pid, p.pid);
+      assert.equal(r.code, 1);
+      assert.equal(
+        r.stderr,
+        `${said}\nA"\\/\n\u{1F600}\u00e9\nsightline: the resident capture at ${path} went away ` +
+          "mid-session; what it recorded so far stays in /rec/d\n",
+      );
+    } finally {
+      listener.close();
+      await Deno.remove(tmp, { recursive: true });
+    }
+  },
+});
