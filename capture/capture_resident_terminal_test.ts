@@ -1,7 +1,7 @@
 /**
  * As root, for real: a session of the resident capture (`capture --via`) started from a shell at
  * a terminal, beside the same command under a capture of its own (`capture -- CMD`) in the same
- * shell. What the user sees must be the same: the command's stdin is a terminal, `stty size`
+ * shell, through each client (Deno's and native/'s C one). What the user sees must be the same: the command's stdin is a terminal, `stty size`
  * follows a resize of the terminal and the command is told of it (SIGWINCH), and Ctrl-C ends it
  * with the same exit code. What differs, as the README says: the session's command has no
  * controlling terminal (`/dev/tty` cannot be opened), where the capture of its own's has, and
@@ -9,7 +9,7 @@
  */
 import assert from "node:assert/strict";
 import { skipWithoutRoot } from "../tests/support/ebpf.ts";
-import { startServer } from "../tests/support/resident_server.ts";
+import { startServer, VIA_CLIENTS, viaCommand } from "../tests/support/resident_server.ts";
 import { shellEnv, Terminal } from "../tests/support/terminal.ts";
 import { captureCommand } from "./command_line.ts";
 import { readRecording } from "../recording/recording.ts";
@@ -82,30 +82,52 @@ Deno.test({
         33,
         77,
       );
-      const served = await session(
-        t,
-        shell,
-        captureCommand(`${tmp}/served`, CMD, ["--quiet", "--via", "--socket", server.socket])
-          .map(shQuote).join(" "),
-        35,
-        81,
-        async () => {
-          // Ctrl-Z: said not to stop the session, which goes on (it is told of the resize next)
-          await t.type("\x1a");
-          await t.until(/sightline: Ctrl-Z does not stop a --via session/, "Ctrl-Z's line");
-        },
-      );
       assert.deepEqual(
         own,
         { stdin: "a terminal", tty: "opens", ready: "30 100", resized: "33 77", rc: own.rc },
       );
-      assert.deepEqual(served, {
-        stdin: "a terminal",
-        tty: "fails", // no controlling terminal: the README says so
-        ready: "33 77",
-        resized: "35 81",
-        rc: own.rc,
-      });
+      // a session through each client, the terminal resized once in each
+      let size = "33 77";
+      for (const [i, client] of VIA_CLIENTS.entries()) {
+        const [rows, cols] = [35 + i, 81 + i];
+        const line = client === "deno"
+          ? captureCommand(`${tmp}/served-${client}`, CMD, [
+            "--quiet",
+            "--via",
+            "--socket",
+            server.socket,
+          ])
+          : viaCommand(client, [
+            "--via",
+            "--socket",
+            server.socket,
+            "--quiet",
+            "--out",
+            `${tmp}/served-${client}`,
+            "--",
+            ...CMD,
+          ]);
+        const served = await session(
+          t,
+          shell,
+          line.map(shQuote).join(" "),
+          rows,
+          cols,
+          async () => {
+            // Ctrl-Z: said not to stop the session, which goes on (it is told of the resize next)
+            await t.type("\x1a");
+            await t.until(/sightline: Ctrl-Z does not stop a --via session/, "Ctrl-Z's line");
+          },
+        );
+        assert.deepEqual(served, {
+          stdin: "a terminal",
+          tty: "fails", // no controlling terminal: the README says so
+          ready: size,
+          resized: `${rows} ${cols}`,
+          rc: own.rc,
+        }, `the ${client} client`);
+        size = `${rows} ${cols}`;
+      }
       assert.notEqual(own.rc, 0, "Ctrl-C ended the command");
       await t.type("exit 0\r");
       assert.deepEqual(await t.exited(), { exit: 0, hungUp: false });
@@ -118,7 +140,7 @@ Deno.test({
     await t.close();
     await server.stop();
     try {
-      for (const rec of ["own", "served"]) {
+      for (const rec of ["own", ...VIA_CLIENTS.map((c) => `served-${c}`)]) {
         const m = readRecording(`${tmp}/${rec}`).manifest;
         assert.equal(m.complete, true, rec);
       }

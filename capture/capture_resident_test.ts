@@ -11,7 +11,12 @@
 import { filePath } from "../kit/file_path.ts";
 import assert from "node:assert/strict";
 import { CAPTURE_MAIN } from "./command_line.ts";
-import { startServer } from "../tests/support/resident_server.ts";
+import {
+  startServer,
+  VIA_CLIENTS,
+  type ViaClient,
+  viaCommand,
+} from "../tests/support/resident_server.ts";
 import { probes, skipWithoutRoot } from "../tests/support/ebpf.ts";
 import { captureForTest, captureTest, untilExists } from "../tests/support/capture.ts";
 import {
@@ -34,32 +39,47 @@ function rootEnv(): Record<string, string> {
   return env;
 }
 
-/** `capture --via --socket SOCKET --out OUT -- CMD`, spawned, in `cwd` with exactly `env` when
- * given (stdin piped). */
+/** The client the test under way runs its sessions through: each test that runs sessions is
+ * registered once per client (forEachClient), and a file's tests run one at a time. */
+let client: ViaClient = "deno";
+
+/** Deno.test(`t`) once per client, its fn run with that client. */
+function clientTests(t: { name: string; ignore?: boolean; fn: () => Promise<void> }): void {
+  for (const c of VIA_CLIENTS) {
+    Deno.test({ ...t, name: `${t.name} (the ${c} client)`, fn: () => (client = c, t.fn()) });
+  }
+}
+
+/** captureTest(...) once per client, its fn run with that client. */
+function captureTests(name: string, prefix: string, fn: (tmp: string) => Promise<void>): void {
+  for (const c of VIA_CLIENTS) {
+    captureTest(`${name} (the ${c} client)`, prefix, (tmp) => (client = c, fn(tmp)));
+  }
+}
+
+/** `capture --via --socket SOCKET --out OUT -- CMD` through the test's client, spawned, in
+ * `cwd` with exactly `env` when given (stdin piped). */
 function via(
   socket: string,
   out: string,
   cmd: string[],
   where: { cwd?: string; env?: Record<string, string>; options?: string[] } = {},
 ) {
-  return new Deno.Command(Deno.execPath(), {
+  const [exe, ...args] = viaCommand(client, [
+    "--via",
+    "--socket",
+    socket,
+    "--out",
+    out,
+    ...where.options ?? [],
+    "--",
+    ...cmd,
+  ]);
+  return new Deno.Command(exe, {
     cwd: where.cwd,
     env: where.env,
     clearEnv: where.env !== undefined,
-    args: [
-      "run",
-      "-A",
-      "--quiet",
-      CAPTURE_MAIN,
-      "--via",
-      "--socket",
-      socket,
-      "--out",
-      out,
-      ...where.options ?? [],
-      "--",
-      ...cmd,
-    ],
+    args,
     stdin: "piped",
     stdout: "piped",
     stderr: "piped",
@@ -86,7 +106,7 @@ function residentTest(
   name: string,
   fn: (tmp: string, server: Awaited<ReturnType<typeof startServer>>) => Promise<void>,
 ): void {
-  captureTest(name, "sl-resident-", async (tmp) => {
+  captureTests(name, "sl-resident-", async (tmp) => {
     const server = await startServer(tmp);
     try {
       await fn(tmp, server);
@@ -121,7 +141,7 @@ function shape(rec: Recording, tmp: string) {
   };
 }
 
-captureTest(
+captureTests(
   "a command through the resident capture: its stdin, stdout and exit code, and a recording like its own capture's",
   "sl-resident-",
   async (tmp) => {
@@ -189,7 +209,7 @@ captureTest(
   },
 );
 
-captureTest(
+captureTests(
   "sessions one after the other each record their own command only; a client that comes meanwhile waits, told so",
   "sl-resident-",
   async (tmp) => {
@@ -252,7 +272,7 @@ captureTest(
   },
 );
 
-captureTest(
+captureTests(
   "a process one session left running acts during the next: the next session's recording has none of it",
   "sl-resident-",
   async (tmp) => {
@@ -362,7 +382,7 @@ residentTest(
   },
 );
 
-captureTest(
+captureTests(
   "the kept loader killed between sessions: the server says so, and the next session starts a fresh one, told so, and records",
   "sl-resident-",
   async (tmp) => {
@@ -555,7 +575,7 @@ residentTest(
   },
 );
 
-captureTest(
+captureTests(
   "a command that cannot be run through the kept loader: exit 127 in one line, the next session on the same kept loader; the server stopped leaves no loader, program or probe",
   "sl-resident-",
   async (tmp) => {
@@ -612,23 +632,26 @@ captureTest(
   },
 );
 
-Deno.test("capture --via with no resident capture at the socket: one line, exit 1", async () => {
-  const tmp = await Deno.makeTempDir({ prefix: "sl-resident-" });
-  try {
-    const r = await finish(via(`${tmp}/none.sock`, `${tmp}/rec`, ["true"]));
-    assert.equal(r.code, 1);
-    assert.equal(
-      r.stderr,
-      `sightline: no resident capture at ${tmp}/none.sock: none is running (start one with ` +
-        "`sudo deno task capture --serve`)\n",
-    );
-    assert.throws(() => Deno.statSync(`${tmp}/rec`), Deno.errors.NotFound, "no recording");
-  } finally {
-    await Deno.remove(tmp, { recursive: true });
-  }
+clientTests({
+  name: "capture --via with no resident capture at the socket: one line, exit 1",
+  fn: async () => {
+    const tmp = await Deno.makeTempDir({ prefix: "sl-resident-" });
+    try {
+      const r = await finish(via(`${tmp}/none.sock`, `${tmp}/rec`, ["true"]));
+      assert.equal(r.code, 1);
+      assert.equal(
+        r.stderr,
+        `sightline: no resident capture at ${tmp}/none.sock: none is running (start one with ` +
+          "`sudo deno task capture --serve`)\n",
+      );
+      assert.throws(() => Deno.statSync(`${tmp}/rec`), Deno.errors.NotFound, "no recording");
+    } finally {
+      await Deno.remove(tmp, { recursive: true });
+    }
+  },
 });
 
-Deno.test({
+clientTests({
   name:
     "the resident capture killed mid-session: the client says so in one line, exit 1, and what was recorded stays readable",
   ignore: skipWithoutRoot(),
@@ -718,7 +741,7 @@ Deno.test({
   },
 });
 
-captureTest(
+captureTests(
   "a session runs in the client's directory, with its environment, as its user: sudo's, or root without one, never the server's",
   "sl-resident-",
   async (tmp) => {
@@ -774,7 +797,7 @@ async function firstLine(reader: ReadableStreamDefaultReader<string>): Promise<s
   return got;
 }
 
-captureTest(
+captureTests(
   "a client waiting for a session: Ctrl-C ends it (one line, exit 130), killed it leaves the queue; neither starts its command or records",
   "sl-resident-",
   async (tmp) => {
@@ -839,7 +862,7 @@ captureTest(
   },
 );
 
-captureTest(
+captureTests(
   "connections that say nothing, or not a request, hold up no session; a client killed mid-session ends its command",
   "sl-resident-",
   async (tmp) => {
@@ -850,7 +873,7 @@ captureTest(
     try {
       // a bad request: one line back, exit code 2 in it
       const bad = await Deno.connect({ transport: "unix", path: server.socket });
-      await bad.write(new TextEncoder().encode('{"v": 2, "pid": "x"}\n'));
+      await bad.write(new TextEncoder().encode('{"v": 3, "pid": "x"}\n'));
       const answer = dec.decode(await new Response(bad.readable).arrayBuffer());
       assert.equal(
         answer,
@@ -908,27 +931,136 @@ captureTest(
   },
 );
 
-Deno.test("capture --via sends nothing to a socket that is not root's alone: one line, exit 1", async () => {
-  const tmp = await Deno.makeTempDir({ prefix: "sl-resident-" });
-  const listener = Deno.listen({ transport: "unix", path: `${tmp}/open.sock` });
-  try {
-    Deno.chmodSync(`${tmp}/open.sock`, 0o666);
-    let connected = false;
-    const accepted = listener.accept().then((c) => {
-      connected = true;
-      c.close();
-    }).catch(() => {});
-    const r = await finish(via(`${tmp}/open.sock`, `${tmp}/rec`, ["true"]));
-    assert.equal(r.code, 1);
-    assert.equal(
-      r.stderr,
-      `sightline: ${tmp}/open.sock is not a resident capture's socket (a socket of root's that ` +
-        "only root can use)\n",
-    );
-    listener.close();
-    await accepted;
-    assert.equal(connected, false, "it never connected");
-  } finally {
-    await Deno.remove(tmp, { recursive: true });
-  }
+clientTests({
+  name:
+    "capture --via sends nothing to a socket that is not root's alone (others may use it, or it is not root's): one line, exit 1",
+  ignore: skipWithoutRoot(),
+  fn: async () => {
+    const tmp = await Deno.makeTempDir({ prefix: "sl-resident-" });
+    try {
+      for (const [mode, owner] of [[0o666, 0], [0o600, 65534]]) {
+        const path = `${tmp}/open-${owner}.sock`;
+        const listener = Deno.listen({ transport: "unix", path });
+        try {
+          Deno.chmodSync(path, mode);
+          Deno.chownSync(path, owner, owner);
+          let connected = false;
+          const accepted = listener.accept().then((c) => {
+            connected = true;
+            c.close();
+          }).catch(() => {});
+          const r = await finish(via(path, `${tmp}/rec`, ["true"]));
+          assert.equal(r.code, 1);
+          assert.equal(
+            r.stderr,
+            `sightline: ${path} is not a resident capture's socket (a socket of root's that ` +
+              "only root can use)\n",
+          );
+          listener.close();
+          await accepted;
+          assert.equal(connected, false, "it never connected");
+          assert.throws(() => Deno.statSync(`${tmp}/rec`), Deno.errors.NotFound, "no recording");
+        } finally {
+          try {
+            listener.close();
+          } catch { /* closed */ }
+        }
+      }
+    } finally {
+      await Deno.remove(tmp, { recursive: true });
+    }
+  },
+});
+
+residentTest(
+  "a session's mistakes are the server's to read, for either client: an unknown option, a bad value, no command, --status: one line, exit 2, nothing run or recorded; --help the usage",
+  async (tmp, server) => {
+    const cases: [string[], string[], string][] = [
+      [
+        ["--bogus"],
+        ["touch", `${tmp}/ran`],
+        "sightline: Unknown option '--bogus' (capture --help lists the options)\n",
+      ],
+      [
+        ["--max-tls-bytes", "lots"],
+        ["touch", `${tmp}/ran`],
+        'sightline: --max-tls-bytes wants a number, got "lots"\n',
+      ],
+      [["--status"], ["touch", `${tmp}/ran`], "sightline: --via shows no live status line\n"],
+    ];
+    cases.push([[], [], "sightline: --via needs a command: --via -- CMD ARGS...\n"]);
+    for (const [options, cmd, said] of cases) {
+      const p = via(server.socket, `${tmp}/rec`, cmd, { options });
+      p.stdin.close();
+      const r = await finish(p);
+      assert.equal(r.code, 2, r.stderr);
+      assert.equal(r.stderr, said);
+      assert.throws(() => Deno.statSync(`${tmp}/rec`), Deno.errors.NotFound, "no recording");
+      assert.throws(() => Deno.statSync(`${tmp}/ran`), Deno.errors.NotFound, "nothing ran");
+    }
+    // --help: the usage, from the server, exit 0, nothing run
+    const help = via(server.socket, `${tmp}/rec`, ["touch", `${tmp}/ran`], { options: ["--help"] });
+    help.stdin.close();
+    const h = await finish(help);
+    assert.equal(h.code, 0, h.stderr);
+    assert.match(h.stderr, /^usage: deno task capture/);
+    assert.throws(() => Deno.statSync(`${tmp}/ran`), Deno.errors.NotFound, "nothing ran");
+    // and the server goes on serving
+    const { rec } = await servedOk(server.socket, `${tmp}/ok`, ["true"], ["--quiet"]);
+    assert.equal(rec.manifest.exit_code, 0);
+  },
+);
+
+clientTests({
+  name:
+    "the client's request and the server's lines, byte for byte: arguments and environment with quotes, newlines and non-ASCII arrive as given; escapes in a line are decoded; a server gone after naming its directory is one line, exit 1",
+  ignore: skipWithoutRoot(),
+  fn: async () => {
+    const tmp = await Deno.makeTempDir({ prefix: "sl-resident-" });
+    const path = `${tmp}/fake.sock`;
+    const listener = Deno.listen({ transport: "unix", path });
+    try {
+      Deno.chmodSync(path, 0o600);
+      const odd = 'a "quoted" \\ back\nslash\ttab \u00e9 \u{1F600} \u0001';
+      const said = 'log: "q" \\ \u00e9 \u{1F600} / tab\tend';
+      const server = (async () => {
+        const conn = await listener.accept();
+        let got = "";
+        const buf = new Uint8Array(1 << 16);
+        while (!got.includes("\n")) {
+          const n = await conn.read(buf);
+          if (n === null) break;
+          got += dec.decode(buf.subarray(0, n), { stream: true });
+        }
+        const enc = new TextEncoder();
+        // the server's lines as JSON.stringify writes them, and one with every escape spelt out
+        await conn.write(enc.encode(JSON.stringify({ log: said }) + "\n"));
+        await conn.write(
+          enc.encode('{"log":"\\u0041\\"\\\\\\/\\n\\ud83d\\ude00\\u00e9"}\n{"dir":"/rec/d"}\n'),
+        );
+        conn.close();
+        return JSON.parse(got.slice(0, got.indexOf("\n")));
+      })();
+      const env: Record<string, string> = { ...rootEnv(), SL_ODD: odd };
+      const p = via(path, "rec", ["printf", odd], { cwd: tmp, env });
+      p.stdin.close();
+      const r = await finish(p);
+      const req = await server;
+      assert.equal(req.v, 3);
+      assert.deepEqual(req.args, ["--via", "--socket", path, "--out", "rec", "--", "printf", odd]);
+      assert.equal(req.cwd, tmp);
+      assert.equal(req.env.SL_ODD, odd);
+      assert.equal(req.env.PATH, env.PATH);
+      assert.equal(req.pid, p.pid);
+      assert.equal(r.code, 1);
+      assert.equal(
+        r.stderr,
+        `${said}\nA"\\/\n\u{1F600}\u00e9\nsightline: the resident capture at ${path} went away ` +
+          "mid-session; what it recorded so far stays in /rec/d\n",
+      );
+    } finally {
+      listener.close();
+      await Deno.remove(tmp, { recursive: true });
+    }
+  },
 });

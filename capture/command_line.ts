@@ -36,13 +36,15 @@ const KEEP_DENO_DIR = `if [ -n "\${DENO_DIR+set}" ]; then ${COMMAND_DENO_DIR}="=
   `exec "$@"`;
 
 /**
- * The environment the capture's command gets: this process's, with the DENO_DIR
- * captureCommand kept for it (undefined: no change to make).
+ * The environment the capture's command gets: `env` (default: this process's), with the
+ * DENO_DIR captureCommand kept for it (undefined: no change to make).
  */
-export function commandEnv(): Record<string, string> | undefined {
-  const kept = Deno.env.get(COMMAND_DENO_DIR);
+export function commandEnv(
+  env: Record<string, string> = Deno.env.toObject(),
+): Record<string, string> | undefined {
+  const kept = env[COMMAND_DENO_DIR];
   if (kept === undefined) return undefined;
-  const env = Deno.env.toObject();
+  env = { ...env };
   delete env[COMMAND_DENO_DIR];
   if (kept.startsWith("=")) env.DENO_DIR = kept.slice(1);
   else delete env.DENO_DIR;

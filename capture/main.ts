@@ -12,11 +12,25 @@
 import { CliError } from "../kit/cli_error.ts";
 import { phase } from "./phase_log.ts";
 import { captureOptions, parseOptions, residentMode, splitArgs, USAGE } from "./capture_args.ts";
-import { commandEnv } from "./command_line.ts";
 import { later } from "../kit/later.ts";
 
 /** A module of this directory, imported when its mode runs (kit/later.ts). */
 const here = (name: string) => new URL(name, import.meta.url);
+
+/** A session of the resident capture at `socket` (default: --socket's in `args`) asked with
+ * the command line `args` (resident_client.ts): its exit code. */
+async function viaClient(args: string[], socket?: string): Promise<number> {
+  const { via, viaSocket } = await later<typeof import("./resident_client.ts")>(
+    here("./resident_client.ts"),
+  );
+  try {
+    return await via(socket ?? viaSocket(args), args, Deno.cwd(), Deno.env.toObject());
+  } catch (e) {
+    if (!(e instanceof CliError)) throw e;
+    console.error(`sightline: ${e.message}`);
+    return e.exitCode;
+  }
+}
 
 export async function main(args: string[]): Promise<number> {
   phase("main");
@@ -31,6 +45,9 @@ export async function main(args: string[]): Promise<number> {
       return 1;
     }
   }
+  // a resident capture's session, --via first: its command line goes to the server unparsed
+  // (via_session.ts reads it, for this client and native/via_client.c alike)
+  if (args[0] === "--via") return await viaClient(args);
   const { opts: optArgs, cmd } = splitArgs(args);
   let values;
   try {
@@ -51,31 +68,8 @@ export async function main(args: string[]): Promise<number> {
       );
       return await serve(resident.socket);
     }
+    if (resident) return await viaClient(args, resident.socket);
     const opts = captureOptions(values, cmd);
-    if (resident) {
-      // a session of the resident capture: the command, where and how it runs, are this one's
-      const { via } = await later<typeof import("./resident_client.ts")>(
-        here("./resident_client.ts"),
-      );
-      const cwd = Deno.cwd();
-      const abs = (p?: string) => p === undefined || p.startsWith("/") ? p : `${cwd}/${p}`;
-      return await via(
-        resident.socket,
-        {
-          cmd: opts.cmd!,
-          out: abs(opts.out),
-          force: opts.force,
-          maxTlsBytes: opts.maxTlsBytes,
-          keepSecrets: opts.keepSecrets,
-          gate: opts.gate,
-          ipc: opts.ipc,
-          cacheDir: opts.cacheDir,
-          quiet: opts.quiet,
-        },
-        cwd,
-        commandEnv() ?? Deno.env.toObject(),
-      );
-    }
     // The loader loads and attaches the eBPF programs while the rest of the capture loads.
     const { launch } = await later<typeof import("./launch.ts")>(here("./launch.ts"));
     const launched = launch(opts);

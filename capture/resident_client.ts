@@ -1,24 +1,45 @@
 /**
- * `deno task capture --via [PATH] [OPTIONS] -- CMD`: a session of the resident capture serving
- * PATH (resident_server.ts). Sends it the command, its directory and environment and the
- * capture's options; CMD runs with this process's stdin, stdout and stderr; the capture's
+ * `deno task capture --via [--socket PATH] [OPTIONS] -- CMD`: a session of the resident capture
+ * serving PATH (resident_server.ts). Sends it its command line unparsed (the server reads it,
+ * via_session.ts, and answers a mistake with one line), its directory and environment; CMD runs with this process's stdin, stdout and stderr; the capture's
  * messages come back to stderr and its exit code is this process's. Signals this process gets
  * (Ctrl-C, SIGTERM, SIGHUP) are passed on, to do what they do to `capture -- CMD`; at a
  * terminal, so is SIGWINCH (a resize), for the command's process group, and Ctrl-Z (SIGTSTP)
  * is taken and said not to stop the session (README, "A resident capture"). No resident
  * capture at PATH, or one that goes away mid-session: one line, exit 1 (what it recorded stays
- * in its directory). The command runs as the user sudo names here (SUDO_UID), or as root
- * without one, as with `capture -- CMD`. Ctrl-C (or SIGTERM, SIGHUP) while waiting for
+ * in its directory). The command runs as the user sudo names here (SUDO_UID, read by the
+ * server), or as root without one, as with `capture -- CMD`. Ctrl-C (or SIGTERM, SIGHUP) while waiting for
  * another session to end: one line, exit 128+signal, nothing recorded. Only a socket of
  * root's that no one else can use gets the environment. This is what a session costs on the
- * client's side, so it imports only resident_protocol.ts and sudo_identity.ts.
+ * client's side, so it imports only resident_protocol.ts. native/via_client.c does the same
+ * in C, without Deno's start (`./sightline capture --via` runs it when it is built).
  */
 import { CliError } from "../kit/cli_error.ts";
-import { lineReader, PROTOCOL, type Request, sendLine } from "./resident_protocol.ts";
-import { sudoIdentity } from "./sudo_identity.ts";
+import {
+  DEFAULT_SOCKET,
+  lineReader,
+  PROTOCOL,
+  type Request,
+  sendLine,
+} from "./resident_protocol.ts";
 
-/** The request's options: capture_args.ts captureOptions()'s, as far as a session takes them. */
-export type ViaOptions = Omit<Request, "v" | "pid" | "start" | "user" | "cwd" | "env">;
+/** The value of --socket in `args` (a `capture --via` command line), read as capture_args.ts
+ * splitArgs() reads options (up to `--` or the first argument that is not an option; a valued
+ * option takes the next one), nothing else checked: the server reads the rest. */
+export function viaSocket(args: string[]): string {
+  const valued = ["--out", "--pid", "--comm", "--max-tls-bytes", "--cache-dir", "--socket"];
+  let socket = DEFAULT_SOCKET;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === "--" || !a.startsWith("-")) break;
+    if (a.startsWith("--socket=")) socket = a.slice(9);
+    else if (valued.includes(a)) {
+      if (a === "--socket" && i + 1 < args.length) socket = args[i + 1];
+      i++;
+    }
+  }
+  return socket;
+}
 
 /** This process's start time (/proc/self/stat field 22, after the command name). */
 function startTime(): number {
@@ -29,16 +50,11 @@ function startTime(): number {
 /** Asks the resident capture at `socket` for a session; returns the exit code. */
 export async function via(
   socket: string,
-  opts: ViaOptions,
+  args: string[],
   cwd: string,
   env: Record<string, string>,
 ): Promise<number> {
-  let user;
-  try {
-    user = sudoIdentity(Deno.env.toObject()) ?? null;
-  } catch (e) {
-    throw new CliError((e as Error).message, 2);
-  }
+  if (socket === "") throw new CliError("--socket wants a value, got an empty string", 2);
   const none = "none is running (start one with `sudo deno task capture --serve`)";
   let st;
   try {
@@ -63,7 +79,7 @@ export async function via(
       : (e as Error).message;
     throw new CliError(`no resident capture at ${socket}: ${why}`, 1);
   }
-  const req: Request = { v: PROTOCOL, pid: Deno.pid, start: startTime(), user, cwd, env, ...opts };
+  const req: Request = { v: PROTOCOL, pid: Deno.pid, start: startTime(), args, cwd, env };
   if (!await sendLine(conn, req)) {
     throw new CliError(`the resident capture at ${socket} closed the connection`, 1);
   }

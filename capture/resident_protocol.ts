@@ -1,7 +1,8 @@
 /**
  * What a resident capture (`capture --serve`, resident_server.ts) and its clients (`capture
- * --via`, resident_client.ts) say to each other on its Unix socket: one JSON object a line.
- * The client sends one Request, then the signals it gets (Ctrl-C at its terminal, a SIGTERM
+ * --via`: resident_client.ts, or native/via_client.c) say to each other on its Unix socket: one
+ * JSON object a line. The client sends one Request (its command line unparsed: the server reads
+ * it, via_session.ts, so both clients send the same), then the signals it gets (Ctrl-C at its terminal, a SIGTERM
  * to it, its terminal's SIGWINCH) as they come; the server answers with ServerLines: messages for the client's stderr,
  * the recording directory once chosen, and the end (the exit code, or an error line). No
  * imports but a type (erased): the client loads this alone.
@@ -12,7 +13,7 @@ import type { CaptureOptions } from "./launch.ts";
 export const DEFAULT_SOCKET = "/run/sightline/capture.sock";
 
 /** The protocol's version: a server refuses another (a client of another checkout). */
-export const PROTOCOL = 2;
+export const PROTOCOL = 3;
 
 /** A request is one line of at most this many bytes (the environment is most of it)... */
 export const MAX_REQUEST_BYTES = 1 << 20;
@@ -25,17 +26,27 @@ export type SessionOptions = Pick<
   "out" | "force" | "maxTlsBytes" | "keepSecrets" | "gate" | "ipc" | "cacheDir" | "quiet"
 >;
 
-/** A session asked of the resident capture: the command and where and how it runs. */
-export interface Request extends SessionOptions {
+/** A session asked of the resident capture, as a client sends it. */
+export interface Request {
   v: number;
   /** the client's pid: the command gets its stdin, stdout and stderr */
   pid: number;
   /** its start time (/proc/PID/stat field 22): the server checks the pid is still the client */
   start: number;
+  /** its command line after `capture` (`--via ...`), unparsed */
+  args: string[];
+  /** the directory the command runs in, and its whole environment */
+  cwd: string;
+  env: Record<string, string>;
+}
+
+/** A session as the server runs it: the Request with its command line read (via_session.ts). */
+export interface Session extends SessionOptions {
+  pid: number;
+  start: number;
   /** the user the command runs as, the client's (sudo_identity.ts); null: root, as the client */
   user: { uid: number; gid: number } | null;
   cmd: string[];
-  /** the directory the command runs in, and its whole environment */
   cwd: string;
   env: Record<string, string>;
 }
@@ -45,35 +56,20 @@ export function checkRequest(v: unknown): Request {
   const r = v as Record<string, unknown> | null;
   if (!r || typeof r !== "object" || Array.isArray(r)) throw new Error("not a JSON object");
   if (r.v !== PROTOCOL) throw new Error("not a request of this version of capture --via");
-  const id = (x: unknown) =>
-    Number.isInteger(x) && (x as number) >= 0 && (x as number) <= 4294967294;
   const fail = (what: string) => {
     throw new Error(`a request whose ${what}`);
   };
   if (!Number.isInteger(r.pid) || (r.pid as number) < 2) fail("pid is not a process id");
   if (!Number.isInteger(r.start) || (r.start as number) < 0) fail("start is not a start time");
-  if (r.user !== null) {
-    const u = r.user as Record<string, unknown> | undefined;
-    if (!u || typeof u !== "object" || !id(u.uid) || !id(u.gid)) fail("user is not {uid, gid}");
-  }
   if (
-    !Array.isArray(r.cmd) || !r.cmd.length || !r.cmd.every((a) => typeof a === "string")
-  ) fail("cmd is not a list of strings");
+    !Array.isArray(r.args) || !r.args.every((a) => typeof a === "string")
+  ) fail("args is not a list of strings");
   if (typeof r.cwd !== "string" || !r.cwd.startsWith("/")) fail("cwd is not an absolute path");
   const env = r.env as Record<string, unknown> | undefined;
   if (
     !env || typeof env !== "object" || Array.isArray(env) ||
     !Object.values(env).every((x) => typeof x === "string")
   ) fail("env is not an object of strings");
-  for (const k of ["out", "cacheDir"] as const) {
-    if (r[k] !== undefined && typeof r[k] !== "string") fail(`${k} is not a string`);
-  }
-  for (const k of ["force", "keepSecrets", "gate", "ipc", "quiet"] as const) {
-    if (r[k] !== undefined && typeof r[k] !== "boolean") fail(`${k} is not true or false`);
-  }
-  if (r.maxTlsBytes !== undefined && typeof r.maxTlsBytes !== "number") {
-    fail("maxTlsBytes is not a number");
-  }
   return r as unknown as Request;
 }
 

@@ -37,7 +37,10 @@ import {
   REQUEST_DEADLINE_MS,
   sendLine,
   type ServerLine,
+  type Session,
 } from "./resident_protocol.ts";
+import { viaSession } from "./via_session.ts";
+import { USAGE } from "./capture_args.ts";
 import { run } from "./recorder.ts";
 import { DEFAULT_MAX_TLS_BYTES, launch } from "./launch.ts";
 import { KeptLoader, KeptLoaderGone, optionsDiffer } from "./kept_loader.ts";
@@ -232,7 +235,7 @@ export async function serve(
 
   let sessions = 0;
   let busy: number | undefined; // the session under way (its number)
-  const waiting: { client: Client; req: Request }[] = [];
+  const waiting: { client: Client; req: Session }[] = [];
   const leave = (client: Client) => {
     const i = waiting.findIndex((w) => w.client === client);
     if (i >= 0) waiting.splice(i, 1);
@@ -262,11 +265,18 @@ export async function serve(
   const connections = new Set<Promise<unknown>>();
   const accept = async (conn: Deno.Conn) => {
     const client = new Client(conn);
-    let req: Request;
+    let req: Session | "help";
     try {
-      req = await client.request;
+      // the client's command line read here, by the one parser (via_session.ts)
+      req = viaSession(await client.request);
     } catch (e) {
       await client.send({ error: (e as Error).message, code: 2 });
+      await client.end();
+      return;
+    }
+    if (req === "help") {
+      await client.send({ log: USAGE });
+      await client.send({ end: 0 });
       await client.end();
       return;
     }
@@ -357,7 +367,7 @@ async function keptSession(
 /** One session: the client's command captured, its messages and exit code sent back. */
 async function session(
   client: Client,
-  req: Request,
+  req: Session,
   server: { pid: number; socket: string; session: number },
   kept: KeptLoader | undefined,
   log: (line: string) => void,

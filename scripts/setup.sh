@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Sets up everything Sightline needs on a fresh Debian 12 machine, idempotently:
 # Debian packages, Deno (pinned, from the npm registry), the real agents and MCP servers
-# (pinned, into lab/agents/ and lab/mcp_servers/), tracefs, and the eBPF programs and loader in bpf/.
-# A second run only checks, and takes a second or two.
+# (pinned, into lab/agents/ and lab/mcp_servers/), tracefs, the eBPF programs and loader in
+# bpf/, and the resident capture's C client in native/.
+# A second run only checks (~0.3 s of CPU; reports/bench/capture.md, Session 38).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -26,9 +27,15 @@ need_root() {
 }
 
 apt_packages() {
-  local missing=()
-  for p in "${APT_PACKAGES[@]}" "$@"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  local want=("${APT_PACKAGES[@]}" "$@") missing=() name status
+  # One dpkg-query for all of them: one (and a grep) per package cost ~1.2 s of CPU at every
+  # ./sightline run (reports/bench/capture.md, Session 38).
+  local -A installed=()
+  while read -r name status; do
+    [ "$status" = "install ok installed" ] && installed[$name]=1
+  done < <(dpkg-query -W -f='${Package} ${Status}\n' "${want[@]}" 2>/dev/null || true)
+  for p in "${want[@]}"; do
+    [ -n "${installed[$p]:-}" ] || missing+=("$p")
   done
   [ ${#missing[@]} -eq 0 ] && return 0
   need_root
@@ -93,6 +100,11 @@ build_bpf() {
   make -s -C "$ROOT/bpf" >/dev/null || die "building bpf/ failed (make -C bpf)"
 }
 
+build_native() {
+  # the resident capture's C client (./sightline capture --via uses it when built)
+  make -s -C "$ROOT/native" >/dev/null || die "building native/ failed (make -C native)"
+}
+
 deno_deps() {
   # Caches the npm packages the Deno code imports, so that later runs start offline-fast.
   "$ROOT/.tools/bin/deno" install --quiet >/dev/null 2>&1 || die "deno install failed"
@@ -104,6 +116,7 @@ main() {
   install_agents
   mount_tracefs
   build_bpf
+  build_native
   deno_deps
 }
 

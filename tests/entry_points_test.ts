@@ -3,21 +3,32 @@
  * -- ./prog.sh` records there and runs ./prog.sh there, `sightline analyze rec`, `sightline sql
  * rec` and `sightline report rec` find the recording there — every path argument is the
  * user's. (`./sightline` runs set-up first, which is quick once done.) Capture needs root.
+ * `sightline capture --via ...` is a resident capture's session: it runs in the user's
+ * directory and records there too, and goes straight to the client (no set-up: it comes once
+ * per command, reports/bench/capture.md, Session 38).
  */
 import { filePath } from "../kit/file_path.ts";
 import assert from "node:assert/strict";
 import { skipWithoutRoot } from "./support/ebpf.ts";
 import { copyRecording } from "../recording/manifest.ts";
+import { NATIVE_VIA, startServer } from "./support/resident_server.ts";
 
 const SIGHTLINE = filePath("../sightline", import.meta.url);
 const DATASET = filePath("../datasets/demo-gemini/", import.meta.url);
 const dec = new TextDecoder();
 
-async function sightline(cwd: string, ...args: string[]) {
-  const env = { ...Deno.env.toObject() };
+/** `bash SCRIPT ARGS...` (a checkout's `sightline`) in `cwd`, as from a shell, with `extra` in
+ * its environment. */
+async function runScript(
+  script: string,
+  cwd: string,
+  args: string[],
+  extra: Record<string, string> = {},
+) {
+  const env = { ...Deno.env.toObject(), ...extra };
   delete env.INIT_CWD; // as from a shell: the wrapper sets it
   const out = await new Deno.Command("bash", {
-    args: [SIGHTLINE, ...args],
+    args: [script, ...args],
     cwd,
     env,
     clearEnv: true,
@@ -26,6 +37,15 @@ async function sightline(cwd: string, ...args: string[]) {
   }).output();
   return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
 }
+
+const sightline = (cwd: string, ...args: string[]) => runScript(SIGHTLINE, cwd, args);
+
+/** `sightline capture --via` runs native/'s C client when built (set-up builds it), Deno's
+ * when SIGHTLINE_VIA_CLIENT=deno: the environment for each. */
+const VIA_CLIENT_ENVS: [string, Record<string, string>][] = [
+  ["C", {}],
+  ["deno", { SIGHTLINE_VIA_CLIENT: "deno" }],
+];
 
 /** The one value `sightline sql --format csv REC -- QUERY` prints in `cwd` (exit 0 asserted). */
 async function sqlValue(cwd: string, rec: string, query: string): Promise<string> {
@@ -57,22 +77,99 @@ Deno.test("entry point: analyze, sql and report take paths relative to the user'
   assert.match(bad.stderr, /nothing-here: no such directory/);
 });
 
+/** `sightline capture OPTIONS --quiet --out rec -- ./prog.sh` in a user's directory, where
+ * ./prog.sh writes said.txt: both ran there and the recording is there; its manifest. */
+async function capturedProg(options: string[], extra: Record<string, string> = {}) {
+  const cwd = await userDir();
+  await Deno.writeTextFile(`${cwd}/prog.sh`, "#!/bin/sh\necho hello > said.txt\n", {
+    mode: 0o755,
+  });
+  const c = await runScript(
+    SIGHTLINE,
+    cwd,
+    ["capture", ...options, "--quiet", "--out", "rec", "--", "./prog.sh"],
+    extra,
+  );
+  assert.equal(c.code, 0, c.stderr);
+  assert.equal(await Deno.readTextFile(`${cwd}/said.txt`), "hello\n");
+  const m = JSON.parse(await Deno.readTextFile(`${cwd}/rec/manifest.json`));
+  assert.deepEqual(m.command, ["./prog.sh"]);
+  assert.equal(m.cwd, cwd);
+  assert.equal(m.exit_code, 0);
+  const written = "SELECT count(*) FROM file_events WHERE written AND path LIKE '%/said.txt'";
+  assert.equal(await sqlValue(cwd, "rec", written), "1");
+  return m;
+}
+
 Deno.test({
   name: "entry point: capture --out rec -- ./prog.sh records and runs in the user's directory",
   ignore: skipWithoutRoot(),
   fn: async () => {
-    const cwd = await userDir();
-    await Deno.writeTextFile(`${cwd}/prog.sh`, "#!/bin/sh\necho hello > said.txt\n", {
-      mode: 0o755,
-    });
-    const c = await sightline(cwd, "capture", "--quiet", "--out", "rec", "--", "./prog.sh");
-    assert.equal(c.code, 0, c.stderr);
-    assert.equal(await Deno.readTextFile(`${cwd}/said.txt`), "hello\n");
-    const m = JSON.parse(await Deno.readTextFile(`${cwd}/rec/manifest.json`));
-    assert.deepEqual(m.command, ["./prog.sh"]);
-    assert.equal(m.cwd, cwd);
-    assert.equal(m.exit_code, 0);
-    const written = "SELECT count(*) FROM file_events WHERE written AND path LIKE '%/said.txt'";
-    assert.equal(await sqlValue(cwd, "rec", written), "1");
+    await capturedProg([]);
+  },
+});
+
+/** A copy of the checkout's `sightline` in a directory of links to the checkout's top-level
+ * entries but scripts/: whatever runs set-up (scripts/setup.sh) fails there. */
+async function checkoutWithoutSetup(): Promise<string> {
+  const d = await Deno.makeTempDir({ prefix: "sl-nosetup-" });
+  const root = filePath("..", import.meta.url);
+  for (const e of Deno.readDirSync(root)) {
+    if (e.name === "scripts" || e.name === "sightline") continue;
+    await Deno.symlink(`${root}${e.name}`, `${d}/${e.name}`);
+  }
+  await Deno.copyFile(SIGHTLINE, `${d}/sightline`);
+  return d;
+}
+
+Deno.test("entry point: capture --via goes straight to the client, set-up not run", async () => {
+  const checkout = await checkoutWithoutSetup();
+  const cwd = await userDir();
+  try {
+    const script = `${checkout}/sightline`;
+    assert.ok(Deno.statSync(NATIVE_VIA).isFile, "set-up built native/'s client");
+    for (const [client, extra] of VIA_CLIENT_ENVS) {
+      const args = ["capture", "--via", "--socket", "none.sock", "true"];
+      const r = await runScript(script, cwd, args, extra);
+      // the client ran (its one line for no resident capture): the copy has no set-up to run
+      assert.equal(r.code, 1, `${client}: ${r.stderr}`);
+      assert.equal(
+        r.stderr,
+        "sightline: no resident capture at none.sock: none is running (start one with " +
+          "`sudo deno task capture --serve`)\n",
+        client,
+      );
+    }
+    // and what is not a session still sets up first (which fails in the copy)
+    const other = await runScript(script, cwd, [
+      "capture",
+      "--socket",
+      "none.sock",
+      "--via",
+      "true",
+    ]);
+    assert.notEqual(other.code, 0);
+    assert.match(other.stderr, /scripts\/setup\.sh/);
+  } finally {
+    await Deno.remove(checkout, { recursive: true });
+  }
+});
+
+Deno.test({
+  name:
+    "entry point: capture --via --out rec -- ./prog.sh records and runs in the user's directory",
+  ignore: skipWithoutRoot(),
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "sl-entry-serve-" });
+    const server = await startServer(dir);
+    try {
+      for (const [client, extra] of VIA_CLIENT_ENVS) {
+        const m = await capturedProg(["--via", "--socket", server.socket], extra);
+        assert.equal(m.served_by.pid, server.pid, client);
+      }
+    } finally {
+      await server.stop();
+      await Deno.remove(dir, { recursive: true });
+    }
   },
 });

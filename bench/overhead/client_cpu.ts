@@ -2,17 +2,24 @@
  * The CPU of a resident capture's client (`capture --via`, one Deno process per session), this
  * tree's against another checkout's:
  *
- *   sudo deno run -A bench/overhead/client_cpu.ts --base DIR [--pairs N] [--out FILE.json]
+ *   sudo deno run -A bench/overhead/client_cpu.ts --base DIR [--pairs N] [--forms F,G]
+ *     [--out FILE.json]
  *
  * Starts one resident capture (this tree's, with its kept loader) and runs N interleaved pairs
- * of `deno run -A --quiet MAIN --via --socket SOCKET --out REC --quiet -- /bin/true` sessions (REC
- * in a temporary directory, removed after each), MAIN this tree's
- * capture/main.ts and DIR's in turn (the order alternating, after one warm-up of each), each
- * client under proc_timer (its user and system CPU once reaped, and its wall time), from a
- * directory of neither checkout (as the README has sessions run: from the command's own).
+ * of `--via --socket SOCKET --out REC --quiet -- /bin/true` sessions (REC in a temporary
+ * directory, removed after each), this tree's client and DIR's in turn (the order
+ * alternating, after one warm-up of each), each client under proc_timer (its user and system
+ * CPU once reaped, and its wall time), from a directory of neither checkout (as the README has
+ * sessions run: from the command's own). --forms: how this tree's client and DIR's are started
+ * (default run,run): `run`, `deno run -A --quiet CHECKOUT/capture/main.ts`; `sightline`,
+ * `bash CHECKOUT/sightline capture` (what it does before Deno included: set-up, `deno task`,
+ * or neither: native/'s C client when built); `task`, `deno task capture` in CHECKOUT (a
+ * shell's cd first, INIT_CWD kept); `native`, CHECKOUT/native/build/sightline-via (the C client,
+ * `make -C native`). The clients must speak this tree's server's protocol: to compare two
+ * clients of this tree, give this tree as DIR (`--base . --forms native,run`).
  * Prints per client the medians (min–max) and the paired differences, this tree − DIR's; the
  * runs go to FILE.json. The client's share of a workload's session: resident_cpu.ts. Not a
- * test: a benchmark (reports/bench/capture.md, Session 37).
+ * test: a benchmark (reports/bench/capture.md, Sessions 37 and 38).
  */
 import { parseArgs } from "node:util";
 import { filePath } from "../../kit/file_path.ts";
@@ -26,11 +33,19 @@ const { values } = parseArgs({
     pairs: { type: "string", default: "20" },
     base: { type: "string" },
     out: { type: "string" },
+    forms: { type: "string", default: "run,run" },
   },
 });
 if (!values.base) throw new Error("--base DIR: the checkout to compare with");
-const baseMain = `${values.base.replace(/\/$/, "")}/capture/main.ts`;
-Deno.statSync(baseMain);
+const baseDir = (values.base.startsWith("/") ? values.base : `${Deno.cwd()}/${values.base}`)
+  .replace(/\/\.?$/, "");
+Deno.statSync(`${baseDir}/capture/main.ts`);
+const FORMS = ["run", "sightline", "task", "native"] as const;
+type Form = typeof FORMS[number];
+const forms = values.forms.split(",") as Form[];
+if (forms.length !== 2 || !forms.every((f) => FORMS.includes(f))) {
+  throw new Error(`--forms F,G: two of ${FORMS.join(", ")}`);
+}
 if (Deno.uid() !== 0) throw new Error("a resident capture with eBPF: run it as root");
 const pairs = Number(values.pairs);
 
@@ -52,16 +67,26 @@ interface Run {
   load: number;
 }
 
+/** The command line that starts checkout `dir`'s client in `form`, up to its options. */
+function client(dir: string, form: Form): string[] {
+  if (form === "run") return [Deno.execPath(), "run", "-A", "--quiet", `${dir}/capture/main.ts`];
+  if (form === "sightline") return ["bash", `${dir}/sightline`, "capture"];
+  if (form === "native") return [`${dir}/native/build/sightline-via`];
+  const task =
+    `cd "$0" && export INIT_CWD="$1" && deno=$2 && shift 2 && exec "$deno" task capture "$@"`;
+  return ["/bin/sh", "-c", task, dir, tmp, Deno.execPath()];
+}
+
 /**
- * One session's client, `main`'s; its CPU and wall time. Its recording goes to the temporary
- * directory (without --out the server would write one per session into its checkout's
- * recordings/) and is removed once the client is done.
+ * One session's client, checkout `dir`'s started in `form`; its CPU and wall time. Its
+ * recording goes to the temporary directory (without --out the server would write one per
+ * session into its checkout's recordings/) and is removed once the client is done.
  */
-async function session(main: string, pair: number, arm: Run["arm"]): Promise<Run> {
+async function session(dir: string, form: Form, pair: number, arm: Run["arm"]): Promise<Run> {
   const out = `${tmp}/timer.json`;
   const rec = `${tmp}/rec`;
   const res = await new Deno.Command(timer, {
-    args: [out, "--", Deno.execPath(), "run", "-A", "--quiet", main, "--via", "--socket", socket]
+    args: [out, "--", ...client(dir, form), "--via", "--socket", socket]
       .concat(["--out", rec, "--quiet", "--", "/bin/true"]),
     cwd: tmp,
     stdin: "null",
@@ -84,9 +109,12 @@ try {
   }
   // the kept loader loads once the server listens: the first session waits for it
   for (let p = -1; p < pairs; p++) {
-    const order: [string, Run["arm"]][] = [[CAPTURE_MAIN, "this"], [baseMain, "base"]];
+    const order: [string, Form, Run["arm"]][] = [
+      [filePath("../..", import.meta.url).replace(/\/$/, ""), forms[0], "this"],
+      [baseDir, forms[1], "base"],
+    ];
     if (p % 2) order.reverse();
-    for (const [main, arm] of order) runs.push(await session(main, p, arm));
+    for (const [dir, form, arm] of order) runs.push(await session(dir, form, p, arm));
   }
 } finally {
   server.kill("SIGTERM");
@@ -99,7 +127,9 @@ const fmt = (xs: number[]) =>
 const of = (arm: Run["arm"]) => runs.filter((r) => r.arm === arm && r.pair >= 0);
 for (const arm of ["this", "base"] as const) {
   console.log(
-    `${arm}: ${of(arm).length} clients; CPU ms ${fmt(of(arm).map((r) => r.cpuMs))}; ` +
+    `${arm} (${forms[arm === "this" ? 0 : 1]}): ${of(arm).length} clients; CPU ms ${
+      fmt(of(arm).map((r) => r.cpuMs))
+    }; ` +
       `wall ms ${fmt(of(arm).map((r) => r.wallMs))}`,
   );
 }

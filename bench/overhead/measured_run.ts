@@ -49,6 +49,9 @@ export interface RunSpec {
    * the resident capture and the loader it started used over the session (serverCpu)
    */
   resident?: { socket: string; pid: number };
+  /** resident capture only: the client to run, an executable taking `capture`'s arguments
+   * (native/'s C client), in place of Deno's (`deno run CAPTURE_MAIN`) */
+  viaClient?: string;
   /** the capture's capture/main.ts, when it is another checkout's (default this tree's) */
   captureMain?: string;
 }
@@ -133,11 +136,24 @@ export async function measuredRun(spec: RunSpec): Promise<RunMeasure> {
       "--wait-all",
       outerOut,
       "--",
-      ...captureCommand(recDir, timed, [
-        "--quiet",
-        ...(spec.resident ? ["--via", "--socket", spec.resident.socket] : []),
-        ...(spec.captureArgs ?? []),
-      ], spec.captureMain),
+      ...(spec.resident && spec.viaClient
+        ? [
+          spec.viaClient,
+          "--via",
+          "--socket",
+          spec.resident.socket,
+          "--out",
+          recDir,
+          "--quiet",
+          ...(spec.captureArgs ?? []),
+          "--",
+          ...timed,
+        ]
+        : captureCommand(recDir, timed, [
+          "--quiet",
+          ...(spec.resident ? ["--via", "--socket", spec.resident.socket] : []),
+          ...(spec.captureArgs ?? []),
+        ], spec.captureMain)),
     ];
   };
   const toIdle = (...pids: number[]) => {

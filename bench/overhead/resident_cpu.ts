@@ -10,8 +10,10 @@
  * (capture/kept_loader.ts), and `resident`, a loader per session (SIGHTLINE_SERVE_LOADER_PER_
  * SESSION=1, as before the kept loader); with --base, a third, `base`: DIR's resident capture
  * with its kept loader, its sessions' clients DIR's too (DIR: another checkout, e.g. main's,
- * with its loader built: this tree's changes before and after, in the same run). --arms picks
- * the arms (default standalone,resident,kept, and base with --base). Runs one warm-up of each
+ * with its loader built: this tree's changes before and after, in the same run). The `native`
+ * arm: `kept`'s resident capture, its sessions' client native/'s C one (`make -C native`) in
+ * place of Deno's. --arms picks the arms (default standalone,resident,kept, and base with
+ * --base). Runs one warm-up of each
  * arm, then N rounds of the arms interleaved (their order rotating), each run measured by
  * measured_run.ts (a
  * resident arm: the client's CPU from the timer around it, the resident capture's and its
@@ -38,12 +40,14 @@ const { values } = parseArgs({
   },
 });
 const pairs = Number(values.pairs);
-type Arm = "standalone" | "resident" | "kept" | "base";
-const ALL: Arm[] = ["standalone", "resident", "kept", "base"];
+type Arm = "standalone" | "resident" | "kept" | "base" | "native";
+const ALL: Arm[] = ["standalone", "resident", "kept", "base", "native"];
+const NATIVE_VIA = filePath("../../native/build/sightline-via", import.meta.url);
 const ARMS = (values.arms?.split(",") ??
   ["standalone", "resident", "kept", ...(values.base ? ["base"] : [])]) as Arm[];
 for (const a of ARMS) if (!ALL.includes(a)) throw new Error(`no arm ${a} (${ALL.join(", ")})`);
 if (ARMS.includes("base") && !values.base) throw new Error("the base arm needs --base DIR");
+if (ARMS.includes("native")) Deno.statSync(NATIVE_VIA);
 const baseMain = values.base ? `${values.base.replace(/\/$/, "")}/capture/main.ts` : undefined;
 if (baseMain) Deno.statSync(baseMain);
 if (Deno.uid() !== 0) throw new Error("captures with eBPF: run it as root");
@@ -84,7 +88,7 @@ const servers = {
   resident: startServer(sockets.resident, true),
   kept: startServer(sockets.kept, false),
   ...(baseMain ? { base: startServer(sockets.base, false, baseMain) } : {}),
-} as Record<Exclude<Arm, "standalone">, Deno.ChildProcess>;
+} as Record<Exclude<Arm, "standalone" | "native">, Deno.ChildProcess>;
 for (const [arm, socket] of Object.entries(sockets)) {
   if (!(arm in servers)) continue;
   for (let i = 0; i < 100; i++) {
@@ -109,7 +113,11 @@ const one = (arm: Arm) =>
     scratch,
     timer,
     denoDir,
-    ...(arm !== "standalone" ? { resident: { socket: sockets[arm], pid: servers[arm].pid } } : {}),
+    ...(arm === "native"
+      ? { resident: { socket: sockets.kept, pid: servers.kept.pid }, viaClient: NATIVE_VIA }
+      : arm !== "standalone"
+      ? { resident: { socket: sockets[arm], pid: servers[arm].pid } }
+      : {}),
     ...(arm === "base" ? { captureMain: baseMain } : {}),
   });
 

@@ -52,3 +52,23 @@ export async function startServer(tmp: string, env?: Record<string, string>) {
     },
   };
 }
+
+/** The resident capture's two clients: Deno's (capture/resident_client.ts) and the C one
+ * (native/via_client.c); a test's sessions go through each. */
+export const VIA_CLIENTS = ["deno", "C"] as const;
+export type ViaClient = typeof VIA_CLIENTS[number];
+
+/** native/'s client, as set-up builds it. */
+export const NATIVE_VIA = new URL("../../native/build/sightline-via", import.meta.url).pathname;
+
+/** The command line of `capture ARGS...` (a session's: `--via` in ARGS) through `client`. The
+ * C client must be built (`make -C native`, set-up does it): a test of it fails, never skips. */
+export function viaCommand(client: ViaClient, args: string[]): string[] {
+  if (client === "deno") return [Deno.execPath(), "run", "-A", "--quiet", CAPTURE_MAIN, ...args];
+  try {
+    Deno.statSync(NATIVE_VIA);
+  } catch {
+    assert.fail(`${NATIVE_VIA} is not built: run make -C native (scripts/setup.sh does)`);
+  }
+  return [NATIVE_VIA, ...args];
+}
