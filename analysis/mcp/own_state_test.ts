@@ -434,3 +434,43 @@ Deno.test("overreach: what only looks like a server's own state is never hidden:
   assert.deepEqual(severities(moved), [["tool_call:1", "medium"]]);
   assert.match(String(moved[0].explanation), /open \/home\/u\/\.bashrc/);
 });
+
+Deno.test("overreach: writes to pseudo files and libraries are judged, their reads and loads are not: /etc/ld.so.preload appended, a write through /proc/self/root, /proc/sys, a .so planted", async () => {
+  const one = (file: FileRows, before: FileRows = []) =>
+    overreach(session([{ at: 1000, tool: "read_graph", args: {}, file }], { before }));
+  for (
+    const [path, flags] of [
+      ["/etc/ld.so.preload", APPEND],
+      [`/proc/self/root${BASHRC}`, APPEND],
+      [`/proc/${SERVER}/root/etc/ld.so.preload`, TRUNC],
+      ["/proc/sys/kernel/core_pattern", 1], // O_WRONLY
+      [`${HOME}/.local/lib/libhook.so`, TRUNC],
+      ["/usr/lib/x86_64-linux-gnu/libz.so.1", TRUNC],
+    ] as const
+  ) {
+    const during = await one([r.open(ms(1010), SERVER, path, { flags })]);
+    assert.deepEqual(severities(during), [["tool_call:1", "medium"]], path);
+    assert.match(String(during[0].explanation), new RegExp(path.replaceAll(".", "\\.")), path);
+  }
+  // the noise is left out: loading libraries, reading /proc and /sys, /dev/null opened for
+  // a child's stdio
+  const noise = await one([
+    r.open(ms(1010), SERVER, "/usr/lib/x86_64-linux-gnu/libz.so.1", { flags: LOAD }),
+    r.open(ms(1011), SERVER, "/proc/self/maps", { flags: LOAD }),
+    r.open(ms(1012), SERVER, "/sys/devices/system/cpu/online", { flags: LOAD }),
+    r.open(ms(1013), SERVER, "/dev/null", { flags: 2 }), // O_RDWR
+    r.open(ms(1014), SERVER, "/dev/tty", { flags: 2 }),
+  ]);
+  assert.deepEqual(noise, []);
+  // before the first call: persistence through a library or /proc/self/root is said
+  for (
+    const path of [
+      "/etc/ld.so.preload",
+      `/proc/self/root${BASHRC}`,
+      `${HOME}/.local/lib/libhook.so`,
+    ]
+  ) {
+    const early = await one([], [r.open(ms(500), SERVER, path, { flags: TRUNC })]);
+    assert.deepEqual(severities(early), [["file:0", "medium"]], path);
+  }
+});

@@ -70,6 +70,9 @@ servers AS (
 linked AS (
   SELECT c.recording, c.mcp_call_id, c.start_ns, c.paths, c.rel_paths, a.event_table,
     a.event_id, a.op, a.ts_ns, a.pid, a.proc_start_ns, a.path, a.path2, a.flags, a.written,
+    -- the paths it writes, pseudo-files too (a write to /proc/sys, through /proc/self/root)
+    CASE WHEN a.event_table = 'file' AND writes_file(a.op, a.flags, a.ret)
+      THEN changed_paths(a.op, a.path, a.path2) ELSE [] END AS changed,
     CASE WHEN a.path2 IS NOT NULL THEN a.path || ' -> ' || a.path2
       ELSE coalesce(a.path, a.qname, a.addr || ':' || a.port) END AS what,
     a.event_table = 'net' AS network
@@ -132,7 +135,7 @@ early AS (
   FROM actors x
   JOIN actions a ON a.recording = x.recording AND a.pid = x.pid
     AND a.proc_start_ns IS NOT DISTINCT FROM x.proc_start_ns
-  WHERE a.event_table = 'file' AND a.written AND a.ts_ns < x.first_ns
+  WHERE a.event_table = 'file' AND writes_file(a.op, a.flags, a.ret) AND a.ts_ns < x.first_ns
 ),
 -- the paths an actor made new before the first call: its first write of the path creates it
 -- (an open with O_CREAT, mkdir, or a rename, link or symlink onto it) with O_EXCL, or nothing
@@ -192,7 +195,7 @@ guarded AS (
   SELECT DISTINCT c.path
   FROM (SELECT DISTINCT path FROM candidates) c
   JOIN guard_patterns p
-    ON regexp_matches(c.path, p.regex)
+    ON regexp_matches(proc_root_path(c.path), p.regex)
 ),
 -- each actor's own state (the header): its paths excused, and its stores there before
 own AS (
@@ -219,7 +222,8 @@ temp_writes AS (
       OR list_contains(list_concat(coalesce(w.paths, []), coalesce(w.stores, [])), r.path2))
     AND regexp_replace(r.path, '/[^/]*$', '') = regexp_replace(r.path2, '/[^/]*$', '')
     -- a sensitive or persistence file is never a temporary one (truncated and moved away)
-    AND NOT EXISTS (SELECT 1 FROM guard_patterns p WHERE regexp_matches(r.path, p.regex))
+    AND NOT EXISTS (SELECT 1 FROM guard_patterns p
+      WHERE regexp_matches(proc_root_path(r.path), p.regex))
   GROUP BY ALL
 ),
 excused AS (
@@ -234,11 +238,14 @@ excused AS (
 -- each action of a call with the paths it is judged by that nothing excuses
 judged AS (
   SELECT x.recording, x.mcp_call_id, x.event_table, x.event_id, x.op, x.ts_ns, x.what,
-    x.network, x.written, x.paths AS named, x.path,
+    x.network, x.written, x.changed, x.paths AS named, x.path,
     list_filter(list_distinct(list_filter([x.path, x.path2], p -> p IS NOT NULL)),
       p -> NOT names_path(x.paths, x.rel_paths, p)
         AND NOT list_contains(coalesce(e.temps, []), p)
-        AND NOT regexp_matches(p, '^/(dev|proc|sys)/|/node_modules/|\.so(\.[0-9]+)*$|^/etc/ld\.so')) AS left_paths,
+        AND NOT CASE WHEN list_contains(x.changed, p)
+          THEN regexp_matches(p, '^/dev/(null|zero|full|u?random|tty|ptmx|pts/[0-9]+|std(in|out|err)|fd/[0-9]+)$')
+          ELSE regexp_matches(p, '^/(dev|proc|sys)/|/node_modules/|\.so(\.[0-9]+)*$|^/etc/ld\.so')
+        END) AS left_paths,
     list_concat(coalesce(w.paths, []), coalesce(w.stores, [])) AS stores
   FROM linked x
   LEFT JOIN excused e ON e.recording = x.recording AND e.event_table = x.event_table
@@ -253,14 +260,14 @@ acts0 AS (
   FROM judged x
   WHERE (x.event_table = 'file' AND x.op <> 'chdir' AND len(x.left_paths) > 0
       -- looking at a directory on the way to a named path (realpath, validation) is asking
-      AND NOT (NOT x.written AND len(list_filter(x.named, p -> starts_with(p, x.path || '/'))) > 0))
+      AND NOT (len(x.changed) = 0 AND len(list_filter(x.named, p -> starts_with(p, x.path || '/'))) > 0))
     OR (x.event_table = 'net' AND len(x.named) > 0)
 ),
 -- the sensitive paths among those actions' paths (a read, a write, either end of a rename)
 sensitive_paths AS (
   SELECT DISTINCT q.path
   FROM (SELECT DISTINCT unnest(left_paths) AS path FROM acts0) q
-  JOIN sensitive_patterns p ON regexp_matches(q.path, p.regex)
+  JOIN sensitive_patterns p ON regexp_matches(proc_root_path(q.path), p.regex)
 ),
 acts AS (
   SELECT x.*, EXISTS (SELECT 1 FROM sensitive_paths s WHERE list_contains(x.left_paths, s.path))
@@ -288,16 +295,16 @@ early_left AS (
   FROM early e
   LEFT JOIN own w ON w.recording = e.recording AND w.pid = e.pid
     AND w.proc_start_ns IS NOT DISTINCT FROM e.proc_start_ns
-  WHERE NOT regexp_matches(e.changed, '^/(dev|proc|sys)/|/node_modules/')
-    -- before any call a server sets itself up (a runtime's caches, its own files): only a
-    -- sensitive or persistence path written then is said
-    AND EXISTS (SELECT 1 FROM guard_patterns p WHERE regexp_matches(e.changed, p.regex))
+  -- before any call a server sets itself up (a runtime's caches, its own files): only a
+  -- sensitive or persistence path written then is said (through /proc/PID/root too)
+  WHERE EXISTS (SELECT 1 FROM guard_patterns p
+    WHERE regexp_matches(proc_root_path(e.changed), p.regex))
   GROUP BY ALL
 ),
 early_sensitive AS (
   SELECT DISTINCT q.path
   FROM (SELECT DISTINCT unnest(changed) AS path FROM early_left) q
-  JOIN sensitive_patterns p ON regexp_matches(q.path, p.regex)
+  JOIN sensitive_patterns p ON regexp_matches(proc_root_path(q.path), p.regex)
 ),
 early_grouped AS (
   SELECT e.recording, e.server_pid, min(e.ts_ns) AS start_ns, max(e.ts_ns) AS end_ns,
