@@ -538,3 +538,27 @@ Deno.test("overreach: a server whose pid an earlier server had is judged from it
     close();
   }
 });
+
+Deno.test("overreach: a home the recording shows beyond /root and /home/* (a service user's, found by git's read of its .gitconfig) has its ~/ paths guarded: its .inputrc replaced is no store, its authorized_keys appended at start-up is said", async () => {
+  const jenkins = "/var/lib/jenkins";
+  const gitconfig = r.open(ms(100), OTHER, `${jenkins}/.gitconfig`, { flags: LOAD });
+  const replaced = (other: FileRows) =>
+    overreach(session([{
+      at: 1000,
+      tool: "create_entities",
+      args: entities,
+      file: replace(1000, `${jenkins}/.inputrc`),
+    }], { other }));
+  // main: taken for the server's store (low); the home shown by git's read: medium
+  assert.deepEqual(severities(await replaced([gitconfig])), [["tool_call:1", "medium"]]);
+  // with nothing showing that home it looks like a store: said, low (the recording's limit)
+  assert.deepEqual(severities(await replaced([])), [["tool_call:1", "low"]]);
+  const early = await overreach(session(
+    [{ at: 1000, tool: "create_entities", args: entities, file: loadSave(1000, 1) }],
+    {
+      other: [gitconfig],
+      before: [r.open(ms(500), SERVER, `${jenkins}/.ssh/authorized_keys`, { flags: APPEND })],
+    },
+  ));
+  assert.deepEqual(severities(early), [["file:0", "high"], ["tool_call:1", "low"]]);
+});

@@ -43,9 +43,42 @@
 -- High when a sensitive path (its regex, whatever the action: a read, a rename onto it) or a
 -- network action is among them, low when all look like the server's own state, else medium.
 INSERT INTO findings
+WITH RECURSIVE
+-- the home directories the recording shows: the directory of a file only a home holds that a
+-- process opened or looked for (a failed open too: it looked where its HOME is): git's
+-- $HOME/.gitconfig (read by every git command), a shell's start-up and history files, the
+-- agents' own account files. The capture records no environment, so a service user's home
+-- (/var/lib/jenkins) is known only this way; a directory taken for a home wrongly only adds
+-- guards (a dotfiles repository's .bashrc is then judged as a start-up file), never excuses.
+homes AS (
+  SELECT DISTINCT recording, dir
+  FROM (
+    SELECT recording, regexp_extract(path, '^(/.+)/(\.gitconfig|\.bashrc|\.bash_profile|' ||
+        '\.bash_history|\.profile|\.zshenv|\.zshrc|\.claude\.json|\.claude/\.credentials\.json|' ||
+        '\.codex/auth\.json|\.gemini/oauth_creds\.json|\.gemini/google_accounts\.json)$', 1) AS dir
+    FROM (SELECT DISTINCT recording, path FROM file WHERE op = 'open' AND contains(path, '/.'))
+  )
+  WHERE dir <> '' AND NOT regexp_matches(dir, '^(/root|/home/[^/]+|.*/home)$')
+),
+home_patterns AS (
+  SELECT h.recording, p.sensitive,
+    '^' || regexp_replace(h.dir, '([.+*?^$(){}|\[\]\\])', '\\\1', 'g') || '/' ||
+      substr(p.home_regex, 2) AS regex
+  FROM homes h
+  JOIN (SELECT home_regex, true AS sensitive FROM sensitive_patterns
+    UNION SELECT home_regex, false FROM persistence_patterns) p ON p.home_regex IS NOT NULL
+),
 -- the paths never a server's own state nor a temporary file: sensitive and persistence paths
-WITH RECURSIVE guard_patterns AS (
-  SELECT regex FROM sensitive_patterns UNION SELECT regex FROM persistence_patterns
+-- (`recording` null: for every recording), and each `~/` pattern again under each home the
+-- recording shows beyond /root and /home/* (`homes`)
+sensitive_guard AS (
+  SELECT NULL::VARCHAR AS recording, regex FROM sensitive_patterns
+  UNION SELECT recording, regex FROM home_patterns WHERE sensitive
+),
+guard_patterns AS (
+  SELECT recording, regex FROM sensitive_guard
+  UNION SELECT NULL::VARCHAR, regex FROM persistence_patterns
+  UNION SELECT recording, regex FROM home_patterns WHERE NOT sensitive
 ),
 -- a pid reused is another process: each tools/call's server is the incarnation of its pid
 -- alive at the call (pid_incarnations, as mcp_links.sql)
@@ -228,10 +261,11 @@ candidates AS (
 ),
 -- sensitive and persistence paths among the candidates: never own state
 guarded AS (
-  SELECT DISTINCT c.path
-  FROM (SELECT DISTINCT path FROM candidates) c
+  SELECT DISTINCT c.recording, c.path
+  FROM (SELECT DISTINCT recording, path FROM candidates) c
   JOIN guard_patterns p
-    ON regexp_matches(proc_root_path(c.path), p.regex)
+    ON coalesce(p.recording, c.recording) = c.recording
+    AND regexp_matches(proc_root_path(c.path), p.regex)
 ),
 -- each actor's own state (the header): its paths excused, and its stores there before
 own AS (
@@ -239,7 +273,7 @@ own AS (
     coalesce(list(DISTINCT path) FILTER (WHERE kind = 'own'), []) AS paths,
     coalesce(list(DISTINCT path) FILTER (WHERE kind = 'old_store'), []) AS stores
   FROM candidates c
-  WHERE NOT EXISTS (SELECT 1 FROM guarded g WHERE g.path = c.path)
+  WHERE NOT EXISTS (SELECT 1 FROM guarded g WHERE g.recording = c.recording AND g.path = c.path)
   GROUP BY ALL
 ),
 -- the rename of a temporary file of an atomic write onto a named path (or the actor's own
@@ -259,7 +293,8 @@ temp_writes AS (
     AND regexp_replace(r.path, '/[^/]*$', '') = regexp_replace(r.path2, '/[^/]*$', '')
     -- a sensitive or persistence file is never a temporary one (truncated and moved away)
     AND NOT EXISTS (SELECT 1 FROM guard_patterns p
-      WHERE regexp_matches(proc_root_path(r.path), p.regex))
+      WHERE coalesce(p.recording, r.recording) = r.recording
+        AND regexp_matches(proc_root_path(r.path), p.regex))
   GROUP BY ALL
 ),
 excused AS (
@@ -301,12 +336,14 @@ acts0 AS (
 ),
 -- the sensitive paths among those actions' paths (a read, a write, either end of a rename)
 sensitive_paths AS (
-  SELECT DISTINCT q.path
-  FROM (SELECT DISTINCT unnest(left_paths) AS path FROM acts0) q
-  JOIN sensitive_patterns p ON regexp_matches(proc_root_path(q.path), p.regex)
+  SELECT DISTINCT q.recording, q.path
+  FROM (SELECT DISTINCT recording, unnest(left_paths) AS path FROM acts0) q
+  JOIN sensitive_guard p ON coalesce(p.recording, q.recording) = q.recording
+    AND regexp_matches(proc_root_path(q.path), p.regex)
 ),
 acts AS (
-  SELECT x.*, EXISTS (SELECT 1 FROM sensitive_paths s WHERE list_contains(x.left_paths, s.path))
+  SELECT x.*, EXISTS (SELECT 1 FROM sensitive_paths s WHERE s.recording = x.recording
+      AND list_contains(x.left_paths, s.path))
     AS sensitive
   FROM acts0 x
 ),
@@ -334,20 +371,23 @@ early_left AS (
   -- before any call a server sets itself up (a runtime's caches, its own files): only a
   -- sensitive or persistence path written then is said (through /proc/PID/root too)
   WHERE EXISTS (SELECT 1 FROM guard_patterns p
-    WHERE regexp_matches(proc_root_path(e.changed), p.regex))
+    WHERE coalesce(p.recording, e.recording) = e.recording
+      AND regexp_matches(proc_root_path(e.changed), p.regex))
   GROUP BY ALL
 ),
 early_sensitive AS (
-  SELECT DISTINCT q.path
-  FROM (SELECT DISTINCT unnest(changed) AS path FROM early_left) q
-  JOIN sensitive_patterns p ON regexp_matches(proc_root_path(q.path), p.regex)
+  SELECT DISTINCT q.recording, q.path
+  FROM (SELECT DISTINCT recording, unnest(changed) AS path FROM early_left) q
+  JOIN sensitive_guard p ON coalesce(p.recording, q.recording) = q.recording
+    AND regexp_matches(proc_root_path(q.path), p.regex)
 ),
 early_grouped AS (
   SELECT e.recording, e.server_pid, e.server_start_ns, min(e.ts_ns) AS start_ns,
     max(e.ts_ns) AS end_ns,
     list('file:' || e.event_id ORDER BY e.ts_ns, e.event_id) AS ev,
     list(e.op || ' ' || e.what ORDER BY e.ts_ns, e.event_id) AS what,
-    bool_or(EXISTS (SELECT 1 FROM early_sensitive s WHERE list_contains(e.changed, s.path)))
+    bool_or(EXISTS (SELECT 1 FROM early_sensitive s WHERE s.recording = e.recording
+      AND list_contains(e.changed, s.path)))
       AS sensitive,
     bool_and(e.own) AS stored, bool_or(e.own) AS any_stored
   FROM early_left e
