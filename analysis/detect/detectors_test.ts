@@ -1083,3 +1083,26 @@ Deno.test("detectors: an evasion finding names each process by the program it ra
   ]);
   assert.match(String(listen[0].explanation), /^Tool process 257 \(nc -lp 5555\) listened/);
 });
+
+Deno.test("detectors: a secret in a home the recording shows beyond /root and /home/* (git read its .gitconfig) is sensitive as ~/ names it", async () => {
+  const creds = "/var/lib/jenkins/.aws/credentials";
+  const run = async (home: boolean) => {
+    const rec = attack(false);
+    rec.process!.push(
+      r.fork(ms(6000), 260, A),
+      r.exec(ms(6001), 260, A, ["cat", creds]),
+      r.fork(ms(6100), 261, A),
+      r.exec(ms(6101), 261, A, ["git", "status"]),
+    );
+    rec.file!.push(r.open(ms(6002), 260, creds));
+    if (home) rec.file!.push(r.open(ms(6102), 261, "/var/lib/jenkins/.gitconfig"));
+    const { findings } = await detect(rec);
+    return findings.filter((f) =>
+      f.kind === "sensitive_access" && String(f.explanation).includes(creds)
+    );
+  };
+  const found = await run(true);
+  assert.deepEqual(found.map((f) => f.severity), ["critical"]);
+  // nothing shows that home: not a home to the patterns (the recording's limit)
+  assert.deepEqual(await run(false), []);
+});

@@ -25,7 +25,8 @@ export const sensitivePatternsTable = table(
       "home_regex",
       "utf8",
       "a `~/` glob's rest as a regular expression of the path under a home directory, for " +
-        "homes the recording shows elsewhere (`mcp_server_overreach`); null for other globs",
+        "homes the recording shows elsewhere (`home_patterns` in detect_macros.sql); null " +
+        "for other globs",
     ),
     col("severity", "utf8", "`low`, `medium`, `high` or `critical`"),
     col(
@@ -53,7 +54,8 @@ export const persistencePatternsTable = table(
       "home_regex",
       "utf8",
       "a `~/` glob's rest as a regular expression of the path under a home directory, for " +
-        "homes the recording shows elsewhere (`mcp_server_overreach`); null for other globs",
+        "homes the recording shows elsewhere (`home_patterns` in detect_macros.sql); null " +
+        "for other globs",
     ),
     col("label", "utf8", "what the file is"),
     col("source", "utf8", "the file and line it came from"),

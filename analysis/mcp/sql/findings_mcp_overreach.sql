@@ -44,41 +44,18 @@
 -- network action is among them, low when all look like the server's own state, else medium.
 INSERT INTO findings
 WITH RECURSIVE
--- the home directories the recording shows: the directory of a file only a home holds that a
--- process opened or looked for (a failed open too: it looked where its HOME is): git's
--- $HOME/.gitconfig (read by every git command), a shell's start-up and history files, the
--- agents' own account files. The capture records no environment, so a service user's home
--- (/var/lib/jenkins) is known only this way; a directory taken for a home wrongly only adds
--- guards (a dotfiles repository's .bashrc is then judged as a start-up file), never excuses.
-homes AS (
-  SELECT DISTINCT recording, dir
-  FROM (
-    SELECT recording, regexp_extract(path, '^(/.+)/(\.gitconfig|\.bashrc|\.bash_profile|' ||
-        '\.bash_history|\.profile|\.zshenv|\.zshrc|\.claude\.json|\.claude/\.credentials\.json|' ||
-        '\.codex/auth\.json|\.gemini/oauth_creds\.json|\.gemini/google_accounts\.json)$', 1) AS dir
-    FROM (SELECT DISTINCT recording, path FROM file WHERE op = 'open' AND contains(path, '/.'))
-  )
-  WHERE dir <> '' AND NOT regexp_matches(dir, '^(/root|/home/[^/]+|.*/home)$')
-),
-home_patterns AS (
-  SELECT h.recording, p.sensitive,
-    '^' || regexp_replace(h.dir, '([.+*?^$(){}|\[\]\\])', '\\\1', 'g') || '/' ||
-      substr(p.home_regex, 2) AS regex
-  FROM homes h
-  JOIN (SELECT home_regex, true AS sensitive FROM sensitive_patterns
-    UNION SELECT home_regex, false FROM persistence_patterns) p ON p.home_regex IS NOT NULL
-),
 -- the paths never a server's own state nor a temporary file: sensitive and persistence paths
 -- (`recording` null: for every recording), and each `~/` pattern again under each home the
--- recording shows beyond /root and /home/* (`homes`)
+-- recording shows beyond /root and /home/* (home_patterns in detect_macros.sql)
+home_guard AS (FROM home_patterns()),
 sensitive_guard AS (
   SELECT NULL::VARCHAR AS recording, regex FROM sensitive_patterns
-  UNION SELECT recording, regex FROM home_patterns WHERE sensitive
+  UNION SELECT recording, regex FROM home_guard WHERE kind = 'sensitive'
 ),
 guard_patterns AS (
   SELECT recording, regex FROM sensitive_guard
   UNION SELECT NULL::VARCHAR, regex FROM persistence_patterns
-  UNION SELECT recording, regex FROM home_patterns WHERE NOT sensitive
+  UNION SELECT recording, regex FROM home_guard WHERE kind = 'persistence'
 ),
 -- a pid reused is another process: each tools/call's server is the incarnation of its pid
 -- alive at the call (pid_incarnations, as mcp_links.sql)
