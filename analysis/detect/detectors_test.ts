@@ -1057,3 +1057,52 @@ Deno.test("detectors: a kill of the process group -2147483648 (refused, still re
     await close();
   }
 });
+
+Deno.test("detectors: an evasion finding names each process by the program it ran when it acted, not the one it ran last", async () => {
+  const rec = attack(false);
+  rec.process!.push(
+    r.fork(ms(6700), 257, A),
+    r.exec(ms(6701), 257, A, ["nc", "-lp", "5555"]),
+    r.fork(ms(6710), 258, 257),
+    r.exec(ms(6711), 258, 257, ["python3", "-m", "http.server", "8001"]),
+    // both exec something else afterwards
+    r.exec(ms(6750), 258, 257, ["/bin/true"]),
+    r.exec(ms(6800), 257, A, ["./cleanup"]),
+  );
+  rec.net!.push(
+    r.sock(ms(6702), 257, "listen", "0.0.0.0", 5555),
+    r.sock(ms(6712), 258, "listen", "0.0.0.0", 8001),
+  );
+  const { findings } = await detect(rec);
+  const listen = findings.filter((f) => f.kind === "listening_port");
+  assert.equal(listen.length, 1);
+  assert.equal(json(listen[0].details).command, "nc -lp 5555");
+  assert.deepEqual(json(listen[0].details).commands, [
+    "nc -lp 5555",
+    "python3 -m http.server 8001",
+  ]);
+  assert.match(String(listen[0].explanation), /^Tool process 257 \(nc -lp 5555\) listened/);
+});
+
+Deno.test("detectors: a secret in a home the recording shows beyond /root and /home/* (git read its .gitconfig) is sensitive as ~/ names it", async () => {
+  const creds = "/var/lib/jenkins/.aws/credentials";
+  const run = async (home: boolean) => {
+    const rec = attack(false);
+    rec.process!.push(
+      r.fork(ms(6000), 260, A),
+      r.exec(ms(6001), 260, A, ["cat", creds]),
+      r.fork(ms(6100), 261, A),
+      r.exec(ms(6101), 261, A, ["git", "status"]),
+    );
+    rec.file!.push(r.open(ms(6002), 260, creds));
+    if (home) rec.file!.push(r.open(ms(6102), 261, "/var/lib/jenkins/.gitconfig"));
+    const { findings } = await detect(rec);
+    return findings.filter((f) =>
+      f.kind === "sensitive_access" && String(f.explanation).includes(creds)
+    );
+  };
+  const found = await run(true);
+  assert.deepEqual(found.map((f) => f.severity), ["critical"]);
+  // nothing shows that home: not a home to the patterns (the recording's limit)
+  assert.deepEqual(await run(false), []);
+});

@@ -24,6 +24,7 @@ const SCOPES = ["tools", "all", "named"] as const;
 export interface SensitivePattern {
   pattern: string;
   regex: string;
+  home_regex: string | null;
   severity: Severity;
   scope: typeof SCOPES[number];
   label: string;
@@ -33,6 +34,7 @@ export interface SensitivePattern {
 export interface PersistencePattern {
   pattern: string;
   regex: string;
+  home_regex: string | null;
   label: string;
   source: string;
 }
@@ -107,6 +109,15 @@ export function globToRegex(glob: string): string {
   return `^${out}$`;
 }
 
+/**
+ * A `~/` glob's rest as an anchored regular expression of a path relative to a home directory
+ * (`~/.ssh/**` is `^\.ssh/.*$`), for the homes a recording shows beyond /root and /home/*;
+ * null for any other glob.
+ */
+export function homeRegex(glob: string): string | null {
+  return glob.startsWith("~/") ? "^" + globToRegex("/" + glob.slice(2)).slice(2) : null;
+}
+
 export function loadSensitivePatterns(paths: string[]): SensitivePattern[] {
   const out: SensitivePattern[] = [];
   for (const { text, where } of lines(paths)) {
@@ -132,6 +143,7 @@ export function loadSensitivePatterns(paths: string[]): SensitivePattern[] {
     out.push({
       pattern,
       regex,
+      home_regex: homeRegex(pattern),
       severity: severity as Severity,
       scope: scope as SensitivePattern["scope"],
       label: label.join(" ") || pattern,
@@ -152,7 +164,13 @@ export function loadPersistencePatterns(paths: string[]): PersistencePattern[] {
     } catch (e) {
       throw new PatternFileError(`${where}: ${pattern}: ${(e as Error).message}`);
     }
-    out.push({ pattern, regex, label: label.join(" ") || pattern, source: where });
+    out.push({
+      pattern,
+      regex,
+      home_regex: homeRegex(pattern),
+      label: label.join(" ") || pattern,
+      source: where,
+    });
   }
   return out;
 }

@@ -113,9 +113,41 @@ Deno.test("persistence paths: the built-in list names shell start-up files, hook
       "/home/u/.gemini/settings.json",
       "/w/repo/CLAUDE.md",
       "/w/repo/sub/AGENTS.md",
+      // library planting and the loader's preload list
+      "/etc/ld.so.preload",
+      "/home/u/.local/lib/libhook.so",
+      "/usr/lib/x86_64-linux-gnu/libz.so.1",
+      // shell, direnv, git hook managers, PATH planting, editors, sudo
+      "/home/u/.bash_aliases",
+      "/home/u/.config/fish/conf.d/x.fish",
+      "/w/repo/.envrc",
+      "/w/repo/.husky/pre-commit",
+      "/home/u/bin/ls",
+      "/w/repo/.vscode/tasks.json",
+      "/home/u/.config/nvim/init.lua",
+      "/etc/profile.d/x.sh",
+      "/etc/sudoers.d/u",
+      "/home/u/.ssh/authorized_keys",
+      "/usr/lib/python3/dist-packages/x.pth",
+      "/proc/sys/kernel/core_pattern",
+      // other agents' settings and instructions
+      "/w/repo/.github/copilot-instructions.md",
+      "/w/repo/.cursor/rules/x.mdc",
+      "/w/repo/.qwen/settings.json",
+      "/w/repo/opencode.json",
+      "/home/u/.claude/CLAUDE.md",
+      "/w/repo/.claude/skills/x/SKILL.md",
     ]
   ) assert.ok(hit(path), path);
-  for (const path of ["/home/u/.local/share/mem/memory.jsonl", "/w/repo/src/main.ts", "/tmp/x"]) {
+  for (
+    const path of [
+      "/home/u/.local/share/mem/memory.jsonl",
+      "/w/repo/src/main.ts",
+      "/tmp/x",
+      "/w/repo/lib/solver.ts",
+      "/w/repo/docs/so.md",
+    ]
+  ) {
     assert.ok(!hit(path), path);
   }
   const bad = Deno.makeTempFileSync();

@@ -21,6 +21,13 @@ export const sensitivePatternsTable = table(
       "the glob as written (`~/` is any home directory, `**` any depth)",
     ),
     col("regex", "utf8", "the regular expression it compiles to (whole path)"),
+    opt(
+      "home_regex",
+      "utf8",
+      "a `~/` glob's rest as a regular expression of the path under a home directory, for " +
+        "homes the recording shows elsewhere (`home_patterns` in detect_macros.sql); null " +
+        "for other globs",
+    ),
     col("severity", "utf8", "`low`, `medium`, `high` or `critical`"),
     col(
       "scope",
@@ -43,6 +50,13 @@ export const persistencePatternsTable = table(
   [
     col("pattern", "utf8", "the glob as written (`~/` is any home directory, `**` any depth)"),
     col("regex", "utf8", "the regular expression it compiles to (whole path)"),
+    opt(
+      "home_regex",
+      "utf8",
+      "a `~/` glob's rest as a regular expression of the path under a home directory, for " +
+        "homes the recording shows elsewhere (`home_patterns` in detect_macros.sql); null " +
+        "for other globs",
+    ),
     col("label", "utf8", "what the file is"),
     col("source", "utf8", "the file and line it came from"),
   ] as const,

@@ -434,3 +434,131 @@ Deno.test("overreach: what only looks like a server's own state is never hidden:
   assert.deepEqual(severities(moved), [["tool_call:1", "medium"]]);
   assert.match(String(moved[0].explanation), /open \/home\/u\/\.bashrc/);
 });
+
+Deno.test("overreach: writes to pseudo files and libraries are judged, their reads and loads are not: /etc/ld.so.preload appended, a write through /proc/self/root, /proc/sys, a .so planted", async () => {
+  const one = (file: FileRows, before: FileRows = []) =>
+    overreach(session([{ at: 1000, tool: "read_graph", args: {}, file }], { before }));
+  for (
+    const [path, flags] of [
+      ["/etc/ld.so.preload", APPEND],
+      [`/proc/self/root${BASHRC}`, APPEND],
+      [`/proc/${SERVER}/root/etc/ld.so.preload`, TRUNC],
+      ["/proc/sys/kernel/core_pattern", 1], // O_WRONLY
+      [`${HOME}/.local/lib/libhook.so`, TRUNC],
+      ["/usr/lib/x86_64-linux-gnu/libz.so.1", TRUNC],
+    ] as const
+  ) {
+    const during = await one([r.open(ms(1010), SERVER, path, { flags })]);
+    assert.deepEqual(severities(during), [["tool_call:1", "medium"]], path);
+    assert.match(String(during[0].explanation), new RegExp(path.replaceAll(".", "\\.")), path);
+  }
+  // the noise is left out: loading libraries, reading /proc and /sys, /dev/null opened for
+  // a child's stdio
+  const noise = await one([
+    r.open(ms(1010), SERVER, "/usr/lib/x86_64-linux-gnu/libz.so.1", { flags: LOAD }),
+    r.open(ms(1011), SERVER, "/proc/self/maps", { flags: LOAD }),
+    r.open(ms(1012), SERVER, "/sys/devices/system/cpu/online", { flags: LOAD }),
+    r.open(ms(1013), SERVER, "/dev/null", { flags: 2 }), // O_RDWR
+    r.open(ms(1014), SERVER, "/dev/tty", { flags: 2 }),
+  ]);
+  assert.deepEqual(noise, []);
+  // before the first call: persistence through a library or /proc/self/root is said
+  for (
+    const path of [
+      "/etc/ld.so.preload",
+      `/proc/self/root${BASHRC}`,
+      `${HOME}/.local/lib/libhook.so`,
+    ]
+  ) {
+    const early = await one([], [r.open(ms(500), SERVER, path, { flags: TRUNC })]);
+    assert.deepEqual(severities(early), [["file:0", "medium"]], path);
+  }
+});
+
+Deno.test("overreach: a start-up write of a persistence path by a child of the server that never acts during a call is said before any tool call (main: not judged)", async () => {
+  const findings = await overreach(session(
+    [{ at: 1000, tool: "read_graph", args: {}, file: loadSave(1000, 1, ENOENT) }],
+    {
+      procs: [
+        r.fork(ms(300), CHILD, SERVER),
+        r.exec(ms(301), CHILD, SERVER, ["/bin/sh", "-c", "echo x >> ~/.bashrc"]),
+        r.exit(ms(600), CHILD, SERVER),
+      ],
+      before: [r.open(ms(500), CHILD, BASHRC, { flags: APPEND })],
+    },
+  ));
+  assert.deepEqual(severities(findings), [["file:0", "medium"], ["tool_call:1", "low"]]);
+  assert.match(String(findings[0].explanation), /before any tool call.*\.bashrc/);
+});
+
+Deno.test("overreach: a server whose pid an earlier server had is judged from its own first call: its start-up write of ~/.bashrc is said (main: taken as after the first call of the pid's earlier server)", async () => {
+  const first = mcpPipe(AGENT, SERVER, 1000);
+  const second = mcpPipe(AGENT, SERVER, 2000);
+  const argv = ["/usr/bin/node", "/usr/lib/mcp-memory/dist/index.js"];
+  const rec: SyntheticRecording = {
+    process: [
+      r.fork(0, AGENT, 1, "claude"),
+      r.exec(1, AGENT, 1, ["/opt/claude"]),
+      r.fork(ms(10), SERVER, AGENT),
+      r.exec(ms(10) + 1, SERVER, AGENT, argv),
+      r.exit(ms(1200), SERVER, AGENT),
+      r.fork(ms(1500), SERVER, AGENT),
+      r.exec(ms(1500) + 1, SERVER, AGENT, argv),
+    ],
+    file: [
+      r.open(ms(1600), SERVER, BASHRC, { flags: APPEND }),
+      r.open(ms(2010), SERVER, `${HOME}/notes.txt`, { flags: LOAD }),
+    ],
+    ipc: [
+      ...first.initialize(20, "memory-server"),
+      first.ask(1000, 1, 2, "tools/call", { name: "read_graph", arguments: {} }),
+      first.answer(1100, 1, 2, { content: [{ type: "text", text: "ok" }] }),
+      ...second.initialize(1520, "memory-server"),
+      second.ask(2000, 1, 2, "tools/call", { name: "read_graph", arguments: {} }),
+      second.answer(2100, 1, 2, { content: [{ type: "text", text: "ok" }] }),
+    ],
+    llm: [r.llm(1, AGENT, ms(500)), r.llm(2, AGENT, ms(1900))],
+    tools: [1000, 2000].map((at, i) =>
+      r.tool(i + 1, i + 1, ms(at - 100), null, "mcp__memory__read_graph", {}, {
+        result_llm_call_id: null,
+      })
+    ),
+  };
+  const { c, close } = await syntheticDb(rec);
+  try {
+    assert.deepEqual(await buildLinksAndFindings(c), []);
+    const findings = await all(
+      c,
+      "SELECT evidence[1] AS call, severity, explanation FROM findings " +
+        "WHERE kind = 'mcp_server_overreach' ORDER BY start_ns",
+    );
+    assert.deepEqual(severities(findings), [["file:0", "medium"], ["tool_call:2", "medium"]]);
+    assert.match(String(findings[0].explanation), /before any tool call.*\.bashrc/);
+  } finally {
+    close();
+  }
+});
+
+Deno.test("overreach: a home the recording shows beyond /root and /home/* (a service user's, found by git's read of its .gitconfig) has its ~/ paths guarded: its .inputrc replaced is no store, its authorized_keys appended at start-up is said", async () => {
+  const jenkins = "/var/lib/jenkins";
+  const gitconfig = r.open(ms(100), OTHER, `${jenkins}/.gitconfig`, { flags: LOAD });
+  const replaced = (other: FileRows) =>
+    overreach(session([{
+      at: 1000,
+      tool: "create_entities",
+      args: entities,
+      file: replace(1000, `${jenkins}/.inputrc`),
+    }], { other }));
+  // main: taken for the server's store (low); the home shown by git's read: medium
+  assert.deepEqual(severities(await replaced([gitconfig])), [["tool_call:1", "medium"]]);
+  // with nothing showing that home it looks like a store: said, low (the recording's limit)
+  assert.deepEqual(severities(await replaced([])), [["tool_call:1", "low"]]);
+  const early = await overreach(session(
+    [{ at: 1000, tool: "create_entities", args: entities, file: loadSave(1000, 1) }],
+    {
+      other: [gitconfig],
+      before: [r.open(ms(500), SERVER, `${jenkins}/.ssh/authorized_keys`, { flags: APPEND })],
+    },
+  ));
+  assert.deepEqual(severities(early), [["file:0", "high"], ["tool_call:1", "low"]]);
+});

@@ -264,3 +264,27 @@ Deno.test("MCP: a request whose receiver ended is said only as a call cut short:
     close();
   }
 });
+
+Deno.test("MCP: a receiver's killer is named by the program it ran when it sent the signal, not the one it ran later", async () => {
+  const KILLER = 300;
+  const rec = recording();
+  rec.process = [
+    ...rec.process!.filter((x) => !(x.pid === 201 && x.kind === "exit")),
+    r.fork(ms(1300), KILLER, 1, "sh"),
+    r.exec(ms(1301), KILLER, 1, ["/bin/sh", "-c", "kill -9 201; exec sleep 5"]),
+    r.exec(ms(1450), KILLER, 1, ["/usr/bin/sleep", "5"]),
+    { ...r.exit(ms(1500), 201, AGENT), exit_code: null, exit_signal: 9 },
+  ];
+  rec.privilege = [r.privilege(ms(1400), KILLER, "kill", { target_pid: 201, request: "SIGKILL" })];
+  const { c, close } = await syntheticDb(rec);
+  try {
+    const ended = (await buildLinksAndFindings(c)).filter((p) => p.kind === "incomplete");
+    assert.deepEqual(ended.map((p) => p.message), [
+      "MCP stdio request to crashes (pid 201), tools/call work (id 2), got no answer: the " +
+      "server's process (pid 201, node) ended 500 ms after it came, killed by SIGKILL from " +
+      "pid 300 (sh), before answering.",
+    ]);
+  } finally {
+    close();
+  }
+});

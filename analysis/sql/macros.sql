@@ -7,9 +7,26 @@ CREATE OR REPLACE MACRO opens_for_writing(flags) AS
   (flags & 3) <> 0 OR (flags & 64) <> 0 OR (flags & 512) <> 0;
 -- pseudo_file: device and kernel pseudo-files (under /dev, /proc and /sys), which no write
 -- to counts as changing the file system; not /dev/shm, a real tmpfs whose files (POSIX shared
--- memory, semaphores, files processes share) are made, written and removed like any other.
+-- memory, semaphores, files processes share) are made, written and removed like any other,
+-- nor a path through a process's root or working directory (/proc/self/root/etc/x is /etc/x
+-- as that process sees it: `proc_root_path`).
 CREATE OR REPLACE MACRO pseudo_file(path) AS
-  regexp_matches(path, '^/(dev|proc|sys)/') AND NOT starts_with(path, '/dev/shm/');
+  regexp_matches(path, '^/(dev|proc|sys)/') AND NOT starts_with(path, '/dev/shm/')
+  AND NOT regexp_matches(path, '^/proc/(self|thread-self|[0-9]+)(/task/[0-9]+)?/(root|cwd)/');
+-- proc_root_path: a path through a process's root directory (/proc/self/root/..., also
+-- thread-self, a pid, a task) as the path it names from the root (the process's own root: as
+-- the machine's when it did not chroot), for matching path patterns; any other path as it is.
+CREATE OR REPLACE MACRO proc_root_path(path) AS
+  regexp_replace(path, '^/proc/(self|thread-self|[0-9]+)(/task/[0-9]+)?/root/', '/');
+-- writes_file: a successful file event that writes what it names (a pseudo-file too): an
+-- unlink, rename, mkdir, rmdir, link, symlink, chmod, chown, truncate or time change, or an
+-- open for writing, creating or truncating.
+CREATE OR REPLACE MACRO writes_file(op, flags, ret) AS
+  ret >= 0 AND (
+    op IN ('unlink', 'rename', 'mkdir', 'rmdir', 'link', 'symlink', 'chmod', 'chown',
+      'truncate', 'utimes')
+    OR (op = 'open' AND opens_for_writing(flags))
+  );
 -- changed_paths: the paths a file event changes: a rename both of its own (the source goes,
 -- the target is made), a link or symlink only the new name (`path2`: their `path` is the file
 -- linked to, or the symlink's target, which they leave as it is: `ln -s /dev/null x` makes x),
@@ -26,15 +43,11 @@ CREATE OR REPLACE MACRO changed_paths(op, path, path2) AS
 -- a symlink to /dev/null is a new file, a rename out of /dev/shm a file made). (memfd_create
 -- makes no file in any directory; chdir changes only the process.)
 CREATE OR REPLACE MACRO changes_files(op, flags, ret, path, path2) AS
-  ret >= 0 AND CASE
+  writes_file(op, flags, ret) AND CASE
     WHEN op IN ('link', 'symlink') THEN NOT pseudo_file(coalesce(path2, path))
     WHEN op = 'rename' THEN NOT pseudo_file(path) OR NOT pseudo_file(coalesce(path2, path))
     ELSE NOT pseudo_file(path)
-  END AND (
-    op IN ('unlink', 'rename', 'mkdir', 'rmdir', 'link', 'symlink', 'chmod', 'chown',
-      'truncate', 'utimes')
-    OR (op = 'open' AND opens_for_writing(flags))
-  );
+  END;
 -- names_path: whether a tool call's arguments name path p: an absolute path among them
 -- (`paths`, no trailing slash), p under one of those, or p ending with a relative path among
 -- them (`rel_paths`, each with a leading `/`).

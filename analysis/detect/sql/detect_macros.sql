@@ -12,7 +12,50 @@ CREATE OR REPLACE MACRO branch_exec_event(rec, for_pid, for_start_ns) AS
   (SELECT 'process:' || min(a.event_id) FROM actions a
     WHERE a.recording = rec AND a.pid = for_pid
       AND a.proc_start_ns = for_start_ns AND a.op = 'exec');
--- branch_command: the command line (argv joined by spaces) of a process incarnation.
+-- command_at: the command line (argv joined by spaces) a process incarnation ran at a time:
+-- that of its last exec by then (`process`, as `process_programs` reads it), else, before its
+-- first exec, the program it is a copy of (`process_programs`); null when neither is recorded.
+-- Not its last one: a shell that listened and then exec'd `./cleanup` is the shell.
+CREATE OR REPLACE MACRO command_at(rec, for_pid, for_start_ns, at_ns) AS
+  coalesce(
+    (SELECT array_to_string(arg_max(x.argv, x.ts_ns), ' ') FROM process x
+      WHERE x.recording = rec AND x.pid = for_pid AND x.kind IN ('exec', 'joined')
+        AND x.ts_ns >= for_start_ns AND x.ts_ns <= at_ns),
+    (SELECT arg_max(g.exe, g.from_ns) FROM process_programs g
+      WHERE g.recording = rec AND g.pid = for_pid AND g.from_ns >= for_start_ns
+        AND g.from_ns <= at_ns));
+-- branch_command: the command line (argv joined by spaces) of a process incarnation (its
+-- last: see command_at for the one at a time).
 CREATE OR REPLACE MACRO branch_command(rec, for_pid, for_start_ns) AS
   (SELECT array_to_string(l.argv, ' ') FROM lineage l
     WHERE l.recording = rec AND l.pid = for_pid AND l.start_ns = for_start_ns);
+-- recording_homes: the home directories each recording shows beyond /root and /home/* (which,
+-- with any directory named `home`, every `~/` pattern covers already): the directory of a file
+-- only a home holds that a process opened or looked for (a failed open too: it looked where its
+-- HOME is): git's $HOME/.gitconfig (read by every git command), a shell's start-up and history
+-- files, the agents' own account files. The capture records no environment, so a service
+-- user's home (/var/lib/jenkins) is known only this way; a directory taken for a home wrongly
+-- only adds patterns (a dotfiles repository's .bashrc is then a start-up file), never hides.
+CREATE OR REPLACE MACRO recording_homes() AS TABLE
+  SELECT DISTINCT recording, dir
+  FROM (
+    SELECT recording, regexp_extract(path, '^(/.+)/(\.gitconfig|\.bashrc|\.bash_profile|' ||
+        '\.bash_history|\.profile|\.zshenv|\.zshrc|\.claude\.json|\.claude/\.credentials\.json|' ||
+        '\.codex/auth\.json|\.gemini/oauth_creds\.json|\.gemini/google_accounts\.json)$', 1) AS dir
+    FROM (SELECT DISTINCT recording, path FROM file WHERE op = 'open' AND contains(path, '/.'))
+  )
+  WHERE dir <> '' AND NOT regexp_matches(dir, '^(/root|/home/[^/]+|.*/home)$');
+-- home_patterns: each `~/` pattern of `sensitive_patterns` (kind `sensitive`) and
+-- `persistence_patterns` (`persistence`) again under each home of recording_homes(), as a
+-- regular expression of the whole path (the home's name escaped).
+CREATE OR REPLACE MACRO home_patterns() AS TABLE
+  SELECT h.recording, p.kind, p.pattern, p.severity, p.scope, p.label,
+    '^' || regexp_replace(h.dir, '([.+*?^$(){}|\[\]\\])', '\\\1', 'g') || '/' ||
+      substr(p.home_regex, 2) AS regex
+  FROM recording_homes() h
+  JOIN (
+    SELECT 'sensitive' AS kind, pattern, severity, scope, label, home_regex
+    FROM sensitive_patterns
+    UNION ALL
+    SELECT 'persistence', pattern, NULL, NULL, label, home_regex FROM persistence_patterns
+  ) p ON p.home_regex IS NOT NULL;

@@ -8,7 +8,9 @@
 -- around syscall monitors), ptraces or writes into another process (process_vm_writev; high
 -- for writes, medium for attaching or reading), or executes a file that has no name (a memfd:
 -- code that never touched the disk). One finding per process branch and kind; the agent
--- process itself and processes outside every session are not concerned.
+-- process itself and processes outside every session are not concerned. Each process is
+-- named by the command it ran when it acted, the branch by the one it ran at the finding's
+-- start (command_at), not by their last.
 INSERT INTO findings
 -- A raw row's event id is as in actions.sql (first_rows.sql): its rowid less its recording's
 -- first rowid in its table.
@@ -43,13 +45,8 @@ acts AS (
     -- bound beyond loopback
     a.op IN ('listen', 'accept') AND NOT regexp_matches(
       CASE WHEN a.op = 'accept' THEN coalesce(n.local_addr, '') ELSE coalesce(a.addr, '') END,
-      '^(127\.|::1$|::ffff:127\.)') AS wide,
-    -- the command of the process that did it
-    left(regexp_replace(coalesce(array_to_string(pl.argv, ' '), pl.exe, '?'), '\s+', ' ', 'g'),
-      80) AS doer
+      '^(127\.|::1$|::ffff:127\.)') AS wide
   FROM actions a
-  LEFT JOIN lineage pl
-    ON pl.recording = a.recording AND pl.pid = a.pid AND pl.start_ns = a.proc_start_ns
   LEFT JOIN raw_net n
     ON a.event_table = 'net' AND n.recording = a.recording AND n.event_id = a.event_id
   LEFT JOIN raw_privilege p
@@ -58,6 +55,14 @@ acts AS (
       WHERE agent_role = 'agent' GROUP BY ALL) ag
     ON ag.recording = a.recording AND ag.pid = a.session_id
   WHERE a.role = 'descendant' AND a.session_id IS NOT NULL
+),
+-- the command of the process that did it, when it did it
+done AS (
+  SELECT *,
+    left(regexp_replace(coalesce(command_at(recording, pid, proc_start_ns, ts_ns), '?'), '\s+',
+      ' ', 'g'), 80) AS doer
+  FROM acts
+  WHERE kind IS NOT NULL
 ),
 g AS (
   SELECT recording, session_id, branch_pid, branch_start_ns, kind,
@@ -73,14 +78,13 @@ g AS (
       AS ports,
     list(event_table || ':' || event_id ORDER BY ts_ns, event_table, event_id) AS ev,
     list(DISTINCT summary ORDER BY summary) AS what
-  FROM acts
-  WHERE kind IS NOT NULL
+  FROM done
   GROUP BY recording, session_id, branch_pid, branch_start_ns, kind
 ),
 described AS (
   SELECT g.*,
     branch_exec_event(g.recording, g.branch_pid, g.branch_start_ns) AS exec_ev,
-    branch_command(g.recording, g.branch_pid, g.branch_start_ns) AS cmd,
+    command_at(g.recording, g.branch_pid, g.branch_start_ns, g.start_ns) AS cmd,
     -- the lineage of the branch's first incarnation of its lowest pid
     (SELECT array_to_string(arg_min(l.chain, l.start_ns), ' > ') FROM lineage l
       WHERE l.recording = g.recording AND l.pid = g.pids[1] AND l.branch_pid = g.branch_pid

@@ -9,13 +9,17 @@
 -- compiled once, where a pattern per row would be compiled per row), and each path opened
 -- only once: a recording opens the same paths again and again (235K distinct paths of 8M
 -- opens at 10M events: reports/bench/analysis.md, session 31).
+-- `~/` is /root, /home/* and the homes the recording shows elsewhere (home_patterns in
+-- detect_macros.sql), each path matched with the patterns of its own recording.
 INSERT INTO sensitive_reads
-WITH screened AS (
+WITH homed AS (FROM home_patterns() WHERE kind = 'sensitive'),
+screened AS (
   -- (the path an aggregate's result: a filter on a grouping column would be moved below the
   -- grouping, onto every open)
   SELECT path
   FROM (SELECT any_value(path) AS path FROM file WHERE op = 'open' GROUP BY path)
   WHERE regexp_matches(path, $sensitive_any)
+    OR EXISTS (SELECT 1 FROM homed h WHERE regexp_matches(path, h.regex))
 ),
 -- the screened opens, held before their links are joined (else every open's link is joined
 -- first and the screen applied after)
@@ -35,11 +39,16 @@ opens AS (
 path_patterns AS (
   -- each path opened, with its pattern (the rule above): the regexes compiled per distinct
   -- path, not per open
-  SELECT o.path, p.pattern, p.severity, p.scope, p.label
-  FROM (SELECT DISTINCT path FROM opens) o
-  JOIN sensitive_patterns p ON regexp_matches(o.path, p.regex)
+  SELECT o.recording, o.path, p.pattern, p.severity, p.scope, p.label
+  FROM (SELECT DISTINCT recording, path FROM opens) o
+  JOIN (
+    SELECT NULL::VARCHAR AS recording, pattern, regex, severity, scope, label
+    FROM sensitive_patterns
+    UNION ALL
+    SELECT recording, pattern, regex, severity, scope, label FROM homed
+  ) p ON coalesce(p.recording, o.recording) = o.recording AND regexp_matches(o.path, p.regex)
   QUALIFY row_number() OVER (
-    PARTITION BY o.path
+    PARTITION BY o.recording, o.path
     ORDER BY list_position(['info', 'low', 'medium', 'high', 'critical'], p.severity) DESC,
       length(p.pattern) DESC, p.pattern, p.label, p.scope
   ) = 1
@@ -47,7 +56,7 @@ path_patterns AS (
 matched AS (
   SELECT o.*, p.pattern, p.severity, p.scope, p.label
   FROM opens o
-  JOIN path_patterns p USING (path)
+  JOIN path_patterns p USING (recording, path)
 ),
 args AS (
   -- each argument of a process's execs once, with the first time it was given (a process that

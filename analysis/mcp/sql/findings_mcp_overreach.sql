@@ -1,8 +1,10 @@
 -- findings (mcp_server_overreach): an MCP server acting beyond the tool call it was serving:
 -- during a `tools/call` (its `mcp` links), a file it opened, wrote or removed that the call's
 -- arguments do not name and that is neither under a path they name nor, read only, a
--- directory on the way to one (its own code under node_modules, and /dev, /proc, /sys, shared
--- libraries excepted, each path on its own), or a connection or DNS question while serving a
+-- directory on the way to one (reads and loads of its own code under node_modules, of /dev,
+-- /proc, /sys and shared libraries excepted, each path on its own; a path an action writes is
+-- judged wherever it is, a write to /proc/sys, through /proc/self/root or to a .so too, but
+-- for device noise: /dev/null, a tty), or a connection or DNS question while serving a
 -- tool whose arguments name a path (a file tool). A rename, link or symlink is judged by both
 -- its paths (moving a named file to a place not named is overreach). A temporary file is part
 -- of writing the path it replaces (an atomic write, as server-filesystem's write_file over an
@@ -24,8 +26,9 @@
 -- - a file the server or a process acting for it created new before its first tools/call
 --   (a creating open, mkdir or rename onto a path that nothing touched before but failed
 --   opens that found it absent, ENOENT; never a link or symlink, whose target may be any
---   file); a write of a sensitive or persistence path before the first call is a finding of
---   its own, "before any tool call" (other start-up writes, a runtime's caches, are not judged);
+--   file); a write of a sensitive or persistence path before the first call, by the server or
+--   a process it started then (acting in a call or not), is a finding of its own, "before any
+--   tool call" (other start-up writes, a runtime's caches, are not judged);
 -- - its store: a file it keeps by loading and saving it whole: every action on it in the
 --   recording is that process's, each a read-only open (a load) or a save (the rename onto it
 --   of a temporary file the process created new, O_CREAT with O_EXCL or O_TRUNC, in its
@@ -34,15 +37,42 @@
 --   record, on every call: one low finding per call, not medium). A write of any
 --   other kind (an append, a write in place, a link, a file moved away or onto it from
 --   elsewhere), or a file another process also touched, is not a store.
+-- Sensitive and persistence paths are matched as named through /proc/PID/root too
+-- (`proc_root_path`). A pid reused is another process: a server is the incarnation of its pid
+-- alive at its call, and its first call is that incarnation's.
 -- High when a sensitive path (its regex, whatever the action: a read, a rename onto it) or a
 -- network action is among them, low when all look like the server's own state, else medium.
 INSERT INTO findings
+WITH RECURSIVE
 -- the paths never a server's own state nor a temporary file: sensitive and persistence paths
-WITH guard_patterns AS (
-  SELECT regex FROM sensitive_patterns UNION SELECT regex FROM persistence_patterns
+-- (`recording` null: for every recording), and each `~/` pattern again under each home the
+-- recording shows beyond /root and /home/* (home_patterns in detect_macros.sql)
+home_guard AS (FROM home_patterns()),
+sensitive_guard AS (
+  SELECT NULL::VARCHAR AS recording, regex FROM sensitive_patterns
+  UNION SELECT recording, regex FROM home_guard WHERE kind = 'sensitive'
+),
+guard_patterns AS (
+  SELECT recording, regex FROM sensitive_guard
+  UNION SELECT NULL::VARCHAR, regex FROM persistence_patterns
+  UNION SELECT recording, regex FROM home_guard WHERE kind = 'persistence'
+),
+-- a pid reused is another process: each tools/call's server is the incarnation of its pid
+-- alive at the call (pid_incarnations, as mcp_links.sql)
+incs AS (FROM pid_incarnations('lineage')),
+server_calls AS (
+  SELECT m.recording, m.mcp_call_id, m.session_id, m.server_pid, v.start_ns AS server_start_ns,
+    m.server_name, m.start_ns, m.client_pid, c.start_ns AS client_start_ns
+  FROM mcp_calls m
+  ASOF LEFT JOIN incs v
+    ON v.recording = m.recording AND v.pid = m.server_pid AND m.start_ns >= v.from_ns
+  ASOF LEFT JOIN incs c
+    ON c.recording = m.recording AND c.pid = m.client_pid AND m.start_ns >= c.from_ns
+  WHERE m.method = 'tools/call' AND m.server_pid IS NOT NULL
 ),
 calls AS (
-  SELECT m.recording, m.mcp_call_id, m.session_id, m.server_pid, m.server_name, m.tool,
+  SELECT m.recording, m.mcp_call_id, m.session_id, m.server_pid, s.server_start_ns,
+    m.server_name, m.tool,
     m.start_ns, m.end_ns, k.tool_call_id, m.arguments::VARCHAR AS args,
     list_filter(
       list_transform(regexp_extract_all(m.arguments::VARCHAR, '"(/[^"]*)"', 1), p -> rtrim(p, '/')),
@@ -53,23 +83,39 @@ calls AS (
       p -> '/' || regexp_replace(p, '^\./', '')) AS rel_paths
   FROM mcp_calls m
   JOIN mcp_tool_links k ON k.recording = m.recording AND k.mcp_call_id = m.mcp_call_id
+  JOIN server_calls s ON s.recording = m.recording AND s.mcp_call_id = m.mcp_call_id
 ),
--- each server's first tools/call, of all its calls (linked to a tool call or not)
+-- each server's (incarnation's) first tools/call, of all its calls (linked to a tool call or
+-- not), with the session and name it had then
 firsts AS (
-  SELECT recording, server_pid, min(start_ns) AS first_ns
-  FROM mcp_calls WHERE method = 'tools/call' AND server_pid IS NOT NULL
+  SELECT recording, server_pid, server_start_ns, min(start_ns) AS first_ns,
+    arg_min(session_id, start_ns) AS session_id, arg_min(server_name, start_ns) AS server_name
+  FROM server_calls
   GROUP BY ALL
 ),
--- the server process itself: its incarnation at its first tools/call
-servers AS (
-  SELECT f.recording, f.server_pid, f.first_ns, p.start_ns AS proc_start_ns
-  FROM firsts f
-  ASOF JOIN processes p
-    ON p.recording = f.recording AND p.pid = f.server_pid AND f.first_ns >= p.start_ns
+-- the server process and the processes it started before its first call (its incarnations,
+-- by lineage's ppid and parent_start_ns, as mcp_links.sql; never its client nor what that
+-- started): their start-up writes are judged whether or not they act during a call
+servers(recording, server_pid, server_start_ns, first_ns, pid, proc_start_ns) AS (
+  SELECT recording, server_pid, server_start_ns, first_ns, server_pid, server_start_ns
+  FROM firsts
+  UNION
+  SELECT t.recording, t.server_pid, t.server_start_ns, t.first_ns, l.pid, l.start_ns
+  FROM servers t
+  JOIN lineage l ON l.recording = t.recording AND l.ppid = t.pid
+    AND l.parent_start_ns IS NOT DISTINCT FROM t.proc_start_ns AND l.pid <> t.pid
+    AND l.start_ns < t.first_ns
+  WHERE NOT EXISTS (SELECT 1 FROM server_calls k WHERE k.recording = t.recording
+    AND k.server_pid = t.server_pid
+    AND k.server_start_ns IS NOT DISTINCT FROM t.server_start_ns AND k.client_pid = l.pid
+    AND k.client_start_ns IS NOT DISTINCT FROM l.start_ns)
 ),
 linked AS (
   SELECT c.recording, c.mcp_call_id, c.start_ns, c.paths, c.rel_paths, a.event_table,
     a.event_id, a.op, a.ts_ns, a.pid, a.proc_start_ns, a.path, a.path2, a.flags, a.written,
+    -- the paths it writes, pseudo-files too (a write to /proc/sys, through /proc/self/root)
+    CASE WHEN a.event_table = 'file' AND writes_file(a.op, a.flags, a.ret)
+      THEN changed_paths(a.op, a.path, a.path2) ELSE [] END AS changed,
     CASE WHEN a.path2 IS NOT NULL THEN a.path || ' -> ' || a.path2
       ELSE coalesce(a.path, a.qname, a.addr || ':' || a.port) END AS what,
     a.event_table = 'net' AS network
@@ -82,12 +128,14 @@ linked AS (
 ),
 -- each process that acted in a call (the server, a process it started), and the server itself
 actors AS (
-  SELECT DISTINCT l.recording, l.pid, l.proc_start_ns, c.server_pid, f.first_ns
+  SELECT DISTINCT l.recording, l.pid, l.proc_start_ns, c.server_pid, c.server_start_ns,
+    f.first_ns
   FROM linked l
   JOIN calls c ON c.recording = l.recording AND c.mcp_call_id = l.mcp_call_id
   JOIN firsts f ON f.recording = c.recording AND f.server_pid = c.server_pid
+    AND f.server_start_ns IS NOT DISTINCT FROM c.server_start_ns
   UNION
-  SELECT recording, server_pid, proc_start_ns, server_pid, first_ns FROM servers
+  SELECT recording, pid, proc_start_ns, server_pid, server_start_ns, first_ns FROM servers
 ),
 -- an actor's atomic saves: the rename onto a path of a file it created new (an open that
 -- succeeded, O_CREAT with O_EXCL or O_TRUNC) in that path's directory before
@@ -127,12 +175,13 @@ other_uses AS (
 -- the file writes of each actor before its server's first tools/call, each changed path with
 -- the action that first wrote it
 early AS (
-  SELECT x.recording, x.server_pid, x.pid, x.proc_start_ns, a.event_id, a.ts_ns, a.op, a.path,
+  SELECT x.recording, x.server_pid, x.server_start_ns, x.pid, x.proc_start_ns, a.event_id,
+    a.ts_ns, a.op, a.path,
     a.path2, a.flags, unnest(changed_paths(a.op, a.path, a.path2)) AS changed
   FROM actors x
   JOIN actions a ON a.recording = x.recording AND a.pid = x.pid
     AND a.proc_start_ns IS NOT DISTINCT FROM x.proc_start_ns
-  WHERE a.event_table = 'file' AND a.written AND a.ts_ns < x.first_ns
+  WHERE a.event_table = 'file' AND writes_file(a.op, a.flags, a.ret) AND a.ts_ns < x.first_ns
 ),
 -- the paths an actor made new before the first call: its first write of the path creates it
 -- (an open with O_CREAT, mkdir, or a rename, link or symlink onto it) with O_EXCL, or nothing
@@ -159,12 +208,12 @@ argv_paths AS (
         ELSE nullif(regexp_extract(v, '^-[\w-]*=(/.+)$', 1), '') END),
       v -> v IS NOT NULL)), '/') AS path
   FROM (
-    SELECT s.recording, s.server_pid AS pid, s.proc_start_ns, e.argv
-    FROM servers s
+    SELECT s.recording, s.server_pid AS pid, s.server_start_ns AS proc_start_ns, e.argv
+    FROM firsts s
     JOIN actions e ON e.recording = s.recording AND e.event_table = 'process'
       AND e.op = 'exec' AND e.pid = s.server_pid
-      AND e.proc_start_ns IS NOT DISTINCT FROM s.proc_start_ns
-    QUALIFY row_number() OVER (PARTITION BY s.recording, s.server_pid, s.proc_start_ns
+      AND e.proc_start_ns IS NOT DISTINCT FROM s.server_start_ns
+    QUALIFY row_number() OVER (PARTITION BY s.recording, s.server_pid, s.server_start_ns
       ORDER BY e.ts_ns, e.event_id) = 1
   )
 ),
@@ -189,10 +238,11 @@ candidates AS (
 ),
 -- sensitive and persistence paths among the candidates: never own state
 guarded AS (
-  SELECT DISTINCT c.path
-  FROM (SELECT DISTINCT path FROM candidates) c
+  SELECT DISTINCT c.recording, c.path
+  FROM (SELECT DISTINCT recording, path FROM candidates) c
   JOIN guard_patterns p
-    ON regexp_matches(c.path, p.regex)
+    ON coalesce(p.recording, c.recording) = c.recording
+    AND regexp_matches(proc_root_path(c.path), p.regex)
 ),
 -- each actor's own state (the header): its paths excused, and its stores there before
 own AS (
@@ -200,7 +250,7 @@ own AS (
     coalesce(list(DISTINCT path) FILTER (WHERE kind = 'own'), []) AS paths,
     coalesce(list(DISTINCT path) FILTER (WHERE kind = 'old_store'), []) AS stores
   FROM candidates c
-  WHERE NOT EXISTS (SELECT 1 FROM guarded g WHERE g.path = c.path)
+  WHERE NOT EXISTS (SELECT 1 FROM guarded g WHERE g.recording = c.recording AND g.path = c.path)
   GROUP BY ALL
 ),
 -- the rename of a temporary file of an atomic write onto a named path (or the actor's own
@@ -219,7 +269,9 @@ temp_writes AS (
       OR list_contains(list_concat(coalesce(w.paths, []), coalesce(w.stores, [])), r.path2))
     AND regexp_replace(r.path, '/[^/]*$', '') = regexp_replace(r.path2, '/[^/]*$', '')
     -- a sensitive or persistence file is never a temporary one (truncated and moved away)
-    AND NOT EXISTS (SELECT 1 FROM guard_patterns p WHERE regexp_matches(r.path, p.regex))
+    AND NOT EXISTS (SELECT 1 FROM guard_patterns p
+      WHERE coalesce(p.recording, r.recording) = r.recording
+        AND regexp_matches(proc_root_path(r.path), p.regex))
   GROUP BY ALL
 ),
 excused AS (
@@ -234,11 +286,14 @@ excused AS (
 -- each action of a call with the paths it is judged by that nothing excuses
 judged AS (
   SELECT x.recording, x.mcp_call_id, x.event_table, x.event_id, x.op, x.ts_ns, x.what,
-    x.network, x.written, x.paths AS named, x.path,
+    x.network, x.written, x.changed, x.paths AS named, x.path,
     list_filter(list_distinct(list_filter([x.path, x.path2], p -> p IS NOT NULL)),
       p -> NOT names_path(x.paths, x.rel_paths, p)
         AND NOT list_contains(coalesce(e.temps, []), p)
-        AND NOT regexp_matches(p, '^/(dev|proc|sys)/|/node_modules/|\.so(\.[0-9]+)*$|^/etc/ld\.so')) AS left_paths,
+        AND NOT CASE WHEN list_contains(x.changed, p)
+          THEN regexp_matches(p, '^/dev/(null|zero|full|u?random|tty|ptmx|pts/[0-9]+|std(in|out|err)|fd/[0-9]+)$')
+          ELSE regexp_matches(p, '^/(dev|proc|sys)/|/node_modules/|\.so(\.[0-9]+)*$|^/etc/ld\.so')
+        END) AS left_paths,
     list_concat(coalesce(w.paths, []), coalesce(w.stores, [])) AS stores
   FROM linked x
   LEFT JOIN excused e ON e.recording = x.recording AND e.event_table = x.event_table
@@ -253,17 +308,19 @@ acts0 AS (
   FROM judged x
   WHERE (x.event_table = 'file' AND x.op <> 'chdir' AND len(x.left_paths) > 0
       -- looking at a directory on the way to a named path (realpath, validation) is asking
-      AND NOT (NOT x.written AND len(list_filter(x.named, p -> starts_with(p, x.path || '/'))) > 0))
+      AND NOT (len(x.changed) = 0 AND len(list_filter(x.named, p -> starts_with(p, x.path || '/'))) > 0))
     OR (x.event_table = 'net' AND len(x.named) > 0)
 ),
 -- the sensitive paths among those actions' paths (a read, a write, either end of a rename)
 sensitive_paths AS (
-  SELECT DISTINCT q.path
-  FROM (SELECT DISTINCT unnest(left_paths) AS path FROM acts0) q
-  JOIN sensitive_patterns p ON regexp_matches(q.path, p.regex)
+  SELECT DISTINCT q.recording, q.path
+  FROM (SELECT DISTINCT recording, unnest(left_paths) AS path FROM acts0) q
+  JOIN sensitive_guard p ON coalesce(p.recording, q.recording) = q.recording
+    AND regexp_matches(proc_root_path(q.path), p.regex)
 ),
 acts AS (
-  SELECT x.*, EXISTS (SELECT 1 FROM sensitive_paths s WHERE list_contains(x.left_paths, s.path))
+  SELECT x.*, EXISTS (SELECT 1 FROM sensitive_paths s WHERE s.recording = x.recording
+      AND list_contains(x.left_paths, s.path))
     AS sensitive
   FROM acts0 x
 ),
@@ -280,7 +337,7 @@ grouped AS (
 -- the writes before a server's first tools/call that no start-up excuse covers (each event
 -- once, with the paths it changed that are not the actor's own)
 early_left AS (
-  SELECT e.recording, e.server_pid, e.event_id, e.ts_ns, e.op,
+  SELECT e.recording, e.server_pid, e.server_start_ns, e.event_id, e.ts_ns, e.op,
     CASE WHEN e.path2 IS NOT NULL THEN e.path || ' -> ' || e.path2 ELSE e.path END AS what,
     list(e.changed) AS changed,
     bool_and(list_contains(list_concat(coalesce(w.paths, []), coalesce(w.stores, [])),
@@ -288,34 +345,36 @@ early_left AS (
   FROM early e
   LEFT JOIN own w ON w.recording = e.recording AND w.pid = e.pid
     AND w.proc_start_ns IS NOT DISTINCT FROM e.proc_start_ns
-  WHERE NOT regexp_matches(e.changed, '^/(dev|proc|sys)/|/node_modules/')
-    -- before any call a server sets itself up (a runtime's caches, its own files): only a
-    -- sensitive or persistence path written then is said
-    AND EXISTS (SELECT 1 FROM guard_patterns p WHERE regexp_matches(e.changed, p.regex))
+  -- before any call a server sets itself up (a runtime's caches, its own files): only a
+  -- sensitive or persistence path written then is said (through /proc/PID/root too)
+  WHERE EXISTS (SELECT 1 FROM guard_patterns p
+    WHERE coalesce(p.recording, e.recording) = e.recording
+      AND regexp_matches(proc_root_path(e.changed), p.regex))
   GROUP BY ALL
 ),
 early_sensitive AS (
-  SELECT DISTINCT q.path
-  FROM (SELECT DISTINCT unnest(changed) AS path FROM early_left) q
-  JOIN sensitive_patterns p ON regexp_matches(q.path, p.regex)
+  SELECT DISTINCT q.recording, q.path
+  FROM (SELECT DISTINCT recording, unnest(changed) AS path FROM early_left) q
+  JOIN sensitive_guard p ON coalesce(p.recording, q.recording) = q.recording
+    AND regexp_matches(proc_root_path(q.path), p.regex)
 ),
 early_grouped AS (
-  SELECT e.recording, e.server_pid, min(e.ts_ns) AS start_ns, max(e.ts_ns) AS end_ns,
+  SELECT e.recording, e.server_pid, e.server_start_ns, min(e.ts_ns) AS start_ns,
+    max(e.ts_ns) AS end_ns,
     list('file:' || e.event_id ORDER BY e.ts_ns, e.event_id) AS ev,
     list(e.op || ' ' || e.what ORDER BY e.ts_ns, e.event_id) AS what,
-    bool_or(EXISTS (SELECT 1 FROM early_sensitive s WHERE list_contains(e.changed, s.path)))
+    bool_or(EXISTS (SELECT 1 FROM early_sensitive s WHERE s.recording = e.recording
+      AND list_contains(e.changed, s.path)))
       AS sensitive,
     bool_and(e.own) AS stored, bool_or(e.own) AS any_stored
   FROM early_left e
   GROUP BY ALL
 ),
 early_findings AS (
-  SELECT g.*, c.session_id, c.server_name
+  SELECT g.*, f.session_id, f.server_name
   FROM early_grouped g
-  JOIN (SELECT recording, server_pid, arg_min(session_id, start_ns) AS session_id,
-      arg_min(server_name, start_ns) AS server_name
-    FROM mcp_calls WHERE method = 'tools/call' GROUP BY ALL) c
-    ON c.recording = g.recording AND c.server_pid = g.server_pid
+  JOIN firsts f ON f.recording = g.recording AND f.server_pid = g.server_pid
+    AND f.server_start_ns IS NOT DISTINCT FROM g.server_start_ns
 ),
 out AS (
   SELECT recording, session_id, start_ns, end_ns, mcp_call_id AS ord,

@@ -3,7 +3,9 @@
 -- request) ended after the request came: a server killed or crashed while it served a call,
 -- whose client then says only that the connection closed. With the end the kernel recorded:
 -- exit code or signal, and who sent that signal (`processes.killed_by_pid`); each process
--- named by its program's file name.
+-- named by the file name of the program it ran then (`process_programs`: the receiver's at its
+-- end, the sender's of the signal when it sent it; not its last one: a shell that sent the
+-- signal and then exec'd `sleep` is `sh`), else its comm.
 -- Left out, as no sign of a call cut short: one whose tool call (`mcp_tool_links`) got a
 -- result the agent did not mark as an error before the receiver ended (its answer came, the
 -- capture lost it); one whose sender ended first (a client that closed the server's stdin and
@@ -15,9 +17,9 @@
 -- (`http`) a missing answer is the HTTP reading's own problem.
 SELECT q.recording, q.mcp_call_id, m.jsonrpc_id, q.method, q.tool, q.transport,
   q.server_pid, q.server_host, q.server_name, q.from_server, p.pid AS receiver,
-  coalesce(path_base(p.exe), p.comm) AS program,
+  coalesce(path_base(CASE WHEN pg.from_ns >= p.start_ns THEN pg.exe END), p.comm) AS program,
   p.exit_code, signal_name(p.exit_signal) AS exit_signal, p.killed_by_pid,
-  coalesce(path_base(k.exe), k.comm) AS killer, (p.end_ns - q.start_ns) // 1000000 AS after_ms,
+  coalesce(path_base(CASE WHEN kg.from_ns >= k.start_ns THEN kg.exe END), k.comm) AS killer, (p.end_ns - q.start_ns) // 1000000 AS after_ms,
   (SELECT count(*) FROM ipc i WHERE i.recording = q.recording AND i.ts_ns >= q.start_ns
     AND i.ts_ns <= p.end_ns AND (i.truncated OR i.lost > 0)
     AND ((i.pid = p.pid AND i.direction = 'write' AND coalesce(i.peer_pid, s.pid) = s.pid)
@@ -33,6 +35,10 @@ LEFT JOIN processes s ON s.recording = q.recording
   AND s.start_ns <= q.start_ns AND coalesce(s.end_ns, q.start_ns) >= q.start_ns
 LEFT JOIN processes k ON k.recording = p.recording AND k.pid = p.killed_by_pid
   AND k.start_ns <= p.killed_by_ns AND coalesce(k.end_ns, p.killed_by_ns) >= p.killed_by_ns
+ASOF LEFT JOIN process_programs pg
+  ON pg.recording = p.recording AND pg.pid = p.pid AND p.end_ns >= pg.from_ns
+ASOF LEFT JOIN process_programs kg
+  ON kg.recording = k.recording AND kg.pid = k.pid AND p.killed_by_ns >= kg.from_ns
 WHERE q.end_ns IS NULL AND NOT q.cancelled AND q.transport <> 'http'
   AND NOT coalesce(s.end_ns <= p.end_ns, false)
   AND NOT (q.from_server AND p.exit_code = 0 AND p.exit_signal IS NULL)
