@@ -34,6 +34,7 @@ import { TlsAssembler } from "./tls_assembler.ts";
 import { PER_DIRECTION_CONTEXT } from "./tls_targets.ts";
 import { type H2RedactorFactory, TlsStreams } from "./tls_streams.ts";
 import { damageWarnings, noDamage } from "./stream_damage.ts";
+import { dnsRefusedWarnings } from "./dns.ts";
 import { ArgvAssembler, type ArgvDamage, argvWarnings } from "./argv_assembler.ts";
 import type { GateStops } from "./gate_stops.ts";
 
@@ -87,6 +88,8 @@ export class RecordSink {
   execErrno = 0;
 
   readonly #manifest: Manifest;
+  /** datagrams the kernel side took for DNS questions and the strict parse refused */
+  #dnsRefused = 0;
   readonly #maxTlsBytes: number;
   readonly #pids?: number[];
   readonly #gateStops?: GateStops;
@@ -258,6 +261,7 @@ export class RecordSink {
         if (ev.netNs) this.#netNs.set(ev.pid, ev.netNs);
         const dns = dnsRow(ev, clock);
         if (dns) writers.net.append(dns);
+        else this.#dnsRefused++; // shown at the end: dnsRefusedWarnings
         break;
       }
       case Kind.PRIV:
@@ -435,6 +439,7 @@ export class RecordSink {
       ),
       ...damageWarnings("ipc", "cleartext HTTP over TCP", ipc.http, this.#maxTlsBytes),
       ...argvWarnings(this.#argv.damage),
+      ...dnsRefusedWarnings(this.#dnsRefused),
       ...outlivedWarnings(this.#running),
     );
     for (const w of this.#allWriters) {
