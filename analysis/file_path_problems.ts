@@ -8,9 +8,10 @@
  *   the first such path;
  * - the paths of a process that changed its root directory (chroot), which it names from that
  *   root ("/etc/passwd" in a chroot at /srv/jail is /srv/jail/etc/passwd): the capture records
- *   the chroot (`file` op `chroot`, the new root as `path`) and the later paths of the process
- *   and its children from the machine's root (capture/process_roots.ts; `raw_path` as named);
- *   kind `blind`, naming the processes and their roots and what is not followed.
+ *   the chroot (`file` op `chroot`, the new root as `path`) and the later paths as named: a
+ *   path resolved inside the new root is from it, one resolved from a directory outside it (a
+ *   descriptor or cwd kept from before, a `..` escape) from the machine's root, and the two
+ *   cannot be told apart; kind `blind`, naming the processes and their roots.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { Build } from "./build_steps.ts";
@@ -86,8 +87,10 @@ export async function rootChangesProblem(
     "blind",
     `${n} process${n === 1 ? "" : "es"} changed ${n === 1 ? "its" : "their"} root directory ` +
       `(chroot: ${shown.join(", ")}${more}): the paths ${n === 1 ? "it" : "they"} and the ` +
-      "children made afterwards name are recorded from the machine's root (`path` ROOT/x, " +
-      "`raw_path` /x as named); a root changed otherwise (pivot_root, or before the capture " +
-      "began) is not followed: such paths are as named",
+      "children made afterwards name are recorded as named, from that root (a path /x is " +
+      "ROOT/x on this machine), except those resolved from a directory outside it (a " +
+      "descriptor or cwd kept from before the chroot, a `..` escape), which are from the " +
+      "machine's root: the recording cannot tell the two apart; find them by pid and time " +
+      "after the `chroot` action",
   );
 }

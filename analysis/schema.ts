@@ -97,9 +97,9 @@ export const problemsTable = table(
         "table has no price for, by model: their `cost_usd` is null; and, source `tool_calls`, a compaction's summariser whose transcript text carries tool results it could not tie to a call: one row per summariser, counting by tool those no call of the recording fits and those several fit); `capture`: an error or a warning (`warning: ...`) the capture reported, or a capture that did not " +
         "end cleanly; `blind`: actions the capture saw and could not record (io_uring requests " +
         "not decoded, io_uring not attached: see `blind_spots`), and, source `file`, " +
-        "processes that changed their root directory (chroot), whose later paths are " +
-        "recorded from the machine's root (a root changed otherwise is not followed); and, " +
-        "source `net`, a recording " +
+        "processes that changed their root directory (chroot), whose later paths are as " +
+        "named, from that root (those resolved from a directory outside it, from the " +
+        "machine's: the two cannot be told apart); and, source `net`, a recording " +
         "with no LLM call whose traced processes connected to servers on loopback, which may " +
         "have made the calls outside the capture (an agent's daemon started before it, as " +
         "Cline 3's hub), or been the model's server with the process's TLS unrecorded (a " +

@@ -46,6 +46,9 @@ char LICENSE[] SEC("license") = "Dual MIT/GPL";
  */
 #define WATCH_CTX 0x1
 #define WATCH_DNS_TCP 0x2
+/* WATCH_DNS_SOCKS, set here when a socket is put in dns_socks: closes are watched (not reads
+ * and writes), so that a closed socket's entry goes and its fd, reused, is not taken for it */
+#define WATCH_DNS_SOCKS 0x4
 volatile __u32 sock_watch;
 
 /*
@@ -466,7 +469,9 @@ static long walk_step(__u32 i, void *unused)
 		return 0;
 	}
 	/* the components fill SL_BASE_MAX - 1 bytes at most (the callers mask lengths with
-	 * SL_BASE_MAX - 1): every path PATH_MAX can name is walked whole */
+	 * SL_BASE_MAX - 1): a path of up to PATH_MAX - 1 bytes fits whole, when it has no more
+	 * than SL_PATH_DEPTH components (mount crossings count as steps too); a deeper one is
+	 * cut and flagged all the same */
 	/* (w's fields read again after each call, not kept: walk_step's stack is full) */
 	w->name_len = 0;
 	bpf_core_read(&w->name_len, sizeof(w->name_len), &d->d_name.len);
@@ -1041,6 +1046,21 @@ static __always_inline __u16 sock_type(long fd)
 	return s ? BPF_CORE_READ(s, type) : 0;
 }
 
+/* The type of an internet socket (AF_INET, AF_INET6) open on fd; 0 for anything else (no file,
+ * not a socket, a unix one). Inlined: sl_dns_send, its caller, is at the stack's limit with
+ * sys_enter's frame (a call would add a frame). */
+static __always_inline int inet_sock_type(long fd)
+{
+	struct file *f = fd_file((struct task_struct *)bpf_get_current_task(), fd);
+	if (!f || (BPF_CORE_READ(f, f_inode, i_mode) & S_IFMT) != S_IFSOCK)
+		return 0;
+	struct socket *s = BPF_CORE_READ(f, private_data);
+	if (!s)
+		return 0;
+	__u16 family = BPF_CORE_READ(s, sk, __sk_common.skc_family);
+	return family == AF_INET || family == AF_INET6 ? BPF_CORE_READ(s, type) : 0;
+}
+
 /* Zeroes a unix socket name's bytes from `len` on (of 108): past the length it was given with,
  * a sockaddr_un holds whatever its buffer did. */
 static __always_inline void clip_unix(__u8 *addr, int len)
@@ -1168,6 +1188,8 @@ static __always_inline void note_dns_sock(__u32 tgid, long fd, const struct sl_n
 	p.sotype = e->sotype;
 	__builtin_memcpy(p.addr, e->addr, 16);
 	bpf_map_update_elem(&dns_socks, &key, &p, BPF_ANY);
+	if (!(sock_watch & WATCH_DNS_SOCKS))
+		__sync_fetch_and_or(&sock_watch, WATCH_DNS_SOCKS);
 	if (e->sotype == SOCK_STREAM && !(sock_watch & WATCH_DNS_TCP))
 		__sync_fetch_and_or(&sock_watch, WATCH_DNS_TCP);
 }
@@ -1233,8 +1255,12 @@ struct dns_out {
 	__u32 alen;
 	__u8 kaddr; /* addr is in kernel memory (io_uring's copy) */
 	__u8 hflags;
-	__u8 _pad[2];
+	__u8 how; /* DNS_WHOLE, DNS_STREAM_ONLY */
+	__u8 _pad;
 };
+
+#define DNS_WHOLE 0x1       /* buf holds the whole message (a send's only buffer) */
+#define DNS_STREAM_ONLY 0x2 /* buf is a second iovec after a two-byte one: TCP's message */
 
 /*
  * Whether the datagram at `buf` (`len` bytes, sent to a port other than 53) looks like one DNS
@@ -1305,13 +1331,21 @@ __noinline int sl_dns_send(const struct dns_out *m)
 			p->prefix_sent = 0;
 		}
 	}
+	/* a second iovec is a message of its own only after TCP's two-byte length */
+	if ((m->how & DNS_STREAM_ONLY) && e->sotype != SOCK_STREAM)
+		return 0;
 	if (e->port != 53) {
-		if (e->sotype != SOCK_DGRAM || !dns_question_like(e->data, buf, len))
-			return 0;
-		/* an address given: the socket it goes by must be UDP (a TCP one ignores it) */
-		if (!kaddr && uaddr && sock_type(fd) != SOCK_DGRAM)
+		/* the datagram whole in one buffer (bytes in further iovecs are not looked at) */
+		if (!(m->how & DNS_WHOLE) || e->sotype != SOCK_DGRAM ||
+		    !dns_question_like(e->data, buf, len))
 			return 0;
 	}
+	/* the socket it goes by is an internet one of that type: with an address given, UDP (a TCP
+	 * one ignores it); by dns_socks, the one remembered, not another kind of socket or file
+	 * its fd was reused by (its close not seen: close_range, a dup2 over it). A fixed file
+	 * of io_uring (fd < 0) cannot be looked at. */
+	if (fd >= 0 && inet_sock_type(fd) != e->sotype)
+		return 0;
 	__u32 n = len > SL_DNS_MAX ? SL_DNS_MAX : len;
 	n = BOUND(n, 1023);
 	if (bpf_probe_read_user(e->data, n, buf))
@@ -1322,10 +1356,10 @@ __noinline int sl_dns_send(const struct dns_out *m)
 }
 
 static __always_inline void dns_send(long fd, void *uaddr, __u32 alen, bool kaddr, void *buf,
-				     __u64 len, __u8 hflags)
+				     __u64 len, __u8 hflags, __u8 how)
 {
 	struct dns_out m = {.fd = fd, .addr = (__u64)uaddr, .buf = (__u64)buf, .len = len,
-			    .alen = alen, .kaddr = kaddr, .hflags = hflags};
+			    .alen = alen, .kaddr = kaddr, .hflags = hflags, .how = how};
 	sl_dns_send(&m);
 }
 
@@ -1337,33 +1371,41 @@ static __always_inline void dns_msghdr(long fd, struct user_msghdr *um, __u8 hfl
 		return;
 	if (bpf_probe_read_user(&iov, sizeof(iov), m.msg_iov))
 		return;
-	dns_send(fd, m.msg_name, m.msg_namelen, false, iov.iov_base, iov.iov_len, hflags);
+	dns_send(fd, m.msg_name, m.msg_namelen, false, iov.iov_base, iov.iov_len, hflags,
+		 m.msg_iovlen == 1 ? DNS_WHOLE : 0);
 	if (m.msg_iovlen > 1 && iov.iov_len == 2 &&
 	    bpf_probe_read_user(&iov, sizeof(iov), m.msg_iov + 1) == 0)
-		dns_send(fd, m.msg_name, m.msg_namelen, false, iov.iov_base, iov.iov_len, hflags);
+		dns_send(fd, m.msg_name, m.msg_namelen, false, iov.iov_base, iov.iov_len, hflags,
+			 DNS_STREAM_ONLY);
+}
+
+/* Whether fd is a TCP socket in dns_socks (connected to port 53): write(2) and writev(2) are
+ * read on those only, not on a connected UDP socket. */
+static __always_inline bool dns_tcp_sock(long fd)
+{
+	__u64 key = (bpf_get_current_pid_tgid() & 0xffffffff00000000ULL) | (__u32)fd;
+	struct dns_peer *p = bpf_map_lookup_elem(&dns_socks, &key);
+	return p && p->sotype == SOCK_STREAM;
 }
 
 /* A write to a TCP socket connected to port 53 (glibc's resolver writes the length and the
  * question as two iovecs of one writev). */
 static __always_inline void dns_tcp_write(long fd, void *buf, __u64 len)
 {
-	__u64 key = (bpf_get_current_pid_tgid() & 0xffffffff00000000ULL) | (__u32)fd;
-	if (!bpf_map_lookup_elem(&dns_socks, &key))
-		return;
-	dns_send(fd, NULL, 0, false, buf, len, 0);
+	if (dns_tcp_sock(fd))
+		dns_send(fd, NULL, 0, false, buf, len, 0, DNS_WHOLE);
 }
 
 static __always_inline void dns_tcp_writev(long fd, struct iovec *v, __u64 n)
 {
-	__u64 key = (bpf_get_current_pid_tgid() & 0xffffffff00000000ULL) | (__u32)fd;
-	if (!n || !bpf_map_lookup_elem(&dns_socks, &key))
+	if (!n || !dns_tcp_sock(fd))
 		return;
 	struct iovec iov = {};
 	if (bpf_probe_read_user(&iov, sizeof(iov), v))
 		return;
-	dns_send(fd, NULL, 0, false, iov.iov_base, iov.iov_len, 0);
+	dns_send(fd, NULL, 0, false, iov.iov_base, iov.iov_len, 0, n == 1 ? DNS_WHOLE : 0);
 	if (n > 1 && iov.iov_len == 2 && bpf_probe_read_user(&iov, sizeof(iov), v + 1) == 0)
-		dns_send(fd, NULL, 0, false, iov.iov_base, iov.iov_len, 0);
+		dns_send(fd, NULL, 0, false, iov.iov_base, iov.iov_len, 0, DNS_STREAM_ONLY);
 }
 
 /* ---------------------------------------------------------------- other processes, credentials */
@@ -2190,7 +2232,8 @@ static __always_inline void sock_write_enter(long fd)
 
 static __always_inline void sock_close(long fd)
 {
-	if (sock_watch & WATCH_DNS_TCP) {
+	/* a socket of dns_socks, UDP or TCP: forgotten (its fd may be reused by another) */
+	if (sock_watch & (WATCH_DNS_TCP | WATCH_DNS_SOCKS)) {
 		__u64 key = (bpf_get_current_pid_tgid() & 0xffffffff00000000ULL) | (__u32)fd;
 		bpf_map_delete_elem(&dns_socks, &key);
 	}
@@ -2238,7 +2281,10 @@ int BPF_PROG(sl_sys_enter, struct pt_regs *uregs, long nr)
 		return 0;
 	const struct sys_spec *s = &sys_specs[nr];
 	__u8 h = s->handler;
-	if (h == SH_NONE || (h >= SH_WATCH_FIRST && h <= SH_WATCH_LAST && !sock_watch))
+	/* reads and writes for TLS contexts or DNS over TCP; closes for those and dns_socks */
+	if (h == SH_NONE || (h >= SH_WATCH_FIRST && h <= SH_WATCH_LAST &&
+			     !(sock_watch & (h == SH_CLOSE ? (WATCH_CTX | WATCH_DNS_TCP | WATCH_DNS_SOCKS)
+							   : (WATCH_CTX | WATCH_DNS_TCP)))))
 		return 0;
 	__u64 id = bpf_get_current_pid_tgid();
 	if (!is_traced(id >> 32))
@@ -2273,7 +2319,8 @@ int BPF_PROG(sl_sys_enter, struct pt_regs *uregs, long nr)
 		return 0;
 	case SH_SENDTO:
 		sock_write_enter(fd);
-		dns_send(fd, (void *)regs->r8, regs->r9, false, (void *)regs->si, regs->dx, 0);
+		dns_send(fd, (void *)regs->r8, regs->r9, false, (void *)regs->si, regs->dx, 0,
+			 DNS_WHOLE);
 		return 0;
 	case SH_SENDMSG:
 		sock_write_enter(fd);

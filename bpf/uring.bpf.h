@@ -224,7 +224,7 @@ static __always_inline bool uring_send(struct io_kiocb *req, __u8 op, __s32 fd)
 	if (fd < 0 && !name)
 		return false;
 	dns_send(fd, name ? (void *)&km->addr : NULL, name ? sizeof(struct sockaddr_in6) : 0, true,
-		 BPF_CORE_READ(sr, buf), BPF_CORE_READ(sr, len), SL_F_URING);
+		 BPF_CORE_READ(sr, buf), BPF_CORE_READ(sr, len), SL_F_URING, DNS_WHOLE);
 	return true;
 }
 

@@ -96,3 +96,18 @@ export function parseDnsQueryStrict(msg: Uint8Array): DnsQuestion | null {
   }
   return o === msg.length ? parseDnsQuestion(msg) : null;
 }
+
+/**
+ * The manifest's warning for datagrams to ports other than 53 that the kernel side passed on as
+ * looking like a DNS question and the strict parse refused (a trailing byte, QTYPE 0, an
+ * additional record that is not OPT, such as TSIG's): not recorded, so counted and said.
+ */
+export function dnsRefusedWarnings(n: number): string[] {
+  return n
+    ? [
+      `dns: ${n} datagram${n === 1 ? "" : "s"} to UDP ports other than 53 looked like a DNS ` +
+      "question to the kernel side but were not exactly one DNS query (a byte after the " +
+      "question, QTYPE 0, an additional record other than OPT): not recorded",
+    ]
+    : [];
+}

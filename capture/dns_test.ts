@@ -1,47 +1,19 @@
 /**
  * DNS questions: the strict reading of a datagram sent to a port other than 53 takes whole
  * queries as resolvers send them (with and without EDNS's OPT record) and nothing else: not a
- * response, a cut or padded one, nor any of many random datagrams.
+ * response, a cut or padded one, a TSIG-signed one, the datagrams of the protocols that share
+ * UDP with DNS (QUIC, STUN, WireGuard, NTP, mDNS responses: hand-built from their
+ * specifications, tests/support/dns_datagrams.ts), nor any of many random datagrams.
  */
 import assert from "node:assert/strict";
 import { parseDnsQueryStrict } from "./dns.ts";
-
-const enc = new TextEncoder();
-
-/** A query as glibc's res_mkquery builds it (id, RD), with an OPT record when `opt` is given. */
-function query(name: string, qtype: number, opt?: Uint8Array): Uint8Array {
-  const labels = name.split(".").flatMap((l) => [l.length, ...enc.encode(l)]);
-  const ar = opt ? 1 : 0;
-  return new Uint8Array([
-    0xbe,
-    0xef,
-    0x01,
-    0x00,
-    0,
-    1,
-    0,
-    0,
-    0,
-    0,
-    0,
-    ar,
-    ...labels,
-    0,
-    qtype >> 8,
-    qtype & 0xff,
-    0,
-    1,
-    ...(opt ?? []),
-  ]);
-}
-
-/** OPT (RFC 6891): root name, type 41, UDP size 1232, TTL 0, then options as given. */
-function opt(options: number[] = []): Uint8Array {
-  const n = options.length;
-  return new Uint8Array([0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, n >> 8, n & 0xff, ...options]);
-}
-
-const COOKIE = [0, 10, 0, 8, 1, 2, 3, 4, 5, 6, 7, 8];
+import {
+  COOKIE,
+  opt,
+  otherProtocols,
+  query,
+  refusedQueries,
+} from "../tests/support/dns_datagrams.ts";
 
 Deno.test("a whole query, with or without OPT, is read strictly", () => {
   assert.deepEqual(parseDnsQueryStrict(query("api.example.com", 1)), {
@@ -81,6 +53,14 @@ Deno.test("anything but exactly one query is not DNS", () => {
   bad("an option past OPT's end", (m) => m[o + 14] = 9);
   bad("EDNS version 1", (m) => m[o + 6] = 1);
   bad("two labels too long", (m) => m[12] = 64, query("a".repeat(64) + ".b", 1));
+});
+
+Deno.test("near misses and other protocols' datagrams are not DNS", () => {
+  for (const [what, m] of Object.entries({ ...refusedQueries(), ...otherProtocols() })) {
+    assert.equal(parseDnsQueryStrict(m), null, what);
+  }
+  // the same query, exactly: read (so the near misses fail by their one difference)
+  assert.equal(parseDnsQueryStrict(query("near.sightline.test"))?.qname, "near.sightline.test");
 });
 
 Deno.test("random datagrams are never DNS", () => {

@@ -132,8 +132,8 @@ export const PrivOp: Record<number, string> = {
   22: "capset",
 };
 
-/** SL_GROUPS_KEPT: groups of a setgroups list the kernel side records */
-export const GROUPS_KEPT = 4;
+/** SL_GROUPS_KEPT: groups of a setgroups list the kernel side records (events_test checks it) */
+export { GROUPS_KEPT } from "../recording/schema.ts";
 
 /** io_uring opcodes counted in the stats (SL_URING_OPS) */
 export const URING_OPS = 64;

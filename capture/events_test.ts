@@ -1,6 +1,6 @@
 /** The TypeScript decoder's layout of events.h matches what the C compiler laid out. */
 import assert from "node:assert/strict";
-import { decode, Kind, LAYOUT, splitNul, waitStatus } from "./events.ts";
+import { decode, GROUPS_KEPT, Kind, LAYOUT, splitNul, waitStatus } from "./events.ts";
 import { LOADER_PATH } from "./loader.ts";
 import { textBytes } from "../recording/byte_text.ts";
 
@@ -164,4 +164,11 @@ Deno.test("decode: file events one after another each get their own directory", 
     ["src", "app"],
     ["deep", "src", "app"],
   ]);
+});
+
+Deno.test("GROUPS_KEPT is bpf/events.h's SL_GROUPS_KEPT", async () => {
+  const h = await Deno.readTextFile(new URL("../bpf/events.h", import.meta.url));
+  const m = h.match(/#define SL_GROUPS_KEPT (\d+)/);
+  assert.ok(m, "events.h defines SL_GROUPS_KEPT");
+  assert.equal(GROUPS_KEPT, Number(m[1]));
 });

@@ -34,9 +34,9 @@ import { TlsAssembler } from "./tls_assembler.ts";
 import { PER_DIRECTION_CONTEXT } from "./tls_targets.ts";
 import { type H2RedactorFactory, TlsStreams } from "./tls_streams.ts";
 import { damageWarnings, noDamage } from "./stream_damage.ts";
+import { dnsRefusedWarnings } from "./dns.ts";
 import { ArgvAssembler, type ArgvDamage, argvWarnings } from "./argv_assembler.ts";
 import type { GateStops } from "./gate_stops.ts";
-import { ProcessRoots } from "./process_roots.ts";
 
 export interface SinkOptions {
   /** the recording directory: the sink creates its Arrow files */
@@ -88,6 +88,8 @@ export class RecordSink {
   execErrno = 0;
 
   readonly #manifest: Manifest;
+  /** datagrams the kernel side took for DNS questions and the strict parse refused */
+  #dnsRefused = 0;
   readonly #maxTlsBytes: number;
   readonly #pids?: number[];
   readonly #gateStops?: GateStops;
@@ -109,8 +111,6 @@ export class RecordSink {
    * after its exit: its ipc rows may still wait for their peer), for pairing loopback TCP ends
    */
   #netNs = new Map<number, number>();
-  /** roots of processes that changed theirs (chroot), their paths' prefix */
-  readonly #roots = new ProcessRoots();
   // io_uring: requests by opcode (from the loader's stats), whether its tracepoints attached
   #uring: UringCounts = { requests: {}, recorded: {} };
   #uringAttached = true;
@@ -144,9 +144,7 @@ export class RecordSink {
       ...(opts.ipc ? { ipc: ArrowStreamWriter.create(`${dir}/ipc.arrow`, ipcTable, budget) } : {}),
     };
     this.#allWriters = Object.values(writers);
-    this.#argv = new ArgvAssembler((ev) =>
-      writers.process.append(execRow(ev, this.#clock, this.#roots.of(ev.pid)))
-    );
+    this.#argv = new ArgvAssembler((ev) => writers.process.append(execRow(ev, this.#clock)));
 
     // one key for the recording: an Mcp-Session-Id gets one string in tls.arrow and ipc.arrow
     // (the recording schema: "the same for one id within a recording")
@@ -228,7 +226,6 @@ export class RecordSink {
         this.#uringAttached = (ev.missing & Missing.URING) === 0;
         break;
       case Kind.FORK:
-        this.#roots.fork(ev.pid, ev.ppid);
         this.#started?.add(ev.pid);
         this.#running.set(ev.pid, ev.comm);
         this.#netNs.set(ev.pid, ev.netNs);
@@ -249,13 +246,11 @@ export class RecordSink {
         this.#lastExec.delete(ev.pid);
         writers.process.append(exitRow(ev, clock));
         break;
-      case Kind.FILE: {
-        const row = fileRow(ev, clock, this.#roots.of(ev.pid));
-        if (ev.op === "chroot" && ev.ret === 0n) this.#roots.chroot(ev.pid, row.path);
-        if (ev.hflags & Flag.PENDING) this.#awaiting.set(ev.uringId, { table: "file", row });
-        else writers.file.append(row);
+      case Kind.FILE:
+        if (ev.hflags & Flag.PENDING) {
+          this.#awaiting.set(ev.uringId, { table: "file", row: fileRow(ev, clock) });
+        } else writers.file.append(fileRow(ev, clock));
         break;
-      }
       case Kind.NET:
         if (ev.netNs) this.#netNs.set(ev.pid, ev.netNs);
         if (ev.hflags & Flag.PENDING) {
@@ -266,17 +261,12 @@ export class RecordSink {
         if (ev.netNs) this.#netNs.set(ev.pid, ev.netNs);
         const dns = dnsRow(ev, clock);
         if (dns) writers.net.append(dns);
+        else this.#dnsRefused++; // shown at the end: dnsRefusedWarnings
         break;
       }
-      case Kind.PRIV: {
-        const row = privilegeRow(ev, clock);
-        // another mount namespace entered: its root, not the chroot's
-        if (row.op === "setns" && row.ret === 0n && row.request?.includes("CLONE_NEWNS")) {
-          this.#roots.forget(ev.pid);
-        }
-        writers.privilege.append(row);
+      case Kind.PRIV:
+        writers.privilege.append(privilegeRow(ev, clock));
         break;
-      }
       case Kind.URING_DONE: {
         const w = this.#awaiting.get(ev.uringId);
         if (!w) break;
@@ -449,6 +439,7 @@ export class RecordSink {
       ),
       ...damageWarnings("ipc", "cleartext HTTP over TCP", ipc.http, this.#maxTlsBytes),
       ...argvWarnings(this.#argv.damage),
+      ...dnsRefusedWarnings(this.#dnsRefused),
       ...outlivedWarnings(this.#running),
     );
     for (const w of this.#allWriters) {

@@ -14,7 +14,6 @@ import {
 } from "../recording/schema.ts";
 import { namespaceFlags } from "./ns_flags.ts";
 import { signalName } from "./signal_names.ts";
-import { underRoot } from "./process_roots.ts";
 import { familyName, formatAddr, sockTypeName } from "./sockaddr.ts";
 
 /** Converts CLOCK_BOOTTIME ns to wall-clock ns since the epoch. */
@@ -45,18 +44,14 @@ export function forkRow(ev: Ev<1>, clock: Clock): ProcessRow {
   return { ...processRow(ev, clock, "fork"), net_ns: ns(ev.netNs), mnt_ns: ns(ev.mntNs) };
 }
 
-/** An exec; `root`: the process's root when it changed it (chroot), its paths' prefix. */
-export function execRow(ev: Ev<2>, clock: Clock, root?: string): ProcessRow {
+export function execRow(ev: Ev<2>, clock: Clock): ProcessRow {
   return {
     ...processRow(ev, clock, "exec"),
-    filename: underRoot(
-      root,
-      ev.filename.startsWith("/") ? ev.filename : resolvePath(ev.filename, ev.cwd),
-    ),
+    filename: ev.filename.startsWith("/") ? ev.filename : resolvePath(ev.filename, ev.cwd),
     argv: ev.argv,
     argv_truncated: (ev.hflags & Flag.TRUNC) !== 0,
-    cwd: underRoot(root, baseToPath(ev.cwd)),
-    exe: ev.exe.length ? underRoot(root, baseToPath(ev.exe)) : null,
+    cwd: baseToPath(ev.cwd),
+    exe: ev.exe.length ? baseToPath(ev.exe) : null,
     exe_unlinked: ev.exeUnlinked,
     net_ns: ns(ev.netNs),
     mnt_ns: ns(ev.mntNs),
@@ -122,43 +117,32 @@ function unresolvedWrite(ev: Ev<4>, path: string): boolean {
   return ev.base.length !== 1;
 }
 
-/**
- * A file action; `root`: the process's root when it changed it (chroot): its paths are
- * recorded from the machine's root (`raw_path` stays as named).
- */
-export function fileRow(ev: Ev<4>, clock: Clock, root?: string): FileRow {
+export function fileRow(ev: Ev<4>, clock: Clock): FileRow {
   const hasPath2 = TWO_PATHS.has(ev.op);
   // a second path's base is its own (base2; empty: "/" unless the kernel side could not read
   // it), never the first path's
   const path2 = hasPath2
-    ? underRoot(
-      root,
-      resolvePath(ev.path2, ev.base2, {
-        follow: false,
-        baseUnknown: (ev.hflags & Flag.BASE2_UNKNOWN) !== 0,
-      }),
-    )
+    ? resolvePath(ev.path2, ev.base2, {
+      follow: false,
+      baseUnknown: (ev.hflags & Flag.BASE2_UNKNOWN) !== 0,
+    })
     : null;
   let path: string;
-  if (ev.op === "chdir") path = underRoot(root, baseToPath(ev.base));
+  if (ev.op === "chdir") path = baseToPath(ev.base);
   // a chroot that succeeded: the new root the kernel side walked from the namespace's top
   else if (ev.op === "chroot" && ev.ret === 0n) path = baseToPath(ev.base);
   else if (ev.op === "memfd_create") path = `memfd:${ev.path}`;
   else if (ev.op === "symlink") {
-    // the target is resolved when the link is followed, from the link's directory (path2,
-    // from the machine's root already); an absolute one as written (/proc/self/fd/N in it
-    // names the follower's descriptor), from the process's root
+    // the target is resolved when the link is followed, from the link's directory; an
+    // absolute one as written (/proc/self/fd/N in it names the follower's descriptor)
     path = ev.path.startsWith("/")
-      ? underRoot(root, normalizeAbsolute(ev.path))
+      ? normalizeAbsolute(ev.path)
       : resolvePath(ev.path, path2!.split("/").slice(1, -1).reverse());
   } else {
-    path = underRoot(
-      root,
-      resolvePath(ev.path, ev.base, {
-        follow: followsLastName(ev.op, ev.flags),
-        baseUnknown: (ev.hflags & Flag.BASE_UNKNOWN) !== 0,
-      }),
-    );
+    path = resolvePath(ev.path, ev.base, {
+      follow: followsLastName(ev.op, ev.flags),
+      baseUnknown: (ev.hflags & Flag.BASE_UNKNOWN) !== 0,
+    });
   }
   return {
     ts_ns: clock(ev.ts),

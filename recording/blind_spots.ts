@@ -160,9 +160,13 @@ export const STANDING_BLIND_SPOTS: readonly BlindSpot[] = [
     title: "datagrams beyond DNS",
     what: "Datagrams sent without connect(2) to ports other than 53 (sendto, sendmsg, " +
       "sendmmsg) and raw or packet sockets are not recorded, except DNS questions: on any UDP " +
-      "port a datagram that is exactly one DNS query by its format is a `dns` row (a resolver " +
-      "on 5353 or a dnsmasq's own port), one written with write(2) on a connected UDP socket " +
-      "is not; over TCP only port 53 is read.",
+      "port a datagram sent whole in one buffer (sendto, send, sendmsg with one iovec; " +
+      "sendmmsg's first two messages) that is exactly one DNS query by its format is a `dns` " +
+      "row (a resolver on 5353 or a dnsmasq's own port; NetBIOS name, LLMNR and " +
+      "single-question mDNS queries have that format and are rows too); one that only looks " +
+      "like a query is counted in a manifest warning. A question written with write(2) or " +
+      "writev(2) on a connected UDP socket is not read, on port 53 neither; over TCP only " +
+      "port 53 is read.",
   },
   {
     id: "attributes",

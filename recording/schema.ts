@@ -17,6 +17,9 @@ const V_NS = "0.5.0";
 /** The version that added entering namespaces (unshare, setns, clone with CLONE_NEW*) to privilege. */
 const V_NS_CALLS = "0.5.2";
 
+/** setgroups: the groups of its list a recording keeps (SL_GROUPS_KEPT, bpf/events.h) */
+export const GROUPS_KEPT = 4;
+
 const NET_NS_DOC =
   "the network namespace it was in, by inode number (as /proc/PID/ns/net shows it; the " +
   "manifest's `namespaces.net` is the capture's own): an agent's sandbox (bubblewrap's " +
@@ -163,10 +166,9 @@ export const fileTable = table(
         "link: the existing file; symlink: the link's target, resolved " +
         "against the link's directory; memfd_create: `memfd:NAME`; chroot: the new root, " +
         "from the top of the mount namespace (failed: as given, resolved); a chrooted " +
-        "process's later paths, and its children's, from the machine's root: its root " +
-        "(the chroot's `path`) followed by the path it named (`raw_path`), also in " +
-        "`process` (filename, cwd, exe); a root changed by pivot_root, or before the " +
-        "capture began, is not followed (the process's own view)",
+        "process's later paths are as it names them, from its root (one resolved from a " +
+        "directory outside that root, a descriptor or cwd kept from before, is from the " +
+        "machine's root: the two cannot be told apart)",
     ),
     opt(
       "path2",
@@ -202,8 +204,8 @@ export const netTable = table(
   "net",
   "Network activity of traced processes, by system call or io_uring: connects, binds, " +
     "listens, accepts, and DNS questions sent to port 53 (UDP, and TCP), and to any other " +
-    "UDP port (a local resolver on 5353, dnsmasq's or unbound's own port) when the datagram " +
-    "is exactly one DNS query by its format (one question, at most an EDNS OPT record, " +
+    "UDP port (a local resolver on 5353, dnsmasq's or unbound's own port) when the datagram, " +
+    "sent in one buffer, is exactly one DNS query by its format (one question, at most an EDNS OPT record, " +
     "nothing after; checked strictly, so no other datagram is taken for one).",
   [
     col("ts_ns", "int64", "wall-clock time (ns since the epoch)"),
@@ -351,7 +353,8 @@ export const privilegeTable = table(
       "ids",
       "list_utf8",
       "set*id: the ids asked for, in the call's order (real, effective, saved; -1: " +
-        "unchanged); setgroups: the first 4 groups of its list (`request` says how many)",
+        `unchanged); setgroups: the first ${GROUPS_KEPT} groups of its list (\`request\` says how ` +
+        "many)",
     ),
     col("ret", "int64", "the result: 0 (or bytes moved, or the old id) or a negative errno"),
     col("uid", "int32", "the caller's user id before the call"),
