@@ -13,10 +13,10 @@ export const TOOL_NAME = "sightline";
  * Sightline's version, as deno.json says it (manifest_test.ts holds them together); its minor
  * part goes up when what a capture records changes (0.3.0: manifest `exec_argv`, command lines
  * up to 1 MiB; 0.4.0: an exit row's `comm` is the process's main thread's), its patch part when
- * it records more of what a process did (0.5.2: entering namespaces, in `privilege`). Nothing
+ * it records more of what a process did (0.5.2: entering namespaces, in `privilege`; 0.5.3: groups and capabilities set, DNS questions on any UDP port). Nothing
  * compares it: readers go by the files and fields a recording has.
  */
-export const TOOL_VERSION = "0.5.2";
+export const TOOL_VERSION = "0.5.3";
 export const MANIFEST_FILE = "manifest.json";
 /**
  * Whether a file in a recording's directory is one of the recording's own (its manifest or an
