@@ -128,6 +128,25 @@ interface Piece {
   hole?: [number, number];
 }
 
+/** A TLS call of connection 3 (its bytes all recorded unless `over` says otherwise). */
+function tlsCall(dir: 0 | 1, seq: number, data: Uint8Array, over: Partial<TlsCall> = {}): TlsCall {
+  return {
+    pid: 1,
+    tid: 1,
+    ts: BigInt(seq),
+    conn: 3n,
+    gen: 0,
+    dir,
+    seq: BigInt(seq),
+    total: data.length,
+    data,
+    truncated: false,
+    lost: 0,
+    target: 1,
+    ...over,
+  };
+}
+
 function tlsRun(pieces: Piece[], dir: 0 | 1): Uint8Array {
   const out: RedactedCall[] = [];
   const s = new TlsStreams(
@@ -139,22 +158,12 @@ function tlsRun(pieces: Piece[], dir: 0 | 1): Uint8Array {
     const next = pieces[k + 1];
     if (p.lostBefore === "call") seq++;
     const cutAfter = typeof next?.lostBefore === "number" ? next.lostBefore : 0;
-    const call: TlsCall = {
-      pid: 1,
-      tid: 1,
-      ts: BigInt(seq),
-      conn: 3n,
-      gen: 0,
-      dir,
-      seq: BigInt(seq++),
+    s.push(tlsCall(dir, seq++, p.data, {
       total: p.data.length + cutAfter,
-      data: p.data,
       truncated: cutAfter > 0,
       lost: cutAfter + (p.hole ? p.hole[1] - p.hole[0] : 0),
-      target: 1,
       ...(p.hole ? { holes: p.hole } : {}),
-    };
-    s.push(call);
+    }));
   });
   s.finish();
   return concatBytes(out.map((r) => r.data));
@@ -308,20 +317,7 @@ Deno.test("adversarial: a client's start of the h2 preface (P, PR, PRI) then byt
     `HTTP/1.1 400 Bad Request\r\nmcp-session-id: ${KEYS.mcpSession}\r\n` +
       `Set-Cookie: s=${KEYS.cookie}\r\ncontent-length: 0\r\n\r\n`,
   );
-  const call = (dir: 0 | 1, seq: number, data: Uint8Array): TlsCall => ({
-    pid: 1,
-    tid: 1,
-    ts: BigInt(seq),
-    conn: 3n,
-    gen: 0,
-    dir,
-    seq: BigInt(seq),
-    total: data.length,
-    data,
-    truncated: false,
-    lost: 0,
-    target: 1,
-  });
+  const call = tlsCall;
   for (const start of ["P", "PR", "PRI"]) {
     for (const lostAfter of [true, false]) {
       for (let at = 0; at <= answer.length; at++) {
