@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import type { TlsCall } from "./tls_assembler.ts";
 import { type RedactedCall, TlsStreams } from "./tls_streams.ts";
 import { IpcRedactor, type RedactableCall } from "./ipc_redact.ts";
-import { h2RedactorFactory } from "./h2_glue.ts";
+import { h2RedactorFactory, loadH2Redactor } from "./h2_glue.ts";
 import { TEST_DIGEST } from "../protocols/testing.ts";
 import { concatBytes } from "../kit/bytes.ts";
 import { readMcpHttpFixture } from "../protocols/testdata/mcp_http_fixture.ts";
@@ -128,6 +128,25 @@ interface Piece {
   hole?: [number, number];
 }
 
+/** A TLS call of connection 3 (its bytes all recorded unless `over` says otherwise). */
+function tlsCall(dir: 0 | 1, seq: number, data: Uint8Array, over: Partial<TlsCall> = {}): TlsCall {
+  return {
+    pid: 1,
+    tid: 1,
+    ts: BigInt(seq),
+    conn: 3n,
+    gen: 0,
+    dir,
+    seq: BigInt(seq),
+    total: data.length,
+    data,
+    truncated: false,
+    lost: 0,
+    target: 1,
+    ...over,
+  };
+}
+
 function tlsRun(pieces: Piece[], dir: 0 | 1): Uint8Array {
   const out: RedactedCall[] = [];
   const s = new TlsStreams(
@@ -139,22 +158,12 @@ function tlsRun(pieces: Piece[], dir: 0 | 1): Uint8Array {
     const next = pieces[k + 1];
     if (p.lostBefore === "call") seq++;
     const cutAfter = typeof next?.lostBefore === "number" ? next.lostBefore : 0;
-    const call: TlsCall = {
-      pid: 1,
-      tid: 1,
-      ts: BigInt(seq),
-      conn: 3n,
-      gen: 0,
-      dir,
-      seq: BigInt(seq++),
+    s.push(tlsCall(dir, seq++, p.data, {
       total: p.data.length + cutAfter,
-      data: p.data,
       truncated: cutAfter > 0,
       lost: cutAfter + (p.hole ? p.hole[1] - p.hole[0] : 0),
-      target: 1,
       ...(p.hole ? { holes: p.hole } : {}),
-    };
-    s.push(call);
+    }));
   });
   s.finish();
   return concatBytes(out.map((r) => r.data));
@@ -206,12 +215,25 @@ function check(label: string, text: string, secrets: string[], dir: 0 | 1, gaps:
     "tcp",
     ipcRun,
   ]];
+  // with nothing lost, nothing withheld: every byte out, start lines and Host as they were
+  const kept = text.split("\r\n").filter((l) =>
+    /^(GET|POST|PUT|DELETE) [^ ]+ HTTP\/1\.1$|^HTTP\/1\.1 \d{3}|^host:/i.test(l) &&
+    !secrets.some((s) => l.includes(s.slice(0, 8)))
+  );
+  assert.ok(kept.length > 0, `${label}: a start line to keep`);
+  const whole = (how: string, what: string, out: Uint8Array) => {
+    assert.equal(out.length, input.length, `${how} ${label}: ${what}: every byte out`);
+    const outText = Array.from(out, (c) => String.fromCharCode(c)).join("");
+    for (const l of kept) assert.ok(outText.includes(l), `${how} ${label}: ${what}: ${l} kept`);
+  };
   for (const [how, run] of runs) {
     for (let at = 0; at <= input.length; at++) {
       const pieces = [{ data: input.subarray(0, at) }, { data: input.subarray(at) }]
         .filter((p) => p.data.length);
-      const found = leak(run(pieces, dir), secrets);
+      const out = run(pieces, dir);
+      const found = leak(out, secrets);
       assert.equal(found, null, `${how} ${label}: split at ${at}: ${found} out`);
+      whole(how, `split at ${at}`, out);
     }
     const rnd = random(0x5ec7e7 + input.length);
     for (let r = 0; r < 100; r++) {
@@ -221,12 +243,14 @@ function check(label: string, text: string, secrets: string[], dir: 0 | 1, gaps:
       const bounds = [0, ...at, input.length];
       const pieces = bounds.slice(1).map((c, k) => ({ data: input.subarray(bounds[k], c) }))
         .filter((p) => p.data.length);
-      const found = leak(run(pieces, dir), secrets);
+      const out = run(pieces, dir);
+      const found = leak(out, secrets);
       assert.equal(
         found,
         null,
         `${how} ${label}: calls ${pieces.map((p) => p.data.length)}: ${found} out`,
       );
+      whole(how, `calls ${pieces.map((p) => p.data.length)}`, out);
     }
     for (let g = 0; g < gaps; g++) {
       const gapAt = Math.floor(rnd() * input.length);
@@ -266,7 +290,9 @@ function check(label: string, text: string, secrets: string[], dir: 0 | 1, gaps:
   }
 }
 
-Deno.test("adversarial: agents' requests with secrets (header keys, ?key=, MCP session, JSON-RPC api_key, cookie), split at every byte and cut by gaps at drawn places: no 8 bytes of a secret out", () => {
+Deno.test("adversarial: agents' requests with secrets (header keys, ?key=, MCP session, JSON-RPC api_key, cookie), split at every byte and cut by gaps at drawn places: no 8 bytes of a secret out", async () => {
+  await loadH2Redactor(); // a first call that is a start of the h2 preface ("P") really runs
+
   const secrets = Object.values(KEYS);
   const streams = clientStreams();
   // planted (one cut by a chunk boundary: its start, before the boundary)
@@ -278,8 +304,38 @@ Deno.test("adversarial: agents' requests with secrets (header keys, ?key=, MCP s
 });
 
 Deno.test("adversarial: an SSE answer whose endpoint event's sessionId a chunk boundary cuts, split at every byte and cut by gaps at drawn places: no 8 bytes of the id out", async () => {
+  await loadH2Redactor();
   const { text, id } = await serverStream();
   // the id cut by the boundary: both halves in the bytes
   assert.ok(text.includes(id.slice(0, 11)) && text.includes(id.slice(11)) && !text.includes(id));
   check("sse server", text, [id], 1, 400);
+});
+
+Deno.test("adversarial: a client's start of the h2 preface (P, PR, PRI) then bytes lost or the end, and the server's HTTP/1 answer with Set-Cookie and mcp-session-id split at every byte: none of it out", async () => {
+  await loadH2Redactor();
+  const answer = bytesOf(
+    `HTTP/1.1 400 Bad Request\r\nmcp-session-id: ${KEYS.mcpSession}\r\n` +
+      `Set-Cookie: s=${KEYS.cookie}\r\ncontent-length: 0\r\n\r\n`,
+  );
+  const call = tlsCall;
+  for (const start of ["P", "PR", "PRI"]) {
+    for (const lostAfter of [true, false]) {
+      for (let at = 0; at <= answer.length; at++) {
+        const out: RedactedCall[] = [];
+        const s = new TlsStreams(
+          { keepSecrets: false, h2Redactor: h2RedactorFactory, digest: TEST_DIGEST },
+          (r) => out.push(r),
+        );
+        s.push(call(0, 0, bytesOf(start)));
+        if (lostAfter) s.push(call(0, 2, bytesOf(" * HTTP/2.0")));
+        let seq = 0;
+        for (const p of [answer.subarray(0, at), answer.subarray(at)]) {
+          if (p.length) s.push(call(1, seq++, p));
+        }
+        s.finish();
+        const found = leak(concatBytes(out.map((r) => r.data)), [KEYS.mcpSession, KEYS.cookie]);
+        assert.equal(found, null, `${start}${lostAfter ? " + lost" : ""}, split at ${at}`);
+      }
+    }
+  }
 });

@@ -2,7 +2,9 @@
  * Turns reassembled TLS calls into tls.arrow rows, one byte stream at a time: per
  * connection it picks the protocol (HTTP/2 when a direction starts with the h2 preface, else
  * HTTP/1.x; while its first bytes are only a start of the preface, a first write of `P` say,
- * its calls are held, nothing out, until the bytes decide: decideProto), runs that protocol's redactor over each direction's bytes in call order (secret
+ * its calls are held, nothing out, until the bytes decide: decideProto; HTTP/2 taken by
+ * default, bytes lost or the end reached before a whole preface, withholds both directions),
+ * runs that protocol's redactor over each direction's bytes in call order (secret
  * header values, and the `sessionId=` URL parameter, where MCP's HTTP+SSE transport puts its
  * session: the `endpoint` event's URL and every POST to it, as its keyed digest (held until
  * the value ends; `*`s when a gap or the end cuts it); HTTP/2's redactor masks both, in
@@ -108,6 +110,12 @@ interface Conn {
   waiting?: TlsCall[];
   /** the protocol not yet decided (decideProto): the calls so far, in order, none out */
   undecided?: TlsCall[];
+  /**
+   * HTTP/2 taken by default, not by a whole preface (bytes lost, too many calls, the end): its
+   * bytes may be HTTP/1's, the other direction's too, which the HTTP/2 redactor cannot read:
+   * every call of both directions withheld
+   */
+  forced?: boolean;
 }
 
 /** The most calls held undecided (each a byte of the preface at least, and the other side's). */
@@ -118,9 +126,10 @@ const MAX_UNDECIDED = 64;
  * the first call's direction are all a start of the HTTP/2 client preface (RFC 9113 3.4), none
  * lost: HTTP/2 once the whole preface is in, HTTP/1 once a byte rules it out. Where bytes were
  * lost (a call after a missing one, a hole, a cut), or too many calls came undecided, a start
- * of the preface is taken as HTTP/2 (whose redactor then withholds: never raw), else HTTP/1.
+ * of the preface is "forced": HTTP/2 by default, both directions withheld (never raw), else
+ * HTTP/1.
  */
-export function decideProto(calls: TlsCall[]): "h1" | "h2" | undefined {
+export function decideProto(calls: TlsCall[]): "h1" | "h2" | "forced" | undefined {
   const dir = calls[0].dir;
   const mine = calls.filter((c) => c.dir === dir);
   const probe = concatBytes(mine.map((c) => c.data));
@@ -129,7 +138,7 @@ export function decideProto(calls: TlsCall[]): "h1" | "h2" | undefined {
   if (!prefix) return "h1";
   const lossy = calls.some((c) => c.lost > 0 || c.truncated || c.holes) ||
     mine.some((c, k) => c.seq !== mine[0].seq + BigInt(k)) || mine[0].seq !== 0n;
-  if (lossy || calls.length >= MAX_UNDECIDED) return probe.length ? "h2" : "h1";
+  if (lossy || calls.length >= MAX_UNDECIDED) return probe.length ? "forced" : "h1";
   return undefined;
 }
 
@@ -170,9 +179,14 @@ export class TlsStreams {
       held.push(ownCall(call)); // its data is lent (tls_assembler.ts)
       const proto = decideProto(held);
       if (!proto) return;
-      c.proto = proto;
+      c.proto = proto === "forced" ? "h2" : proto;
+      c.forced = proto === "forced";
       c.undecided = undefined;
       for (const h of held) this.push(h);
+      return;
+    }
+    if (c.forced) {
+      this.#emit(withheld(call));
       return;
     }
     const h2 = c.proto === "h2" && this.#h2 !== undefined;
@@ -347,10 +361,12 @@ export class TlsStreams {
     for (const c of this.#conns.values()) {
       if (c.undecided) {
         // the connection ended undecided (a start of the preface, or nothing): HTTP/1 would
-        // read a lone "P" or "PRI" as it reads any line; both may be the start of either
+        // read a lone "P" or "PRI" as it reads any line; both may be the start of either:
+        // withheld, both directions (forced)
         const held = c.undecided;
         c.undecided = undefined;
-        c.proto = held.some((h) => h.data.length) ? "h2" : "h1";
+        c.forced = held.some((h) => h.data.length);
+        c.proto = c.forced ? "h2" : "h1";
         for (const h of held) this.push(h);
       }
       for (const call of c.waiting ?? []) {

@@ -709,3 +709,52 @@ Deno.test("a connection whose first calls are a start of the h2 preface is held,
 const latin1Of = (b: Uint8Array) => Array.from(b, (c) => String.fromCharCode(c)).join("");
 const startsLikePreface = (b: Uint8Array, n: number) =>
   b.subarray(0, n).every((x, k) => x === preface[k]);
+
+Deno.test("HTTP/2 taken by default (a start of the preface, then bytes lost, the end, or 64 calls undecided): an HTTP/1 answer of the other direction never goes out raw", async () => {
+  await loadH2Redactor();
+  const sid = "9f3c2a71-5be4-4d86-b0a2-7c1e5d9f4a63";
+  const cookie = "sess_Pq4Zx8Wn2Kv6Rt9Mb3Yc7";
+  const resp = `HTTP/1.1 400 Bad Request\r\nmcp-session-id: ${sid}\r\n` +
+    `Set-Cookie: s=${cookie}\r\ncontent-length: 0\r\n\r\n`;
+  const cases: [string, TlsCall[]][] = [
+    ["a lone P, a call lost", [call(0, "P"), call(2, "RI"), call(0, resp, { dir: 1 })]],
+    ["a lone P, then the end", [call(0, "P"), call(0, resp, { dir: 1 })]],
+    [
+      "64 calls undecided",
+      [
+        call(0, "P"),
+        ...Array.from({ length: 62 }, (_, k) => call(k, "", { dir: 1 })),
+        call(62, resp, { dir: 1 }),
+      ],
+    ],
+  ];
+  for (const [label, calls] of cases) {
+    const { s, out } = collect();
+    for (const c of calls) s.push(c);
+    s.finish();
+    const text = latin1Of(concatBytes(out.map((r) => r.data)));
+    for (const secret of [sid, cookie]) {
+      assert.ok(!text.includes(secret.slice(0, 8)), `${label}: ${JSON.stringify(text)}`);
+    }
+    const n = calls.reduce((a, c) => a + c.data.length, 0);
+    const withheldBytes = out.reduce((a, r) => a + r.withheld, 0);
+    assert.equal(withheldBytes, n, `${label}: both directions withheld`);
+  }
+});
+
+Deno.test("an HTTP/2 redactor's server direction whose first frame is no SETTINGS (an HTTP/1 answer) fails closed", async () => {
+  await loadH2Redactor();
+  const resp = "HTTP/1.1 200 OK\r\nSet-Cookie: s=sess_Pq4Zx8Wn2Kv6Rt9Mb3Yc7\r\n\r\n";
+  const r = h2RedactorFactory()!;
+  const got = concatBytes([r.transform(enc.encode(resp)), r.flush()]);
+  assert.equal(got.length, resp.length);
+  assert.ok(got.every((b) => b === 0), latin1Of(got));
+  const r2 = h2RedactorFactory()!;
+  const head = r2.transform(enc.encode("HTTP/1"));
+  const rest = r2.flush();
+  assert.ok(concatBytes([head, rest]).every((b) => b === 0), "a cut first frame header: zeroed");
+  // a server's SETTINGS first passes
+  const settings = encodeFrame(FrameType.SETTINGS, 0, 0, []);
+  const r3 = h2RedactorFactory()!;
+  assert.deepEqual(concatBytes([r3.transform(settings), r3.flush()]), settings);
+});

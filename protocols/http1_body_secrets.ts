@@ -10,8 +10,11 @@
  * It follows the message framing (a head; then `Content-Length`, chunked coding, or to the end
  * of the stream; no body for a request without either, a 1xx/204/304 answer or the answer to a
  * HEAD, whose methods the two directions share), and takes an event-stream body event by event.
- * A body whose first non-blank byte is no `{` or `[`, or that has a `Content-Encoding`, goes
- * through at once; a JSON body (an event) is held until it ends, then masked if it is JSON-RPC.
+ * A body whose first non-blank byte is no `{` or `[` goes through at once; one with a
+ * `Content-Encoding` but identity (gzip, br, any: not decoded) is masked whole (`*`s, same
+ * length) where it would be scanned (an MCP connection's, an answer to a request not seen),
+ * else goes through at once (an encoded JSON-RPC request on a connection not yet MCP's passes:
+ * its first member cannot be read); a JSON body (an event) is held until it ends, then masked if it is JSON-RPC.
  * The test is cheap for a body that is not: a JSON-RPC body holds the bytes `"jsonrpc"`, so a
  * body without them (a prompt) is only searched for a `j`, never decoded nor parsed.
  *
@@ -129,7 +132,7 @@ export interface FramingLog {
 export type GapLanding = "body" | "start" | "unknown";
 
 const LF = 10, CR = 13, SP = 32, HT = 9, QUOTE = 34;
-const J = 0x6a;
+const J = 0x6a, STAR = 0x2a;
 const SONRPC = [0x73, 0x6f, 0x6e, 0x72, 0x70, 0x63, QUOTE];
 /** head lines are kept up to this many bytes (only a few short headers matter) */
 export const MAX_LINE = 8192;
@@ -227,6 +230,8 @@ const enum Kind {
   Sse,
   /** an event stream not (yet) known to be MCP's: passed, its first event looked at */
   Probe,
+  /** an encoded body (a Content-Encoding but identity) that would be scanned: masked whole */
+  Mask,
 }
 
 /** A masker for one direction; `shared` is the connection's (both directions'). */
@@ -425,6 +430,10 @@ export function createHttp1BodySecrets(
 
   const payload = (chunk: Uint8Array, a: number, b: number) => {
     if (kind === Kind.Pass) return put(chunk, a, b);
+    if (kind === Kind.Mask) {
+      const m = new Uint8Array(b - a).fill(STAR);
+      return put(m, 0, m.length);
+    }
     if (kind === Kind.Json) {
       if (!first.held) {
         const p = first.read(chunk, a, b, scan);
@@ -472,8 +481,9 @@ export function createHttp1BodySecrets(
 
   const bodyStarts = () => {
     // a request's JSON body is always read (its start, at least); an answer's only if scanned
+    // encoded (gzip, br, any coding: not read), where it would be scanned: masked whole
     kind = encoded
-      ? Kind.Pass
+      ? (scan ? Kind.Mask : Kind.Pass)
       : sse
       ? (scan ? Kind.Sse : Kind.Probe)
       : scan || !response

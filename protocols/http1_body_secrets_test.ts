@@ -289,3 +289,32 @@ Deno.test("a JSON answer is scanned on an MCP connection, or when its request wa
   assert.equal(answer('POST /v1 HTTP/1.1\r\nContent-Length: 13\r\n\r\n{"model":"m"}', res), res);
   assert.equal(answer("", res), masked);
 });
+
+Deno.test("an encoded body (gzip stored, or any coding but identity) on an MCP connection is masked whole, at every split; on an LLM connection passed", async () => {
+  const { gzipSync } = await import("node:zlib");
+  const rpc = '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"arguments":' +
+    '{"api_key":"ghp_Tz8Kq3Wm6Yx1Vr5Nb9Lc2Hj7"}}}';
+  const stored = latin1(new Uint8Array(gzipSync(enc.encode(rpc), { level: 0 })));
+  for (const [coding, body] of [["gzip", stored], ["foo", rpc], ["x-gzip, identity", rpc]]) {
+    const req = `POST /mcp HTTP/1.1\r\nHost: localhost\r\nMcp-Session-Id: abc\r\n` +
+      `Content-Encoding: ${coding}\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+    const res = `HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n` +
+      `Content-Encoding: ${coding}\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+    for (let at = 0; at <= req.length; at += 7) {
+      const shared: Http1Exchanges = { methods: [] };
+      const outReq = latin1(mask([bytes(req.slice(0, at)), bytes(req.slice(at))], shared));
+      const outRes = latin1(mask([bytes(res.slice(0, at)), bytes(res.slice(at))], shared));
+      for (const out of [outReq, outRes]) {
+        assert.equal(out.length, out === outReq ? req.length : res.length);
+        assert.ok(!out.includes("Tz8Kq3Wm"), `${coding} at ${at}: ${out}`);
+        assert.ok(out.startsWith(out === outReq ? "POST /mcp HTTP/1.1" : "HTTP/1.1 200 OK"));
+      }
+    }
+  }
+  // an LLM API's encoded request: untouched
+  const prompt = '{"model":"m","messages":[{"role":"user","content":"api_key ghp_x"}]}';
+  const llm = `POST /v1/messages HTTP/1.1\r\nHost: api\r\nContent-Encoding: foo\r\n` +
+    `Content-Length: ${prompt.length}\r\n\r\n${prompt}`;
+  const shared: Http1Exchanges = { methods: [] };
+  assert.equal(latin1(mask([bytes(llm)], shared)), llm);
+});

@@ -49,6 +49,7 @@ import {
   FrameType,
   HTTP2_PREFACE,
   readFrameHeader,
+  startsWithHttp2Settings,
 } from "./http2_frame.ts";
 import { ByteAccumulator } from "./byte_accumulator.ts";
 import { ProtocolError } from "./protocol_error.ts";
@@ -142,6 +143,12 @@ export function createHttp2Redactor(
   const autoPreface = options.preface === undefined || options.preface === "auto";
   let phase = options.preface === false ? Phase.FrameHeader : Phase.Preface;
   let prefaceMatched = 0;
+  /**
+   * auto: a stream that does not begin with the client preface is a server's, whose first frame
+   * is SETTINGS (RFC 9113 3.4); else it is no HTTP/2 server stream (an HTTP/1 answer read as
+   * frames of unknown type would pass): fail closed
+   */
+  let expectSettings = false;
   const prefaceHeld = new Uint8Array(HTTP2_PREFACE.length);
   const header = new Uint8Array(FRAME_HEADER_LENGTH);
   let headerFill = 0;
@@ -356,7 +363,8 @@ export function createHttp2Redactor(
           throw new Error("Http2Redactor.transform called after flush()");
         case Phase.Preface: {
           if (autoPreface && prefaceMatched === 0 && bytes[i] !== HTTP2_PREFACE[0]) {
-            phase = Phase.FrameHeader; // not a client stream
+            phase = Phase.FrameHeader; // not a client stream: a server's, SETTINGS first
+            expectSettings = true;
             break;
           }
           if (bytes[i] !== HTTP2_PREFACE[prefaceMatched]) {
@@ -379,6 +387,14 @@ export function createHttp2Redactor(
           if (headerFill < FRAME_HEADER_LENGTH) break;
           headerFill = 0;
           frame = readFrameHeader(header);
+          if (expectSettings) {
+            expectSettings = false;
+            if (startsWithHttp2Settings(header) !== 1) {
+              headerFill = FRAME_HEADER_LENGTH; // account for the consumed header when zeroing
+              fail("syntax", "server stream does not start with a SETTINGS frame");
+              break;
+            }
+          }
           const carriesBlock = frame.type === FrameType.HEADERS ||
             frame.type === FrameType.PUSH_PROMISE || frame.type === FrameType.CONTINUATION;
           if (inBlock && frame.type !== FrameType.CONTINUATION) {
@@ -566,7 +582,10 @@ export function createHttp2Redactor(
         if (phase === Phase.Preface && prefaceMatched > 0) {
           out.push(prefaceHeld.slice(0, prefaceMatched));
         }
-        if (headerFill > 0) out.push(header.slice(0, headerFill));
+        // (a server's first, not yet known SETTINGS: zeroed)
+        if (headerFill > 0) {
+          out.push(expectSettings ? new Uint8Array(headerFill) : header.slice(0, headerFill));
+        }
         // Unfinished header-bearing frames cannot be decoded: zero them.
         const unfinished = heldBytes + (current ? current.filled : 0);
         if (unfinished > 0) out.push(new Uint8Array(unfinished));

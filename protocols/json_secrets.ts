@@ -27,7 +27,12 @@
  * line feed, which no string holds) that begins with `{"` (or `[{"`) and a JSON-RPC member's
  * name (`jsonrpc`, `id`, `method`, `params`, `result`, `error`: mcp_http_rule.ts), which is
  * how every MCP message on stdio begins, or with a `Content-Length:` header. The bytes of such
- * a line start are a key's or a header's, never a value's: they go through as they come.
+ * a line start are a key's or a header's, never a value's: they go through as they come, each
+ * only while the line so far is a start of one of these (`{"hunter2` is masked from its `h`). A
+ * line that begins `Content-Length:` (any case) ends the blind state right after the colon: the
+ * header's value and what follows it are read as outside a value, up to the next `{` or `[`,
+ * which begins a value read as usual (a line forged to look so, inside a lost string, would put
+ * the masker back in step at a wrong place: the same risk as a forged `{"jsonrpc"` line).
  */
 import { JSONRPC_MEMBERS } from "./mcp_http_rule.ts";
 
@@ -163,6 +168,10 @@ CHAR_PLAIN[QUOTE] = CHAR_PLAIN[BACKSLASH] = CHAR_PLAIN[LF] = 0;
 const SHORT = 32;
 /** the longest JSON-RPC member name */
 const MAX_MEMBER = 7;
+/** every start of a JSON-RPC member's name (`j`, `js`, ..., `id`, `m`, ...) */
+const MEMBER_PREFIXES: ReadonlySet<string> = new Set(
+  [...JSONRPC_MEMBERS].flatMap((m) => Array.from(m, (_, k) => m.slice(0, k + 1))),
+);
 const CONTENT_LENGTH = "content-length:";
 
 /** Where a blind masker is in matching a line's start against a sure value start. */
@@ -344,7 +353,8 @@ export function createJsonSecretMasker(): JsonSecretMasker {
         }
         if (probeText.length >= MAX_MEMBER) return false;
         probeText += String.fromCharCode(c);
-        return true;
+        // a byte that makes it no start of a JSON-RPC member's name is masked, and all after
+        return MEMBER_PREFIXES.has(probeText);
       case Probe.Header:
         // `(c | 32)`: lower case; `-` and `:` are their own
         if (String.fromCharCode(c | 32) !== CONTENT_LENGTH[probeText.length]) return false;

@@ -117,7 +117,7 @@ Deno.test("json secrets: Content-Length framing, whitespace, SSE data and HTTP h
 Deno.test("json secrets: a raw line feed in a string: blind from it (the string's rest may follow) up to a sure value start; the next one is masked", () => {
   const text = '{"a":"no end\n{"token":"T1"} "x\n{"k":{"key":"T2"}}';
   const out = assertSameForAllChunkings(utf8(text), maskStream);
-  assert.equal(out, '{"a":"no end\n{"token":"**"}*"*\n{"k":{"***":"**"}}');
+  assert.equal(out, '{"a":"no end\n{"*****":"**"}*"*\n{"*":{"***":"**"}}');
   // a secret value cut by a line feed (a chunk seam inside it, its framing lost): masked up to
   // it, and its rest after it
   assert.equal(
@@ -151,7 +151,10 @@ Deno.test("json secrets: after a gap, everything but punctuation is masked until
   assert.equal(noLf, before + '"}}{"*******":"***","*****":"*"}');
   // a line that does not begin like a JSON-RPC message: still blind
   const odd = afterGap(before, `\n{"token":"T"}\n {"jsonrpc":"x"}\n["a"]\n`);
-  assert.equal(odd, before + '\n{"token":"*"}\n*{"*******":"*"}\n["*"]\n');
+  assert.equal(odd, before + '\n{"*****":"*"}\n*{"*******":"*"}\n["*"]\n');
+  // a line's start passes only while it is a start of a JSON-RPC member's name
+  const names = afterGap(before, `\n{"hunter2-Xc8":1}\n{"idx":2}\n{"jdoe":3}\n{"id":4}\n`);
+  assert.equal(names, before + '\n{"***********":*}\n{"id*":*}\n{"j***":*}\n{"id":4}\n');
   // a batch, and a Content-Length header, are sure starts too
   const batch = afterGap(before, `x\n[{"id":1,"token":"T"}]\n`);
   assert.equal(batch, before + '*\n[{"id":1,"token":"*"}]\n');
