@@ -161,6 +161,24 @@ Deno.test("entry point: capture --via goes straight to the client, set-up not ru
       await Deno.remove(checkout, { recursive: true });
     }
   }
+  // --via --help with no server: the usage, exit 0, through either client's way in
+  const withDeno = await checkoutWithoutSetup({ tools: true, staleNative: false });
+  try {
+    for (const [client, extra] of VIA_CLIENT_ENVS) {
+      const h = await runScript(`${withDeno}/sightline`, cwd, [
+        "capture",
+        "--via",
+        "--socket",
+        "none.sock",
+        "--help",
+      ], extra);
+      assert.equal(h.code, 0, `${client}: ${h.stderr}`);
+      assert.match(h.stdout, /--via/, client);
+      assert.match(h.stdout, /-h, --help/, client);
+    }
+  } finally {
+    await Deno.remove(withDeno, { recursive: true });
+  }
   // a stale build and no Deno: set-up runs (which fails in the copy), the stale build never does
   const stale = await checkoutWithoutSetup({ tools: false, staleNative: true });
   try {
