@@ -122,8 +122,18 @@ function cacheDirArg(v: string | undefined): string | undefined {
   return v.startsWith("/") ? v : `${Deno.cwd()}/${v}`;
 }
 
-/** The capture's options from parsed `values` and the command `cmd` (none: --pid or --comm). */
-export function captureOptions(values: Values, cmd: string[]): CaptureOptions {
+/**
+ * The capture's options from parsed `values` and the command `cmd` (none: --pid or --comm);
+ * SIGHTLINE_CACHE_DIR from `env` (a resident capture's session: its client's, never the
+ * server's).
+ */
+export function captureOptions(
+  values: Values,
+  cmd: string[],
+  env: Readonly<Record<string, string | undefined>> = {
+    SIGHTLINE_CACHE_DIR: Deno.env.get("SIGHTLINE_CACHE_DIR"),
+  },
+): CaptureOptions {
   // Deno reads the command line as UTF-8, U+FFFD in place of other bytes: CMD could run with
   // arguments other than those given (a file name in Latin-1 naming nothing)
   const replaced = cmd.findIndex((a) => a.includes("\uFFFD"));
@@ -155,7 +165,7 @@ export function captureOptions(values: Values, cmd: string[]): CaptureOptions {
     keepSecrets: values["keep-secrets"],
     gate: !values["no-gate"],
     ipc: !values["no-ipc"],
-    cacheDir: cacheDirArg(values["cache-dir"] ?? Deno.env.get("SIGHTLINE_CACHE_DIR")),
+    cacheDir: cacheDirArg(values["cache-dir"] ?? env.SIGHTLINE_CACHE_DIR),
     status: values.status,
     quiet: values.quiet,
   };

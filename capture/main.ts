@@ -47,7 +47,9 @@ export async function main(args: string[]): Promise<number> {
   }
   // a resident capture's session, --via first: its command line goes to the server unparsed
   // (via_session.ts reads it, for this client and native/via_client.c alike)
-  if (args[0] === "--via") return await viaClient(args);
+  // (but `--via --help` is answered here, server or none, as `capture --help` is)
+  const help = splitArgs(args).opts.some((o) => o === "--help" || o === "-h");
+  if (args[0] === "--via" && !help) return await viaClient(args);
   const { opts: optArgs, cmd } = splitArgs(args);
   let values;
   try {

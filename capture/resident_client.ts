@@ -64,9 +64,21 @@ export async function via(
     throw new CliError(`no resident capture at ${socket}: ${why}`, 1);
   }
   // the environment (keys, tokens) goes only to a socket root alone can have made and serve
-  if (!st.isSocket || st.uid !== 0 || ((st.mode ?? 0) & 0o077) !== 0) {
+  // in a directory of root's alone, as the server makes it (Deno shows no SO_PEERCRED, so the
+  // C client's check of who listens cannot be made here: no one else can put a socket there)
+  const slash = socket.lastIndexOf("/");
+  const sockDir = slash < 0 ? "." : slash === 0 ? "/" : socket.slice(0, slash);
+  let ds;
+  try {
+    ds = Deno.lstatSync(sockDir);
+  } catch { /* below */ }
+  if (
+    !st.isSocket || st.uid !== 0 || ((st.mode ?? 0) & 0o077) !== 0 ||
+    !ds?.isDirectory || ds.uid !== 0 || ((ds.mode ?? 0) & 0o077) !== 0
+  ) {
     throw new CliError(
-      `${socket} is not a resident capture's socket (a socket of root's that only root can use)`,
+      `${socket} is not a resident capture's socket (a socket of root's that only root can ` +
+        "use, in a directory of root's that no one else can use)",
       1,
     );
   }

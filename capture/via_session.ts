@@ -29,7 +29,8 @@ export function viaSession(req: Request): Session | "help" {
     p === undefined || p === "" || p.startsWith("/") ? p : `${req.cwd}/${p}`;
   values.out = abs(values.out);
   values["cache-dir"] = abs(values["cache-dir"] ?? req.env.SIGHTLINE_CACHE_DIR);
-  const opts = captureOptions(values, cmd);
+  // the client's environment only: the server's SIGHTLINE_CACHE_DIR never reaches a session
+  const opts = captureOptions(values, cmd, req.env);
   let user;
   try {
     user = sudoIdentity(req.env) ?? null;

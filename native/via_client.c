@@ -10,8 +10,8 @@
  * name goes to the server unparsed (`args`), which reads it with capture/capture_args.ts as
  * `capture --via` would, and answers a mistake with one line and exit 2. The request is the
  * one line of capture/resident_protocol.ts (PROTOCOL 3): {"v","pid","start","args","cwd",
- * "env"}, JSON, sent only to a socket of root's that no one else can use (lstat, then the
- * peer's credentials once connected). Then it relays: `log` lines to stderr, `dir` kept for
+ * "env"}, JSON, sent only to a socket of root's that no one else can use, in a directory of
+ * root's alone (lstat of both, then the peer's credentials once connected). Then it relays: `log` lines to stderr, `dir` kept for
  * the message should the server go, `end` is the exit code, `error` one line and its code. It
  * passes on SIGINT, SIGTERM and SIGHUP, and at a terminal SIGWINCH (as {"signal":NAME} lines),
  * and at a terminal takes Ctrl-Z (SIGTSTP) and says it does not stop the session. No resident
@@ -154,7 +154,8 @@ static int connect_socket(void)
 {
 	struct stat st;
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	const char *bad = "is not a resident capture's socket (a socket of root's that only root can use)";
+	const char *bad = "is not a resident capture's socket (a socket of root's that only root can "
+			  "use, in a directory of root's that no one else can use)";
 
 	if (!*sock_path)
 		die(2, "--socket wants a value, got an empty string");
@@ -168,6 +169,20 @@ static int connect_socket(void)
 	if (strlen(sock_path) >= sizeof(sa.sun_path))
 		none_running("the path is too long for a Unix socket");
 	strcpy(sa.sun_path, sock_path);
+	/* its directory root's alone, as the server makes it: no one else can put another there */
+	char dir[sizeof(sa.sun_path)];
+	const char *slash = strrchr(sock_path, '/');
+	if (!slash)
+		strcpy(dir, ".");
+	else if (slash == sock_path)
+		strcpy(dir, "/");
+	else {
+		memcpy(dir, sock_path, (size_t)(slash - sock_path));
+		dir[slash - sock_path] = 0;
+	}
+	struct stat ds;
+	if (lstat(dir, &ds) || !S_ISDIR(ds.st_mode) || ds.st_uid != 0 || (ds.st_mode & 077))
+		die(1, "%s %s", sock_path, bad);
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		die(1, "socket: %s", strerror(errno));

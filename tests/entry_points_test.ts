@@ -110,38 +110,83 @@ Deno.test({
 });
 
 /** A copy of the checkout's `sightline` in a directory of links to the checkout's top-level
- * entries but scripts/: whatever runs set-up (scripts/setup.sh) fails there. */
-async function checkoutWithoutSetup(): Promise<string> {
+ * entries but scripts/ (whatever runs set-up, scripts/setup.sh, fails there), and .tools/ only
+ * when `tools` (without it only native/'s C client can answer); `staleNative`: native/ a copy
+ * whose via_client.c is newer than its build. */
+async function checkoutWithoutSetup(
+  { tools, staleNative }: { tools: boolean; staleNative: boolean },
+): Promise<string> {
   const d = await Deno.makeTempDir({ prefix: "sl-nosetup-" });
   const root = filePath("..", import.meta.url);
   for (const e of Deno.readDirSync(root)) {
     if (e.name === "scripts" || e.name === "sightline") continue;
+    if (e.name === ".tools" && !tools) continue;
+    if (e.name === "native" && staleNative) continue;
     await Deno.symlink(`${root}${e.name}`, `${d}/${e.name}`);
+  }
+  if (staleNative) {
+    await Deno.mkdir(`${d}/native/build`, { recursive: true });
+    await Deno.copyFile(NATIVE_VIA, `${d}/native/build/sightline-via`);
+    await Deno.copyFile(`${root}native/via_client.c`, `${d}/native/via_client.c`);
+    const built = Deno.statSync(NATIVE_VIA).mtime!;
+    await Deno.utime(`${d}/native/build/sightline-via`, built, built);
+    const later = new Date(built.getTime() + 60_000);
+    await Deno.utime(`${d}/native/via_client.c`, later, later);
   }
   await Deno.copyFile(SIGHTLINE, `${d}/sightline`);
   return d;
 }
 
+const NO_SERVER = "sightline: no resident capture at none.sock: none is running (start one with " +
+  "`sudo deno task capture --serve`)\n";
+
 Deno.test("entry point: capture --via goes straight to the client, set-up not run", async () => {
-  const checkout = await checkoutWithoutSetup();
   const cwd = await userDir();
-  try {
-    const script = `${checkout}/sightline`;
-    assert.ok(Deno.statSync(NATIVE_VIA).isFile, "set-up built native/'s client");
-    for (const [client, extra] of VIA_CLIENT_ENVS) {
-      const args = ["capture", "--via", "--socket", "none.sock", "true"];
-      const r = await runScript(script, cwd, args, extra);
+  const session = ["capture", "--via", "--socket", "none.sock", "true"];
+  const cases: [string, { tools: boolean; staleNative: boolean }, Record<string, string>][] = [
+    // no .tools/: no Deno, so only the C client can answer
+    ["C", { tools: false, staleNative: false }, {}],
+    ["deno", { tools: true, staleNative: false }, { SIGHTLINE_VIA_CLIENT: "deno" }],
+    // a build older than via_client.c is not run: Deno's client answers
+    ["deno (C build stale)", { tools: true, staleNative: true }, {}],
+  ];
+  for (const [client, layout, extra] of cases) {
+    const checkout = await checkoutWithoutSetup(layout);
+    try {
+      const r = await runScript(`${checkout}/sightline`, cwd, session, extra);
       // the client ran (its one line for no resident capture): the copy has no set-up to run
       assert.equal(r.code, 1, `${client}: ${r.stderr}`);
-      assert.equal(
-        r.stderr,
-        "sightline: no resident capture at none.sock: none is running (start one with " +
-          "`sudo deno task capture --serve`)\n",
-        client,
-      );
+      assert.equal(r.stderr, NO_SERVER, client);
+    } finally {
+      await Deno.remove(checkout, { recursive: true });
     }
+  }
+  // --via --help with no server: the usage, exit 0, through either client's way in
+  const withDeno = await checkoutWithoutSetup({ tools: true, staleNative: false });
+  try {
+    for (const [client, extra] of VIA_CLIENT_ENVS) {
+      const h = await runScript(`${withDeno}/sightline`, cwd, [
+        "capture",
+        "--via",
+        "--socket",
+        "none.sock",
+        "--help",
+      ], extra);
+      assert.equal(h.code, 0, `${client}: ${h.stderr}`);
+      assert.match(h.stdout, /--via/, client);
+      assert.match(h.stdout, /-h, --help/, client);
+    }
+  } finally {
+    await Deno.remove(withDeno, { recursive: true });
+  }
+  // a stale build and no Deno: set-up runs (which fails in the copy), the stale build never does
+  const stale = await checkoutWithoutSetup({ tools: false, staleNative: true });
+  try {
+    const r = await runScript(`${stale}/sightline`, cwd, session);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /scripts\/setup\.sh/);
     // and what is not a session still sets up first (which fails in the copy)
-    const other = await runScript(script, cwd, [
+    const other = await runScript(`${stale}/sightline`, cwd, [
       "capture",
       "--socket",
       "none.sock",
@@ -151,7 +196,7 @@ Deno.test("entry point: capture --via goes straight to the client, set-up not ru
     assert.notEqual(other.code, 0);
     assert.match(other.stderr, /scripts\/setup\.sh/);
   } finally {
-    await Deno.remove(checkout, { recursive: true });
+    await Deno.remove(stale, { recursive: true });
   }
 });
 
@@ -167,6 +212,28 @@ Deno.test({
         const m = await capturedProg(["--via", "--socket", server.socket], extra);
         assert.equal(m.served_by.pid, server.pid, client);
       }
+      // the command's PATH is the same whichever client sent it: .tools/bin first, as for a task
+      const paths = [];
+      for (const [client, extra] of VIA_CLIENT_ENVS) {
+        const cwd = await userDir();
+        const r = await runScript(SIGHTLINE, cwd, [
+          "capture",
+          "--via",
+          "--socket",
+          server.socket,
+          "--quiet",
+          "--out",
+          "rec",
+          "--",
+          "sh",
+          "-c",
+          'printf %s "$PATH"',
+        ], extra);
+        assert.equal(r.code, 0, `${client}: ${r.stderr}`);
+        paths.push(r.stdout);
+      }
+      assert.equal(paths[0], paths[1]);
+      assert.ok(paths[0].startsWith(filePath("../.tools/bin:", import.meta.url)), paths[0]);
     } finally {
       await server.stop();
       await Deno.remove(dir, { recursive: true });

@@ -61,14 +61,23 @@ export type ViaClient = typeof VIA_CLIENTS[number];
 /** native/'s client, as set-up builds it. */
 export const NATIVE_VIA = new URL("../../native/build/sightline-via", import.meta.url).pathname;
 
+let nativeBuilt = false;
+
 /** The command line of `capture ARGS...` (a session's: `--via` in ARGS) through `client`. The
- * C client must be built (`make -C native`, set-up does it): a test of it fails, never skips. */
+ * C client is built from the via_client.c at hand first (`make -s -C native`, milliseconds when
+ * up to date), so no test runs a stale build: a failed build fails the test, never skips it. */
 export function viaCommand(client: ViaClient, args: string[]): string[] {
   if (client === "deno") return [Deno.execPath(), "run", "-A", "--quiet", CAPTURE_MAIN, ...args];
-  try {
-    Deno.statSync(NATIVE_VIA);
-  } catch {
-    assert.fail(`${NATIVE_VIA} is not built: run make -C native (scripts/setup.sh does)`);
+  if (!nativeBuilt) {
+    const native = new URL("../../native", import.meta.url).pathname;
+    const make = new Deno.Command("make", { args: ["-s", "-C", native], stderr: "piped" })
+      .outputSync();
+    assert.equal(
+      make.code,
+      0,
+      `make -C native failed: ${new TextDecoder().decode(make.stderr)}`,
+    );
+    nativeBuilt = true;
   }
   return [NATIVE_VIA, ...args];
 }
