@@ -78,7 +78,8 @@ const escapeRe = (s: string) => s.replace(/[.+^${}()|[\]\\]/g, "\\$&");
 
 /**
  * A path glob as an anchored regular expression: `**` any depth (`**\/` also none), `*` and `?`
- * within one name, `~/` any home directory.
+ * within one name, `{ver}` a version number (`1`, `1.2.3`: dot-separated digits), `~/` any home
+ * directory.
  */
 export function globToRegex(glob: string): string {
   if (
@@ -94,7 +95,10 @@ export function globToRegex(glob: string): string {
   }
   for (let i = 0; i < rest.length; i++) {
     const ch = rest[i];
-    if (ch === "*" && rest[i + 1] === "*") {
+    if (rest.startsWith("{ver}", i)) {
+      out += "[0-9]+(\\.[0-9]+)*";
+      i += 4;
+    } else if (ch === "*" && rest[i + 1] === "*") {
       if (rest[i + 2] === "/") {
         out += "(.*/)?";
         i += 2;

@@ -117,6 +117,7 @@ Deno.test("persistence paths: the built-in list names shell start-up files, hook
       "/etc/ld.so.preload",
       "/home/u/.local/lib/libhook.so",
       "/usr/lib/x86_64-linux-gnu/libz.so.1",
+      "/usr/lib/x86_64-linux-gnu/libssl.so.3.0.13",
       // shell, direnv, git hook managers, PATH planting, editors, sudo
       "/home/u/.bash_aliases",
       "/home/u/.config/fish/conf.d/x.fish",
@@ -146,6 +147,10 @@ Deno.test("persistence paths: the built-in list names shell start-up files, hook
       "/tmp/x",
       "/w/repo/lib/solver.ts",
       "/w/repo/docs/so.md",
+      // not a versioned library: a name that only has `.so.` inside
+      "/w/repo/foo.so.json",
+      "/tmp/a.so.tmp",
+      "/usr/lib/libz.so.1.tmp",
     ]
   ) {
     assert.ok(!hit(path), path);

@@ -49,7 +49,7 @@ CREATE OR REPLACE MACRO recording_homes() AS TABLE
 -- `persistence_patterns` (`persistence`) again under each home of recording_homes(), as a
 -- regular expression of the whole path (the home's name escaped).
 CREATE OR REPLACE MACRO home_patterns() AS TABLE
-  SELECT h.recording, p.kind, p.pattern, p.severity, p.scope, p.label,
+  SELECT h.recording, h.dir, p.kind, p.pattern, p.severity, p.scope, p.label,
     '^' || regexp_replace(h.dir, '([.+*?^$(){}|\[\]\\])', '\\\1', 'g') || '/' ||
       substr(p.home_regex, 2) AS regex
   FROM recording_homes() h
