@@ -562,3 +562,57 @@ Deno.test("overreach: a home the recording shows beyond /root and /home/* (a ser
   ));
   assert.deepEqual(severities(early), [["file:0", "high"], ["tool_call:1", "low"]]);
 });
+
+Deno.test("overreach: writes that look routine are said at low severity with what they look like, never hidden: /dev/shm semaphores, a process's own /proc settings, a package manager unpacking; /proc/sys, a .so in /dev/shm and a .pth stay medium", async () => {
+  const one = (file: FileRows, before: FileRows = []) =>
+    overreach(session([{ at: 1000, tool: "read_graph", args: {}, file }], { before }));
+  const EXCL = 2241; // O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW, as sem_open creates
+  for (
+    const [rows, reason] of [
+      [[
+        r.open(ms(1010), SERVER, "/dev/shm/sem.mp-abc123", { flags: EXCL }),
+        r.fileOp(ms(1011), SERVER, "unlink", "/dev/shm/sem.mp-abc123", 0),
+      ], "shared memory"],
+      [[r.open(ms(1010), SERVER, "/proc/self/oom_score_adj", { flags: 1 })], "own settings"],
+      [[r.open(ms(1010), SERVER, "/proc/self/task/9/comm", { flags: 1 })], "own settings"],
+      [[
+        r.open(
+          ms(1010),
+          SERVER,
+          `${HOME}/.cache/uv/archive-v0/x/site-packages/_cffi.cpython-312.so`,
+          { flags: TRUNC },
+        ),
+      ], "unpacking"],
+    ] as const
+  ) {
+    const f = await one([...rows]);
+    assert.deepEqual(severities(f), [["tool_call:1", "low"]], rows[0].path as string);
+    assert.match(String(f[0].explanation), /writes that look routine: .*/);
+    assert.match(String(f[0].explanation), new RegExp(reason.split(" ").at(-1)!));
+  }
+  // what stays medium: the kernel's settings, a library put in shared memory, a .pth file
+  for (
+    const path of [
+      "/proc/sys/kernel/core_pattern",
+      "/dev/shm/payload.so",
+      `${HOME}/.local/lib/python3.12/site-packages/evil.pth`,
+    ]
+  ) {
+    const f = await one([r.open(ms(1010), SERVER, path, { flags: TRUNC })]);
+    assert.deepEqual(severities(f), [["tool_call:1", "medium"]], path);
+  }
+  // a routine write beside one that is not: medium
+  const mixed = await one([
+    r.open(ms(1010), SERVER, "/proc/self/oom_score_adj", { flags: 1 }),
+    r.open(ms(1011), SERVER, BASHRC, { flags: APPEND }),
+  ]);
+  assert.deepEqual(severities(mixed), [["tool_call:1", "medium"]]);
+  // before the first call: a package manager unpacking a library into its cache is low, said
+  const early = await one([], [
+    r.open(ms(500), SERVER, `${HOME}/.cache/uv/archive-v0/x/site-packages/_a.so`, {
+      flags: TRUNC,
+    }),
+  ]);
+  assert.deepEqual(severities(early), [["file:0", "low"]]);
+  assert.match(String(early[0].explanation), /before any tool call.*routine: a package manager/);
+});

@@ -18,6 +18,28 @@ CREATE OR REPLACE MACRO pseudo_file(path) AS
 -- the machine's when it did not chroot), for matching path patterns; any other path as it is.
 CREATE OR REPLACE MACRO proc_root_path(path) AS
   regexp_replace(path, '^/proc/(self|thread-self|[0-9]+)(/task/[0-9]+)?/root/', '/');
+-- routine_write: a write that programs make on their own as they run, which a detector still
+-- says but at low severity with `routine_write_reason`: POSIX shared memory and semaphores in
+-- /dev/shm (Python's multiprocessing; not a library put there), a process's own settings under
+-- /proc/PID (oom_score_adj as Chromium's zygote sets it, comm as pthread_setname_np does,
+-- setgroups/uid_map/gid_map as a user-namespace sandbox does, attr/*, timerslack_ns,
+-- coredump_filter; not /proc/sys, nor another's memory), and a package manager or runtime
+-- unpacking a package into node_modules or site-packages, or a library into a ~/.cache or
+-- ~/.npm directory (not a .pth file, which Python runs at start-up; a log or data file written
+-- in ~/.cache is not routine).
+CREATE OR REPLACE MACRO routine_write(path) AS
+  (starts_with(path, '/dev/shm/') AND NOT regexp_matches(path, '\.so(\.[0-9]+)*$'))
+  OR regexp_matches(path, '^/proc/(self|thread-self|[0-9]+)(/task/[0-9]+)?/(oom_score_adj|oom_adj|comm|setgroups|uid_map|gid_map|attr/[^/]+|timerslack_ns|coredump_filter)$')
+  OR ((regexp_matches(path, '/(node_modules|site-packages|dist-packages)/')
+      OR (regexp_matches(path, '/\.(cache|npm)/') AND regexp_matches(path, '\.so(\.[0-9]+)*$')))
+    AND NOT regexp_matches(path, '\.pth$'));
+-- routine_write_reason: what a `routine_write` path is, said in a finding.
+CREATE OR REPLACE MACRO routine_write_reason(path) AS
+  CASE
+    WHEN starts_with(path, '/dev/shm/') THEN 'shared memory'
+    WHEN starts_with(path, '/proc/') THEN 'a process''s own settings'
+    ELSE 'a package manager or runtime unpacking'
+  END;
 -- writes_file: a successful file event that writes what it names (a pseudo-file too): an
 -- unlink, rename, mkdir, rmdir, link, symlink, chmod, chown, truncate or time change, or an
 -- open for writing, creating or truncating.

@@ -304,7 +304,13 @@ judged AS (
 acts0 AS (
   SELECT *,
     len(left_paths) > 0 AND len(list_filter(left_paths, p -> NOT list_contains(stores, p))) = 0
-      AS stored
+      AS stored,
+    -- all it changed that is not its own looks routine (routine_write): said, at low severity
+    len(left_paths) > 0 AND len(list_filter(left_paths, p -> NOT list_contains(stores, p)
+      AND NOT (list_contains(changed, p) AND routine_write(p)))) = 0 AS benign,
+    list_distinct(list_transform(list_filter(left_paths, p -> NOT list_contains(stores, p)
+      AND list_contains(changed, p) AND routine_write(p)), p -> routine_write_reason(p)))
+      AS routine_reasons
   FROM judged x
   WHERE (x.event_table = 'file' AND x.op <> 'chdir' AND len(x.left_paths) > 0
       -- looking at a directory on the way to a named path (realpath, validation) is asking
@@ -330,7 +336,8 @@ grouped AS (
     list(x.event_table || ':' || x.event_id ORDER BY x.ts_ns, x.event_table, x.event_id) AS ev,
     list(x.op || ' ' || x.what ORDER BY x.ts_ns, x.event_table, x.event_id) AS what,
     bool_or(x.network) AS network, bool_or(x.sensitive) AS sensitive, bool_and(x.stored) AS stored,
-    bool_or(x.stored) AS any_stored
+    bool_or(x.stored) AS any_stored, bool_and(x.benign) AS benign,
+    list_sort(list_distinct(flatten(list(x.routine_reasons)))) AS routine_reasons
   FROM calls c JOIN acts x ON x.recording = c.recording AND x.mcp_call_id = c.mcp_call_id
   GROUP BY ALL
 ),
@@ -341,7 +348,11 @@ early_left AS (
     CASE WHEN e.path2 IS NOT NULL THEN e.path || ' -> ' || e.path2 ELSE e.path END AS what,
     list(e.changed) AS changed,
     bool_and(list_contains(list_concat(coalesce(w.paths, []), coalesce(w.stores, [])),
-      e.changed)) AS own
+      e.changed)) AS own,
+    bool_and(list_contains(list_concat(coalesce(w.paths, []), coalesce(w.stores, [])),
+      e.changed) OR routine_write(e.changed)) AS benign,
+    coalesce(list_distinct(list(routine_write_reason(e.changed))
+      FILTER (WHERE routine_write(e.changed))), []) AS routine_reasons
   FROM early e
   LEFT JOIN own w ON w.recording = e.recording AND w.pid = e.pid
     AND w.proc_start_ns IS NOT DISTINCT FROM e.proc_start_ns
@@ -366,7 +377,8 @@ early_grouped AS (
     bool_or(EXISTS (SELECT 1 FROM early_sensitive s WHERE s.recording = e.recording
       AND list_contains(e.changed, s.path)))
       AS sensitive,
-    bool_and(e.own) AS stored, bool_or(e.own) AS any_stored
+    bool_and(e.own) AS stored, bool_or(e.own) AS any_stored, bool_and(e.benign) AS benign,
+    list_sort(list_distinct(flatten(list(e.routine_reasons)))) AS routine_reasons
   FROM early_left e
   GROUP BY ALL
 ),
@@ -378,7 +390,7 @@ early_findings AS (
 ),
 out AS (
   SELECT recording, session_id, start_ns, end_ns, mcp_call_id AS ord,
-    CASE WHEN network OR sensitive THEN 'high' WHEN stored THEN 'low' ELSE 'medium' END AS severity,
+    CASE WHEN network OR sensitive THEN 'high' WHEN benign THEN 'low' ELSE 'medium' END AS severity,
     list_concat(['tool_call:' || tool_call_id, 'mcp_call:' || mcp_call_id], ev[1:20]) AS evidence,
     'MCP server ' || coalesce(server_name, '?') || ' (pid ' || server_pid || '), serving ' || tool ||
       ' ' || left(args, 160) || ', also did what the call did not ask: ' ||
@@ -387,7 +399,10 @@ out AS (
       CASE WHEN any_stored THEN ' (' || CASE WHEN stored THEN 'it' ELSE 'some of it' END ||
         ' looks like the server''s own state: a file it loads and replaces whole, one it made ' ||
         'before its first call, or one its command line names; the recording cannot tell ' ||
-        'that apart from overreach)' ELSE '' END || '.'
+        'that apart from overreach)' ELSE '' END ||
+      CASE WHEN len(routine_reasons) > 0 THEN ' (writes that look routine: ' ||
+        array_to_string(routine_reasons, ', ') || '; still said: the recording cannot tell ' ||
+        'them apart from overreach)' ELSE '' END || '.'
       AS explanation,
     json_object('server_pid', server_pid, 'server_name', server_name, 'tool', tool,
       'arguments', args, 'actions', what, 'network', network, 'sensitive', sensitive,
@@ -395,7 +410,7 @@ out AS (
   FROM grouped
   UNION ALL
   SELECT recording, session_id, start_ns, end_ns, -1,
-    CASE WHEN sensitive THEN 'high' WHEN stored THEN 'low' ELSE 'medium' END,
+    CASE WHEN sensitive THEN 'high' WHEN benign THEN 'low' ELSE 'medium' END,
     ev[1:20],
     'MCP server ' || coalesce(server_name, '?') || ' (pid ' || server_pid || '), before any ' ||
       'tool call, wrote what no call asked: ' ||
@@ -404,7 +419,10 @@ out AS (
       CASE WHEN any_stored THEN ' (' || CASE WHEN stored THEN 'it' ELSE 'some of it' END ||
         ' looks like the server''s own state: a file it loads and replaces whole, one it made ' ||
         'before its first call, or one its command line names; the recording cannot tell ' ||
-        'that apart from overreach)' ELSE '' END || '.',
+        'that apart from overreach)' ELSE '' END ||
+      CASE WHEN len(routine_reasons) > 0 THEN ' (writes that look routine: ' ||
+        array_to_string(routine_reasons, ', ') || '; still said: the recording cannot tell ' ||
+        'them apart from overreach)' ELSE '' END || '.',
     json_object('server_pid', server_pid, 'server_name', server_name, 'tool', NULL,
       'arguments', NULL, 'actions', what, 'network', false, 'sensitive', sensitive,
       'own_store', stored, 'before_first_call', true)
