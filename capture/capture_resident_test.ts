@@ -26,6 +26,7 @@ import {
   withHttpsServer,
 } from "../tests/support/raw_https_server.ts";
 import { readRecording, type Recording, tlsStreams } from "../recording/recording.ts";
+import { PROTOCOL } from "./resident_protocol.ts";
 
 const dec = new TextDecoder();
 const ANALYZE_MAIN = filePath("../analysis/analyze_main.ts", import.meta.url);
@@ -873,7 +874,7 @@ captureTests(
     try {
       // a bad request: one line back, exit code 2 in it
       const bad = await Deno.connect({ transport: "unix", path: server.socket });
-      await bad.write(new TextEncoder().encode('{"v": 3, "pid": "x"}\n'));
+      await bad.write(new TextEncoder().encode(`{"v": ${PROTOCOL}, "pid": "x"}\n`));
       const answer = dec.decode(await new Response(bad.readable).arrayBuffer());
       assert.equal(
         answer,
@@ -1054,13 +1055,14 @@ residentTest(
       assert.throws(() => Deno.statSync(`${tmp}/rec`), Deno.errors.NotFound, "no recording");
       assert.throws(() => Deno.statSync(`${tmp}/ran`), Deno.errors.NotFound, "nothing ran");
     }
-    // --help: the usage, exit 0, nothing run: Deno's client prints it (stdout, server or none,
-    // as `capture --help`), the C client relays the server's (stderr)
+    // --help: the usage on stdout, exit 0, nothing run: Deno's client prints it (server or none,
+    // as `capture --help`), the C client relays the server's (its `out` line)
     const help = via(server.socket, `${tmp}/rec`, ["touch", `${tmp}/ran`], { options: ["--help"] });
     help.stdin.close();
     const h = await finish(help);
     assert.equal(h.code, 0, h.stderr);
-    assert.match(client === "deno" ? h.stdout : h.stderr, /^usage: deno task capture/);
+    assert.match(h.stdout, /^usage: deno task capture/);
+    assert.equal(h.stderr, "");
     assert.throws(() => Deno.statSync(`${tmp}/ran`), Deno.errors.NotFound, "nothing ran");
     // and the server goes on serving
     const { rec } = await servedOk(server.socket, `${tmp}/ok`, ["true"], ["--quiet"]);
@@ -1095,6 +1097,8 @@ clientTests({
         await conn.write(
           enc.encode('{"log":"\\u0041\\"\\\\\\/\\n\\ud83d\\ude00\\u00e9"}\n{"dir":"/rec/d"}\n'),
         );
+        // a line for the client's stdout
+        await conn.write(enc.encode(JSON.stringify({ out: said }) + "\n"));
         conn.close();
         return JSON.parse(got.slice(0, got.indexOf("\n")));
       })();
@@ -1103,13 +1107,15 @@ clientTests({
       p.stdin.close();
       const r = await finish(p);
       const req = await server;
-      assert.equal(req.v, 3);
+      // the C client's PROTOCOL is resident_protocol.ts's (the server refuses another)
+      assert.equal(req.v, PROTOCOL);
       assert.deepEqual(req.args, ["--via", "--socket", path, "--out", "rec", "--", "printf", odd]);
       assert.equal(req.cwd, tmp);
       assert.equal(req.env.SL_ODD, odd);
       assert.equal(req.env.PATH, env.PATH);
       assert.equal(req.pid, p.pid);
       assert.equal(r.code, 1);
+      assert.equal(r.stdout, `${said}\n`);
       assert.equal(
         r.stderr,
         `${said}\nA"\\/\n\u{1F600}\u00e9\nsightline: the resident capture at ${path} went away ` +

@@ -122,6 +122,7 @@ export async function via(
     const m = v as Record<string, unknown> | null;
     if (!m) return;
     if (typeof m.log === "string") console.error(m.log);
+    else if (typeof m.out === "string") console.log(m.out);
     else if (typeof m.dir === "string") dir = m.dir;
     else if (typeof m.end === "number") result = { code: m.end };
     else if (typeof m.error === "string") {

@@ -3,7 +3,7 @@
  * --via`: resident_client.ts, or native/via_client.c) say to each other on its Unix socket: one
  * JSON object a line. The client sends one Request (its command line unparsed: the server reads
  * it, via_session.ts, so both clients send the same), then the signals it gets (Ctrl-C at its terminal, a SIGTERM
- * to it, its terminal's SIGWINCH) as they come; the server answers with ServerLines: messages for the client's stderr,
+ * to it, its terminal's SIGWINCH) as they come; the server answers with ServerLines: messages for the client's stderr (and stdout),
  * the recording directory once chosen, and the end (the exit code, or an error line). No
  * imports but a type (erased): the client loads this alone.
  */
@@ -12,8 +12,9 @@ import type { CaptureOptions } from "./launch.ts";
 /** Where `capture --serve` listens, and `--via` with no path looks, by default. */
 export const DEFAULT_SOCKET = "/run/sightline/capture.sock";
 
-/** The protocol's version: a server refuses another (a client of another checkout). */
-export const PROTOCOL = 3;
+/** The protocol's version: a server refuses another (a client of another checkout, or a C client
+ * built from an older native/via_client.c). 4: the server's `out` line (for the client's stdout). */
+export const PROTOCOL = 4;
 
 /** A request is one line of at most this many bytes (the environment is most of it)... */
 export const MAX_REQUEST_BYTES = 1 << 20;
@@ -55,7 +56,12 @@ export interface Session extends SessionOptions {
 export function checkRequest(v: unknown): Request {
   const r = v as Record<string, unknown> | null;
   if (!r || typeof r !== "object" || Array.isArray(r)) throw new Error("not a JSON object");
-  if (r.v !== PROTOCOL) throw new Error("not a request of this version of capture --via");
+  if (r.v !== PROTOCOL) {
+    throw new Error(
+      `a request of protocol ${JSON.stringify(r.v)}, not ${PROTOCOL}: a client of another ` +
+        "checkout, or a C client built before its source changed (`make -C native` rebuilds it)",
+    );
+  }
   const fail = (what: string) => {
     throw new Error(`a request whose ${what}`);
   };
@@ -81,9 +87,11 @@ export interface SignalLine {
   signal: "SIGINT" | "SIGTERM" | "SIGHUP" | "SIGWINCH";
 }
 
-/** What the server says: a line for the client's stderr, the recording directory, the end. */
+/** What the server says: a line for the client's stderr (`log`) or stdout (`out`: what the
+ * command line asked to see, e.g. --help's usage), the recording directory, the end. */
 export type ServerLine =
   | { log: string }
+  | { out: string }
   | { dir: string }
   | { end: number }
   | { error: string; code: number };

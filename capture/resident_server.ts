@@ -275,7 +275,7 @@ export async function serve(
       return;
     }
     if (req === "help") {
-      await client.send({ log: USAGE });
+      await client.send({ out: USAGE });
       await client.send({ end: 0 });
       await client.end();
       return;

@@ -9,9 +9,9 @@
  * It reads no option but --socket (to know where to connect): its whole argv after the program
  * name goes to the server unparsed (`args`), which reads it with capture/capture_args.ts as
  * `capture --via` would, and answers a mistake with one line and exit 2. The request is the
- * one line of capture/resident_protocol.ts (PROTOCOL 3): {"v","pid","start","args","cwd",
+ * one line of capture/resident_protocol.ts (PROTOCOL 4): {"v","pid","start","args","cwd",
  * "env"}, JSON, sent only to a socket of root's that no one else can use, in a directory of
- * root's alone (lstat of both, then the peer's credentials once connected). Then it relays: `log` lines to stderr, `dir` kept for
+ * root's alone (lstat of both, then the peer's credentials once connected). Then it relays: `log` lines to stderr, `out` lines (--help's usage) to stdout, `dir` kept for
  * the message should the server go, `end` is the exit code, `error` one line and its code. It
  * passes on SIGINT, SIGTERM and SIGHUP, and at a terminal SIGWINCH (as {"signal":NAME} lines),
  * and at a terminal takes Ctrl-Z (SIGTSTP) and says it does not stop the session. No resident
@@ -32,7 +32,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#define PROTOCOL 3
+#define PROTOCOL 4 /* resident_protocol.ts PROTOCOL: the server refuses another, saying so */
 #define DEFAULT_SOCKET "/run/sightline/capture.sock"
 
 extern char **environ;
@@ -338,12 +338,12 @@ static struct {
 	char *error;
 } result;
 
-/* One line of the server's ({"log"}, {"dir"}, {"end"}, {"error","code"}: resident_protocol.ts
+/* One line of the server's ({"log"}, {"out"}, {"dir"}, {"end"}, {"error","code"}: resident_protocol.ts
  * ServerLine); a line it cannot read is passed over, as the Deno client does. */
 static void server_line(char *line)
 {
 	char *p = line;
-	char *log = NULL, *dir = NULL, *error = NULL;
+	char *log = NULL, *out = NULL, *dir = NULL, *error = NULL;
 	int have_end = 0, have_code = 0;
 	long end = 0, code = 1;
 	if (*p++ != '{')
@@ -358,6 +358,8 @@ static void server_line(char *line)
 				return;
 			if (!strcmp(key, "log"))
 				log = val;
+			else if (!strcmp(key, "out"))
+				out = val;
 			else if (!strcmp(key, "dir"))
 				dir = val;
 			else if (!strcmp(key, "error"))
@@ -383,6 +385,9 @@ static void server_line(char *line)
 	/* the first member says what the line is, as in the Deno client's order */
 	if (log) {
 		fprintf(stderr, "%s\n", log);
+	} else if (out) {
+		printf("%s\n", out);
+		fflush(stdout);
 	} else if (dir) {
 		free(result.dir);
 		result.dir = strdup(dir);
