@@ -57,9 +57,14 @@ export function checkRequest(v: unknown): Request {
   const r = v as Record<string, unknown> | null;
   if (!r || typeof r !== "object" || Array.isArray(r)) throw new Error("not a JSON object");
   if (r.v !== PROTOCOL) {
+    const given = JSON.stringify(r.v) ?? "none";
+    const said = given.length > 40 ? `${given.slice(0, 40)}...` : given;
     throw new Error(
-      `a request of protocol ${JSON.stringify(r.v)}, not ${PROTOCOL}: a client of another ` +
-        "checkout, or a C client built before its source changed (`make -C native` rebuilds it)",
+      typeof r.v === "number" && r.v > PROTOCOL
+        ? `a request of protocol ${said}, not ${PROTOCOL}: this resident capture is older than ` +
+          "its client's checkout (restart it: `sudo deno task capture --serve`)"
+        : `a request of protocol ${said}, not ${PROTOCOL}: a client of an older checkout, or a C ` +
+          "client built before its source changed (`make -C native`, as yourself, rebuilds it)",
     );
   }
   const fail = (what: string) => {

@@ -158,8 +158,8 @@ Deno.test("entry point: capture --via goes straight to the client, set-up not ru
       assert.equal(r.code, 1, `${client}: ${r.stderr}`);
       const said = layout.staleNative
         ? `sightline: ${checkout}/native/build/sightline-via is older than native/via_client.c: ` +
-          "Deno's client runs instead (~90 ms more CPU a session); rebuild it with " +
-          `\`make -C ${checkout}/native\` (set-up, \`bash scripts/setup.sh\`, does it too)\n`
+          "Deno's client runs instead (~90 ms more CPU a session); rebuild it as yourself: " +
+          `make -C '${checkout}/native' (set-up, \`bash scripts/setup.sh\`, does it too)\n`
         : "";
       assert.equal(r.stderr, said + NO_SERVER, client);
     } finally {
