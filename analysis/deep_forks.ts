@@ -7,7 +7,8 @@
  * `process_programs`, naming them, not left as nulls that look like an unrecorded program.
  * LLM calls whose agent `llm_call_agents.sql` names by their process's lineage, when the walk
  * stopped there before a program that names an agent: one `truncated` row of source
- * `llm_calls`, naming the processes.
+ * `llm_calls`, naming the processes. Agents whose ancestors `lineage` stopped following there
+ * (for their `launcher` role): one `truncated` row of source `lineage`, naming the agents.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { Build } from "./build_steps.ts";
@@ -17,7 +18,7 @@ import { sqlText } from "./sql_files.ts";
  * problem of its own: its temporary table is missing). */
 async function cutWalks(
   c: DuckDBConnection,
-  query: "process_programs_cut" | "llm_calls_cut",
+  query: "process_programs_cut" | "llm_calls_cut" | "lineage_cut",
   recording: string,
 ): Promise<unknown[][]> {
   try {
@@ -70,5 +71,26 @@ export async function deepCallersProblem(
       shown.join(", ")
     }${more}): the walk up their process's lineage stopped at 64 generations before any ` +
       "program that names an agent; their agent is the nearest program's name, or null",
+  );
+}
+
+/** Says the agents of `recording` in `b` whose ancestors were too many to follow for their
+ * `launcher` role (correlate/sql/lineage.sql); after the correlation. */
+export async function deepLaunchersProblem(
+  c: DuckDBConnection,
+  b: Build,
+  recording: string,
+): Promise<void> {
+  const rows = await cutWalks(c, "lineage_cut", recording);
+  if (!rows.length) return;
+  const n = rows.length;
+  const shown = rows.slice(0, 5).map(([pid, name]) => `pid ${pid}${name ? ` ${name}` : ""}`);
+  const more = n > 5 ? ` and ${n - 5} more` : "";
+  b.problem(
+    "lineage",
+    "truncated",
+    `${n} agent${n === 1 ? "'s" : "s'"} ancestors were followed 64 generations up and no ` +
+      `further (${shown.join(", ")}${more}): those above are \`outside\` in lineage, though one ` +
+      "may have launched that agent alone (`launcher`)",
   );
 }

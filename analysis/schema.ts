@@ -89,7 +89,9 @@ export const problemsTable = table(
         "between is deeper than 64 generations: their `exe` is null until they exec; and, " +
         "source `llm_calls`, processes whose LLM calls' lineage is deeper than 64 generations " +
         "with no program that names an agent in them: their `agent` is the nearest program's " +
-        "name, or null), `lost` (bytes lost in capture, or " +
+        "name, or null; and, source `lineage`, agents more than 64 generations below their " +
+        "first recorded ancestor: those further up are `outside`, not `launcher`), `lost` " +
+        "(bytes lost in capture, or " +
         "withheld by it so no " +
         "secret leaks; also what the capture dropped: source `capture`), " +
         "`protocol`, `llm` (also a POST whose body looks like an LLM API request on a route " +

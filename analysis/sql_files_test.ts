@@ -243,6 +243,10 @@ Deno.test("processes: one row per process, agent = the LLM caller and its descen
     for (const name of BUILD_SQL) await c.run(sqlText(name));
     // descendants get their agent from the one walk of the tree, correlation's lineage
     assert.deepEqual(await buildCorrelation(c), []);
+    // no agent of this run is too deep below its ancestors for lineage's walk up
+    const cut = await c.runAndReadAll(sqlText("lineage_cut"), [rec.name]);
+    assert.deepEqual(cut.columnNames(), ["pid", "name"]);
+    assert.deepEqual(cut.getRows(), []);
     const rows = (await c.runAndReadAll("SELECT * FROM processes")).getRowObjectsJS();
     const raw = rec.tables.get("process")!.values;
     const pids = new Set(raw.pid as Int32Array);
