@@ -47,7 +47,7 @@ import {
 } from "./schema.ts";
 import { RULES_SQL, type SqlName, sqlText, SUMMARY_SQL } from "./sql_files.ts";
 import { runBuildSql } from "./build_sql.ts";
-import { deepForksProblem } from "./deep_forks.ts";
+import { deepCallersProblem, deepForksProblem, deepLaunchersProblem } from "./deep_forks.ts";
 import { oneLine } from "../recording/arrow_input.ts";
 import { formatResult, type ResultSet } from "./table_output.ts";
 import { buildLinksAndFindings, formatFindings } from "./detect/mod.ts";
@@ -300,6 +300,7 @@ export async function analyzeRecording(
       phase("parse");
       await runBuildSql(b);
       await deepForksProblem(c, b, input.name);
+      await deepCallersProblem(c, b, input.name);
       await outlivedProblem(c, b, input.name);
       await incompletePathsProblem(c, b, input.name);
       await rootChangesProblem(c, b, input.name);
@@ -308,6 +309,7 @@ export async function analyzeRecording(
       phase("build");
       // correlation (links) and detectors (findings), over the tables just built
       await buildLinksAndFindings(c, {}, b);
+      await deepLaunchersProblem(c, b, input.name);
       // over actions, which the correlation makes
       await blindNetProblems(c, b, input.name, input.manifest?.attach);
       await b.finish();

@@ -1,13 +1,32 @@
 /**
+ * Walks up fork chains cut at their limit, 64 generations, each said as a `truncated` problem.
  * Processes whose program `process_programs` could not find because the walk up their forks
  * (through ancestors that had not exec'd by the fork below them) reached its limit, 64
  * generations, and would have gone on: their `exe` (and `file_events.exe`, `net_events.exe`) is
  * null from their fork until they exec. Said as one `truncated` row of source
  * `process_programs`, naming them, not left as nulls that look like an unrecorded program.
+ * LLM calls whose agent `llm_call_agents.sql` names by their process's lineage, when the walk
+ * stopped there before a program that names an agent: one `truncated` row of source
+ * `llm_calls`, naming the processes. Agents whose ancestors `lineage` stopped following there
+ * (for their `launcher` role): one `truncated` row of source `lineage`, naming the agents.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { Build } from "./build_steps.ts";
 import { sqlText } from "./sql_files.ts";
+
+/** The cut walks `query` reads for `recording`; none when the step that walked failed (already a
+ * problem of its own: its temporary table is missing). */
+async function cutWalks(
+  c: DuckDBConnection,
+  query: "process_programs_cut" | "llm_calls_cut" | "lineage_cut",
+  recording: string,
+): Promise<unknown[][]> {
+  try {
+    return (await c.runAndReadAll(sqlText(query), [recording])).getRows();
+  } catch {
+    return [];
+  }
+}
 
 /** Says the processes of `recording` in `b` whose fork chain was too deep to follow. */
 export async function deepForksProblem(
@@ -15,12 +34,7 @@ export async function deepForksProblem(
   b: Build,
   recording: string,
 ): Promise<void> {
-  let rows: unknown[][];
-  try {
-    rows = (await c.runAndReadAll(sqlText("process_programs_cut"), [recording])).getRows();
-  } catch {
-    return; // process_programs.sql failed: already a problem of its own
-  }
+  const rows = await cutWalks(c, "process_programs_cut", recording);
   if (!rows.length) return;
   const n = rows.length;
   const shown = rows.slice(0, 5).map(([pid, _from, comm]) => `pid ${pid}${comm ? ` ${comm}` : ""}`);
@@ -33,5 +47,50 @@ export async function deepForksProblem(
     }${more}): ` +
       "the walk up ancestors that had forked without exec'ing stopped at 64 generations; their " +
       "exe is null in process_programs, file_events and net_events from their fork until they exec",
+  );
+}
+
+/** Says the processes of `recording` in `b` whose LLM calls' lineage was too deep to follow to
+ * a program that names an agent (sql/llm_call_agents.sql). */
+export async function deepCallersProblem(
+  c: DuckDBConnection,
+  b: Build,
+  recording: string,
+): Promise<void> {
+  const rows = await cutWalks(c, "llm_calls_cut", recording);
+  if (!rows.length) return;
+  const calls = rows.reduce((s, r) => s + Number(r[1]), 0);
+  const shown = rows.slice(0, 5).map(([pid, n, comm]) =>
+    `pid ${pid}${comm ? ` ${comm}` : ""}: ${n}`
+  );
+  const more = rows.length > 5 ? ` and ${rows.length - 5} more processes` : "";
+  b.problem(
+    "llm_calls",
+    "truncated",
+    `${calls} LLM call${calls === 1 ? "'s" : "s'"} agent may be misnamed (${
+      shown.join(", ")
+    }${more}): the walk up their process's lineage stopped at 64 generations before any ` +
+      "program that names an agent; their agent is the nearest program's name, or null",
+  );
+}
+
+/** Says the agents of `recording` in `b` whose ancestors were too many to follow for their
+ * `launcher` role (correlate/sql/lineage.sql); after the correlation. */
+export async function deepLaunchersProblem(
+  c: DuckDBConnection,
+  b: Build,
+  recording: string,
+): Promise<void> {
+  const rows = await cutWalks(c, "lineage_cut", recording);
+  if (!rows.length) return;
+  const n = rows.length;
+  const shown = rows.slice(0, 5).map(([pid, name]) => `pid ${pid}${name ? ` ${name}` : ""}`);
+  const more = n > 5 ? ` and ${n - 5} more` : "";
+  b.problem(
+    "lineage",
+    "truncated",
+    `${n} agent${n === 1 ? "'s" : "s'"} ancestors were followed 64 generations up and no ` +
+      `further (${shown.join(", ")}${more}): those above are \`outside\` in lineage, though one ` +
+      "may have launched that agent alone (`launcher`)",
   );
 }

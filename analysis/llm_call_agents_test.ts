@@ -18,6 +18,7 @@ import { sqlText } from "./sql_files.ts";
 import { analysedCopy } from "./testing.ts";
 import { Build } from "./build_steps.ts";
 import { unnamedAgentsProblem } from "./unnamed_agents.ts";
+import { deepCallersProblem } from "./deep_forks.ts";
 
 const ms = (x: number) => x * 1_000_000;
 
@@ -550,6 +551,46 @@ Deno.test("llm_call_agents: the lineage goes through a pid's earlier program (an
     }),
     { 1: "acme-agent", 2: "acme-agent", 3: "acme-agent", 4: null },
   );
+});
+
+Deno.test("llm_call_agents: a lineage deeper than the walk's 64 generations with no program that names an agent in them is a problem naming the process, not a silent name", async () => {
+  // workers forked from workers, n deep below `first`, which ran `argv`
+  const line = (first: number, n: number, argv = ["/opt/acme/acme-agent"]) => [
+    rows.exec(1, first, 1, argv),
+    ...Array.from({ length: n }, (_, k) => rows.fork(10 + k, first + 1 + k, first + k)),
+  ];
+  const { c, close } = await syntheticDb({
+    process: [
+      ...line(1000, 64),
+      ...line(2000, 65),
+      // 70 forks below a shell, the 70th execs the agent and forks the caller: the agent is
+      // found one generation up, the walk goes on past 64 through the shell's forks, no problem
+      ...line(3000, 70, ["/bin/sh"]),
+      rows.exec(100, 3070, 3069, ["/opt/acme/acme-agent"]),
+      rows.fork(101, 3071, 3070),
+    ],
+    llm: [
+      rows.llm(1, 1064, 1000, { agent: null }),
+      rows.llm(2, 2065, 1000, { agent: null }),
+      rows.llm(3, 2065, 1100, { agent: null }),
+      rows.llm(4, 3071, 1000, { agent: null }),
+    ],
+  });
+  try {
+    const named = await queryRows(
+      c,
+      "SELECT llm_call_id::INT AS id, agent FROM llm_calls ORDER BY llm_call_id",
+    );
+    assert.deepEqual(named.map((x) => x.agent), ["acme-agent", null, null, "acme-agent"]);
+    const b = new Build(c, REC);
+    await deepCallersProblem(c, b, REC);
+    assert.equal(b.problems.length, 1);
+    const [p] = b.problems;
+    assert.deepEqual([p.source, p.kind], ["llm_calls", "truncated"]);
+    assert.match(p.message, /^2 LLM calls' agent may be misnamed \(pid 2065[^:]*: 2\): .*64 /);
+  } finally {
+    close();
+  }
 });
 
 Deno.test("llm_call_agents: a process a --pid capture joined is named by its `joined` row (what /proc showed it ran), its forked worker too; with none, nobody's and a problem says why", async () => {

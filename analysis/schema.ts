@@ -86,7 +86,12 @@ export const problemsTable = table(
       "`file`, `gap`, `truncated` (also, source `file`, file actions whose path the capture " +
         "could not resolve whole: `file.path_incomplete`; and, source `process_programs`, " +
         "processes whose program was not found because their chain of forks with no exec " +
-        "between is deeper than 64 generations: their `exe` is null until they exec), `lost` (bytes lost in capture, or " +
+        "between is deeper than 64 generations: their `exe` is null until they exec; and, " +
+        "source `llm_calls`, processes whose LLM calls' lineage is deeper than 64 generations " +
+        "with no program that names an agent in them: their `agent` is the nearest program's " +
+        "name, or null; and, source `lineage`, agents more than 64 generations below their " +
+        "first recorded ancestor: those further up are `outside`, not `launcher`), `lost` " +
+        "(bytes lost in capture, or " +
         "withheld by it so no " +
         "secret leaks; also what the capture dropped: source `capture`), " +
         "`protocol`, `llm` (also a POST whose body looks like an LLM API request on a route " +
@@ -342,7 +347,8 @@ export const llmCallsTable = table(
         "its last exec before the call (a forked child's: its parent's), up its lineage to the " +
         "nearest program that names one (past shells, wrappers and `node -e`-like runtimes " +
         "with no script, known by the executable, not a script's name: macros.sql " +
-        "`runs_commands`; 64 generations at most, then null): a file inside an npm " +
+        "`runs_commands`; 64 generations at most, then the nearest program, or null, and a " +
+        "`problems` row, kind `truncated`): a file inside an npm " +
         "package by the package, a platform build's by the package it builds " +
         "(`.../@github/copilot/index.js` and `.../@github/copilot-linux-x64/copilot` are both " +
         "`@github/copilot`; a node script linking into a package, `node .../node_modules/.bin/cn` " +

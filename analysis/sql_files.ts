@@ -62,7 +62,8 @@ export const STACK_SQL = [
  * local servers it talked to with no LLM call seen, the processes whose HTTPS went unrecorded
  * and the libraries they opened, its
  * tables' digests, the labels and tables it keeps from the one it replaces, the transaction a
- * statement runs in, the processes whose program's walk up their forks was cut. */
+ * statement runs in, the processes whose program's walk up their forks was cut, those whose
+ * LLM calls' walk up their lineage was, and the agents whose ancestors' walk was. */
 export const DB_SQL = [
   "analysis_revision",
   "digest_tables",
@@ -72,6 +73,8 @@ export const DB_SQL = [
   "https_unrecorded",
   "https_unrecorded_libs",
   "labels_kept",
+  "lineage_cut",
+  "llm_calls_cut",
   "llm_calls_unnamed",
   "llm_calls_unpriced",
   "loopback_servers_unseen",

@@ -124,6 +124,10 @@ Deno.test("every statement on a declared table runs on each table of the real sc
     const cut = await c.runAndReadAll(sqlText("process_programs_cut"), [rec.name]);
     assert.deepEqual(cut.columnNames(), ["pid", "from_ns", "comm"]);
     assert.deepEqual(cut.getRows(), []);
+    // nor any LLM caller's lineage for llm_call_agents' walk
+    const callersCut = await c.runAndReadAll(sqlText("llm_calls_cut"), [rec.name]);
+    assert.deepEqual(callersCut.columnNames(), ["pid", "calls", "comm"]);
+    assert.deepEqual(callersCut.getRows(), []);
     const [programs] = await queryRows(c, "SELECT count(*) AS n FROM process_programs");
     assert.ok(Number(programs.n) > 0);
     // the digests: every table and view, recordings' path left out
@@ -170,10 +174,13 @@ Deno.test("every statement on a declared table runs on each table of the real sc
     await runSql(c, sqlText("problems_clear_sources"), { sources: ["b.sql", "a.sql"] });
     assert.deepEqual(await queryRows(c, sqlText("problems_said")), []);
     for (const def of [...ALL_TABLES].reverse()) await c.run(tableSql("table_drop", def.name));
-    // (process_programs' walk, a temporary table, goes with the connection)
+    // (process_programs' walk and llm_call_agents' names, temporary tables, go with the
+    // connection)
     assert.deepEqual(
-      (await queryRows(c, "SELECT table_name FROM duckdb_tables()")).map((t) => t.table_name),
-      ["process_program_walks"],
+      (await queryRows(c, "SELECT table_name FROM duckdb_tables() ORDER BY 1")).map((t) =>
+        t.table_name
+      ),
+      ["llm_call_names", "process_program_walks"],
     );
   } finally {
     c.closeSync();
@@ -236,6 +243,10 @@ Deno.test("processes: one row per process, agent = the LLM caller and its descen
     for (const name of BUILD_SQL) await c.run(sqlText(name));
     // descendants get their agent from the one walk of the tree, correlation's lineage
     assert.deepEqual(await buildCorrelation(c), []);
+    // no agent of this run is too deep below its ancestors for lineage's walk up
+    const cut = await c.runAndReadAll(sqlText("lineage_cut"), [rec.name]);
+    assert.deepEqual(cut.columnNames(), ["pid", "name"]);
+    assert.deepEqual(cut.getRows(), []);
     const rows = (await c.runAndReadAll("SELECT * FROM processes")).getRowObjectsJS();
     const raw = rec.tables.get("process")!.values;
     const pids = new Set(raw.pid as Int32Array);

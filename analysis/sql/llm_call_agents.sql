@@ -29,8 +29,11 @@
 -- call none of whose lineage ran a recorded program stays unnamed. Each lineage is walked
 -- once for all the calls it made, and each program named once. Before processes.sql, which
 -- names an agent process after its calls.
-UPDATE llm_calls SET agent = n.agent
-FROM (
+-- A walk that would go past 64 generations without having found a program that names an
+-- agent is `cut`: its name (the nearest program, or none) may not be the agent's, said as a
+-- problems row (llm_calls_cut.sql reads the names, kept for this connection as the temporary
+-- table llm_call_names). The walk goes one generation past the limit only to know it was cut.
+CREATE OR REPLACE TEMP TABLE llm_call_names AS
   WITH RECURSIVE calls AS (
     SELECT recording, llm_call_id, pid, request_ns FROM llm_calls
     WHERE agent IS NULL AND request_ns IS NOT NULL
@@ -84,8 +87,10 @@ FROM (
     SELECT w.recording, w.pid, w.start_ns, u.up_pid, u.up_ns, w.depth + 1
     FROM walk w
     JOIN up u ON u.recording = w.recording AND u.pid = w.at_pid AND u.ts_ns = w.at_ns
-    WHERE w.depth < 64
+    WHERE w.depth < 65
   ),
+  -- the lineages whose walk would have gone past 64 generations
+  cuts AS (SELECT DISTINCT recording, pid, start_ns FROM walk WHERE depth = 65),
   -- each exec's end: the pid's next exec or exit (what the process opened in between is its)
   ends AS (
     SELECT recording, pid, ts_ns,
@@ -101,7 +106,7 @@ FROM (
       CASE WHEN p.kind = 'exec' THEN npm_link_script(p.filename, p.argv, p.cwd) END AS link_script
     FROM walk w
     JOIN process p ON p.recording = w.recording AND p.pid = w.at_pid AND p.ts_ns = w.at_ns
-    WHERE p.kind IN ('exec', 'joined')
+    WHERE p.kind IN ('exec', 'joined') AND w.depth <= 64
   ),
   -- a node script that lies in no package, which may be a link into one (npm's `.bin` link, a
   -- global install's `/usr/local/bin/cn`): node opens the script's real path, and first the
@@ -147,7 +152,8 @@ FROM (
   named AS (
     SELECT recording, pid, start_ns,
       coalesce(arg_min(name, depth) FILTER (WHERE names_agent),
-        arg_min(name, depth) FILTER (WHERE name IS NOT NULL)) AS agent
+        arg_min(name, depth) FILTER (WHERE name IS NOT NULL)) AS agent,
+      bool_or(names_agent) AS by_agent
     FROM (
       SELECT e.recording, e.pid, e.start_ns, e.depth, coalesce(k.package, g.name) AS name,
         CASE WHEN k.package IS NULL THEN g.names_agent
@@ -161,9 +167,13 @@ FROM (
     )
     GROUP BY recording, pid, start_ns
   )
-  SELECT s.recording, s.llm_call_id, g.agent
+  SELECT s.recording, s.llm_call_id, s.pid, g.agent,
+    k.pid IS NOT NULL AND NOT coalesce(g.by_agent, false) AS cut
   FROM start s
-  JOIN named g ON g.recording = s.recording AND g.pid = s.pid AND g.start_ns = s.ts_ns
-) n
+  LEFT JOIN named g ON g.recording = s.recording AND g.pid = s.pid AND g.start_ns = s.ts_ns
+  LEFT JOIN cuts k ON k.recording = s.recording AND k.pid = s.pid AND k.start_ns = s.ts_ns
+  WHERE g.agent IS NOT NULL OR k.pid IS NOT NULL;
+UPDATE llm_calls SET agent = n.agent
+FROM llm_call_names n
 WHERE llm_calls.recording = n.recording AND llm_calls.llm_call_id = n.llm_call_id
   AND n.agent IS NOT NULL;

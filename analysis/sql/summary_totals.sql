@@ -13,8 +13,14 @@ SELECT
   (SELECT count(*) FROM processes WHERE recording = $1) AS processes,
   (SELECT count(*) FROM processes WHERE recording = $1 AND agent_role IS NOT NULL)
     AS agent_processes,
-  (SELECT count(DISTINCT p) FROM (
-    SELECT unnest(changed_paths(op, path, path2)) AS p FROM file_events
-    WHERE recording = $1 AND written AND NOT sandbox_setup
-  ) WHERE NOT pseudo_file(p)) AS files_written,
+  -- file_events' `written` and `sandbox_setup` over the raw `file` and `processes`, without
+  -- the program lookup (process_programs) the view joins and this count does not read
+  (SELECT count(DISTINCT changed) FROM (
+    SELECT unnest(changed_paths(f.op, f.path, f.path2)) AS changed
+    FROM file f
+    ASOF LEFT JOIN processes p
+      ON p.recording = f.recording AND p.pid = f.pid AND f.ts_ns >= p.start_ns
+    WHERE f.recording = $1 AND changes_files(f.op, f.flags, f.ret, f.path, f.path2)
+      AND NOT coalesce(f.ts_ns < p.sandbox_setup_ns, false)
+  ) WHERE NOT pseudo_file(changed)) AS files_written,
   (SELECT count(*) FROM problems WHERE recording = $1) AS problems;
