@@ -2,7 +2,7 @@
  * From decoded kernel records to table rows: clock conversion, path resolution, address and
  * DNS decoding. Pure functions; the recorder feeds them and writes what they return.
  */
-import { parseDnsAnswer, parseDnsQueryStrict, parseDnsQuestion } from "./dns.ts";
+import { type DnsQuestion, parseDnsAnswer, parseDnsQueryStrict, parseDnsQuestion } from "./dns.ts";
 import { DNS_ANSWER_MAX, Flag, GROUPS_KEPT, type SlEvent, waitStatus } from "./events.ts";
 import { baseToPath, normalizeAbsolute, resolvePath } from "./paths.ts";
 import {
@@ -199,14 +199,26 @@ export function netRow(ev: Ev<5>, clock: Clock): NetRow {
  * by the strict parse.
  */
 export function dnsRow(ev: Ev<6>, clock: Clock): NetRow | null {
-  if (ev.dir === 1) return dnsAnswerRow(ev, clock);
+  if (ev.dir === 1) {
+    const a = parseDnsAnswer(ev.data, ev.data.length >= DNS_ANSWER_MAX);
+    return a && {
+      ...dnsBase(ev, clock, "dns_answer", a),
+      rcode: a.rcode,
+      answers: a.cut ? [...a.records, "..."] : a.records,
+    };
+  }
   const q = ev.port === 53 ? parseDnsQuestion(ev.data) : parseDnsQueryStrict(ev.data);
   if (!q && ev.port !== 53) return null;
+  return dnsBase(ev, clock, "dns", q);
+}
+
+/** What a question's and an answer's rows share: where it went (or came from), the question. */
+function dnsBase(ev: Ev<6>, clock: Clock, op: string, q: DnsQuestion | null): NetRow {
   return {
     ts_ns: clock(ev.ts),
     pid: ev.pid,
     tid: ev.tid,
-    op: "dns",
+    op,
     family: familyName(ev.family),
     addr: formatAddr(ev.family, ev.addr),
     port: ev.port,
@@ -221,32 +233,6 @@ export function dnsRow(ev: Ev<6>, clock: Clock): NetRow | null {
     net_ns: ns(ev.netNs),
     rcode: null,
     answers: null,
-  };
-}
-
-/** A net row of op `dns_answer`, or null if the message is not a DNS response (strictly). */
-function dnsAnswerRow(ev: Ev<6>, clock: Clock): NetRow | null {
-  const a = parseDnsAnswer(ev.data, ev.data.length >= DNS_ANSWER_MAX);
-  if (!a) return null;
-  return {
-    ts_ns: clock(ev.ts),
-    pid: ev.pid,
-    tid: ev.tid,
-    op: "dns_answer",
-    family: familyName(ev.family),
-    addr: formatAddr(ev.family, ev.addr),
-    port: ev.port,
-    ret: 0n,
-    qname: a.qname,
-    qtype: a.qtype,
-    socktype: sockTypeName(ev.sotype) ?? "dgram",
-    fd: ev.fd,
-    local_addr: null,
-    local_port: null,
-    via: via(ev.hflags),
-    net_ns: ns(ev.netNs),
-    rcode: a.rcode,
-    answers: a.cut ? [...a.records, "..."] : a.records,
   };
 }
 
