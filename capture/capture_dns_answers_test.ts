@@ -7,11 +7,38 @@
  * resolvers use them: a connected UDP socket by send and recv; one by write(2) and read(2)
  * (Go's resolver: the question, too, is a row only since writes on connected UDP sockets are
  * read); an unconnected one by sendto and recvfrom (musl's); TCP with the length in a read of
- * its own. The responder runs outside the capture. A datagram on the same socket with another
+ * its own; Go's own resolver (write(2) and read(2) on connected UDP sockets). The responder
+ * runs outside the capture. A datagram on the same socket with another
  * id is not an answer.
  */
 import assert from "node:assert/strict";
 import { captureTest, captureWithLog } from "../tests/support/capture.ts";
+import { buildGo, goTool } from "../tests/support/go.ts";
+
+/** Go's own resolver (PreferGo), asking 127.0.0.1:53 for argv[1]: A and AAAA in parallel, each
+ * on a connected UDP socket of its own, written with write(2) and read with read(2). */
+const GO_RESOLVER = `package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+)
+
+func main() {
+	r := &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, network, "127.0.0.1:53")
+	}}
+	addrs, err := r.LookupHost(context.Background(), os.Args[1])
+	if err != nil {
+		fmt.Println(err)
+		os.Exit(1)
+	}
+	fmt.Println(addrs)
+}
+`;
 
 /** A responder on 127.0.0.1:53 (UDP and TCP) and on a UDP port of its own (written to
  * argv[1]): A questions get a CNAME to edge.NAME and an A 192.0.2.7, AAAA ones an AAAA
@@ -92,10 +119,15 @@ captureTest(
     await Deno.writeTextFile(`${dir}/responder.py`, RESPONDER_PY);
     await Deno.writeTextFile(`${dir}/client.py`, CLIENT_PY);
     await Deno.writeTextFile(`${dir}/resolv.conf`, "nameserver 127.0.0.1\n");
+    const go = await goTool();
+    assert.ok(go, "the go tool (golang-go)");
+    await Deno.mkdir(`${dir}/go`);
+    const goClient = await buildGo(go, GO_RESOLVER, `${dir}/go`);
     await Deno.writeTextFile(
       `${dir}/run.sh`,
       `set -u
 python3 "${dir}/client.py" "$1" "$2"
+"${goClient}" go.sightline.test
 unshare -m sh -c 'mount --bind "${dir}/resolv.conf" /etc/resolv.conf &&
   getent ahosts glibc.sightline.test > "${dir}/glibc.out"; getent ahosts gone.sightline.test;
   test $? = 2'
@@ -117,7 +149,9 @@ unshare -m sh -c 'mount --bind "${dir}/resolv.conf" /etc/resolv.conf &&
         assert.match(glibc, /^192\.0\.2\.7 /m, "getent got the responder's answer");
         const p = Number(port);
         const asked = rec.net.filter((n) => n.op === "dns").map((n) => `${n.qname} ${n.qtype}`);
-        assert.ok(asked.includes("write-read.sightline.test AAAA"), asked.join("\n"));
+        for (const q of ["write-read.sightline.test AAAA", "go.sightline.test A"]) {
+          assert.ok(asked.includes(q), `${q} asked: ${asked.join(", ")}`);
+        }
         const answers = rec.net.filter((n) => n.op === "dns_answer")
           .map((n) => ({
             q: `${n.qname} ${n.qtype}`,
@@ -142,6 +176,18 @@ unshare -m sh -c 'mount --bind "${dir}/resolv.conf" /etc/resolv.conf &&
           },
           {
             q: "glibc.sightline.test AAAA",
+            rcode: "NOERROR",
+            answers: ["AAAA 2001:db8::7"],
+            to: "127.0.0.1:53/dgram",
+          },
+          {
+            q: "go.sightline.test A",
+            rcode: "NOERROR",
+            answers: chain("go.sightline.test"),
+            to: "127.0.0.1:53/dgram",
+          },
+          {
+            q: "go.sightline.test AAAA",
             rcode: "NOERROR",
             answers: ["AAAA 2001:db8::7"],
             to: "127.0.0.1:53/dgram",
