@@ -128,8 +128,18 @@ function copyBytes(vec: Vec, d: Data, base: number, n: number, text: boolean): v
 
 type Constant = boolean | string | number | bigint | null;
 
-/** Column `vec` set to `value` for every row (a constant vector). */
-function constant(vec: Vec, type: ColType, value: Constant): void {
+/**
+ * Column `vec` set to `value` for every row (a constant vector); a null list (a list column a
+ * recording predates) as `n` null rows by their validity (DuckDB cannot reference a null value
+ * into a list vector).
+ */
+function constant(vec: Vec, type: ColType, value: Constant, n: number): void {
+  if (value === null && type === "list_utf8") {
+    const mask = new Uint8Array(Math.ceil(n / 64) * 8);
+    duckdb.vector_ensure_validity_writable(vec);
+    duckdb.copy_data_to_vector_validity(vec, 0, mask.buffer, 0, mask.byteLength);
+    return;
+  }
   const v = value === null
     ? duckdb.create_null_value()
     : typeof value === "boolean"
@@ -465,7 +475,7 @@ export async function loadArrowFile(
             def.columns.forEach((col, j) => {
               const vec = duckdb.data_chunk_get_vector(chunk, j);
               if (col.name in constants) {
-                constant(vec, col.type, constants[col.name]);
+                constant(vec, col.type, constants[col.name], n);
               } else {
                 fillColumn(vec, col.type, datas[j]!, base, n);
               }

@@ -77,6 +77,9 @@ enum sl_kind {
 #define SL_ARGV_CHUNK 16384 /* bytes of the argv block per SL_K_ARGV record, at most */
 #define SL_ARGV_KEEP (1 << 20) /* bytes of an argv block recorded in all (exec + SL_K_ARGV) */
 #define SL_DNS_MAX 512      /* bytes of a DNS query kept */
+#define SL_DNS_ANSWER_MAX 2048 /* bytes of a DNS answer kept (the records wholly within are read) */
+#define SL_DNS_QUESTION 0   /* sl_dns.dir */
+#define SL_DNS_ANSWER 1
 #define SL_TLS_CHUNK 16384  /* payload bytes per TLS record */
 #define SL_IPC_CHUNK 16384  /* payload bytes per IPC record, at most */
 
@@ -218,7 +221,9 @@ struct sl_net {
 
 /* SL_K_DNS: the start of a datagram sent to port 53 (or on a socket connected there), or the
  * whole of one sent to another UDP port that looks like a DNS question (sightline.bpf.c
- * dns_question_like; user space parses it strictly). */
+ * dns_question_like; user space parses it strictly); or (dir SL_DNS_ANSWER) the start of a
+ * message read from a socket a question was sent on, whose header is a response with the id of
+ * one of the last two questions sent on it (addr, port: the resolver it came from). */
 struct sl_dns {
 	struct sl_hdr h;
 	__s32 fd;
@@ -226,7 +231,7 @@ struct sl_dns {
 	__u16 port;
 	__u16 len;   /* bytes in data (for TCP, without the two-byte length prefix) */
 	__u8 sotype; /* SOCK_DGRAM, or SOCK_STREAM for DNS over TCP */
-	__u8 _pad;
+	__u8 dir;    /* SL_DNS_QUESTION (sent), SL_DNS_ANSWER (read) */
 	__u32 net_ns; /* as sl_net's */
 	__u8 addr[16];
 	__u8 data[];
@@ -362,6 +367,11 @@ enum sl_priv_op {
 	SL_PRIV_CAPSET = 22,  /* capset: a1 effective, a2 permitted, a3 inheritable (64-bit sets;
 			       * a v1 header's: the low 32 bits); target the header's pid (0: the
 			       * caller); SL_F_FAULT: header or sets unreadable, a1..a3 0 */
+	SL_PRIV_PRCTL = 23,   /* prctl of a capability or privilege setting: a1 option
+			       * (PR_SET_KEEPCAPS, PR_SET_SECCOMP, PR_CAPBSET_DROP,
+			       * PR_SET_NO_NEW_PRIVS, PR_CAP_AMBIENT but its IS_SET), a2 arg2, a3 arg3 */
+	SL_PRIV_SECCOMP = 24, /* seccomp(2) SET_MODE_STRICT or SET_MODE_FILTER: a1 operation,
+			       * a2 flags */
 };
 
 #define SL_GROUPS_KEPT 4 /* setgroups: groups recorded of its list */

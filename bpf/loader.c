@@ -1442,7 +1442,7 @@ static void print_layout(void)
 	F(sl_net, addr);
 	F(sl_net, laddr); E();
 	S(sl_dns); F(sl_dns, fd); F(sl_dns, family); F(sl_dns, port); F(sl_dns, len);
-	F(sl_dns, sotype); F(sl_dns, net_ns); F(sl_dns, addr);
+	F(sl_dns, sotype); F(sl_dns, dir); F(sl_dns, net_ns); F(sl_dns, addr);
 	F(sl_dns, data); E();
 	S(sl_priv); F(sl_priv, ret); F(sl_priv, a1); F(sl_priv, a2); F(sl_priv, a3);
 	F(sl_priv, target); F(sl_priv, op); F(sl_priv, ns); E();

@@ -46,8 +46,9 @@ char LICENSE[] SEC("license") = "Dual MIT/GPL";
  */
 #define WATCH_CTX 0x1
 #define WATCH_DNS_TCP 0x2
-/* WATCH_DNS_SOCKS, set here when a socket is put in dns_socks: closes are watched (not reads
- * and writes), so that a closed socket's entry goes and its fd, reused, is not taken for it */
+/* WATCH_DNS_SOCKS, set here when a socket is put in dns_socks: closes are watched, so that a
+ * closed socket's entry goes and its fd, reused, is not taken for it; writes, for questions
+ * written to a connected UDP socket (Go's resolver); reads, for the answers to its questions */
 #define WATCH_DNS_SOCKS 0x4
 volatile __u32 sock_watch;
 
@@ -246,6 +247,21 @@ struct thread_state {
 	__u64 pending_seal;   /* the context it sealed last, waiting for its write, or 0 */
 };
 
+/* A thread's read in progress on a socket of dns_socks a question was sent on (a map of its
+ * own: thread_state's initial value is built on sl_sys_enter's stack, at its limit). */
+struct dns_read {
+	__u64 buf; /* where it reads to (0: none) */
+	__u64 cap; /* how many bytes that buffer holds */
+	__s64 fd;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct dns_read);
+} dns_reads SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
@@ -258,11 +274,17 @@ struct dns_peer {
 	__u16 port;
 	__u8 sotype;
 	__u8 prefix_sent; /* TCP: the two-byte length went in a write of its own */
-	__u16 _pad;
+	__u8 prefix_read; /* TCP: the two-byte length of an answer came in a read of its own */
+	__u8 asked;       /* questions sent on it (up to 2): ids[] holds their ids */
 	__u8 addr[16];
+	__u16 ids[2];     /* the ids of the last two questions sent (glibc sends A and AAAA
+			   * together, each with its own id), in network order */
+	__u32 _pad;
 };
 
-/* UDP and TCP sockets connected to port 53, by (tgid << 32 | fd). */
+/* UDP sockets connected to any port, TCP ones connected to port 53, and UDP sockets a DNS
+ * question was sent from with sendto/sendmsg (musl's resolver, unconnected), by
+ * (tgid << 32 | fd). */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 4096);
@@ -1302,7 +1324,7 @@ __noinline int sl_dns_send(const struct dns_out *m)
 	fill_hdr(&e->h, SL_K_DNS);
 	e->h.flags = hflags;
 	e->fd = fd;
-	e->_pad = 0;
+	e->dir = SL_DNS_QUESTION;
 	e->net_ns = current_net_ns();
 	e->port = 0;
 	e->sotype = SOCK_DGRAM;
@@ -1348,9 +1370,36 @@ __noinline int sl_dns_send(const struct dns_out *m)
 		return 0;
 	__u32 n = len > SL_DNS_MAX ? SL_DNS_MAX : len;
 	n = BOUND(n, 1023);
-	if (bpf_probe_read_user(e->data, n, buf))
+	if (n < 2 || bpf_probe_read_user(e->data, n, buf))
 		return 0;
 	e->len = n;
+	e->dir = SL_DNS_QUESTION;
+	/* the question's id, on its socket, so that its answer is read (sl_dns_recv) */
+	if (fd >= 0) {
+		__u64 key = (bpf_get_current_pid_tgid() & 0xffffffff00000000ULL) | (__u32)fd;
+		struct dns_peer *p = bpf_map_lookup_elem(&dns_socks, &key);
+		if (!p && e->sotype == SOCK_DGRAM) {
+			/* an unconnected UDP socket (musl's resolver sends by sendto): its answers
+			 * come on it too */
+			/* built in the scratch buffer past the record (the stack is at its limit) */
+			struct dns_peer *np = (struct dns_peer *)((__u8 *)e + 4096);
+			__builtin_memset(np, 0, sizeof(*np));
+			np->family = e->family;
+			np->port = e->port;
+			np->sotype = SOCK_DGRAM;
+			__builtin_memcpy(np->addr, e->addr, 16);
+			bpf_map_update_elem(&dns_socks, &key, np, BPF_NOEXIST);
+			p = bpf_map_lookup_elem(&dns_socks, &key);
+			if (!(sock_watch & WATCH_DNS_SOCKS))
+				__sync_fetch_and_or(&sock_watch, WATCH_DNS_SOCKS);
+		}
+		if (p) {
+			p->ids[1] = p->ids[0];
+			p->ids[0] = *(__u16 *)e->data;
+			if (p->asked < 2)
+				p->asked++;
+		}
+	}
 	emit(&rb_events, e, sizeof(*e) + n, SL_K_DNS);
 	return 0;
 }
@@ -1379,26 +1428,25 @@ static __always_inline void dns_msghdr(long fd, struct user_msghdr *um, __u8 hfl
 			 DNS_STREAM_ONLY);
 }
 
-/* Whether fd is a TCP socket in dns_socks (connected to port 53): write(2) and writev(2) are
- * read on those only, not on a connected UDP socket. */
-static __always_inline bool dns_tcp_sock(long fd)
+/* Whether fd is a socket in dns_socks: a TCP one connected to port 53, or a UDP one (connected:
+ * Go's resolver writes its questions with write(2)). */
+static __always_inline bool dns_sock(long fd)
 {
 	__u64 key = (bpf_get_current_pid_tgid() & 0xffffffff00000000ULL) | (__u32)fd;
-	struct dns_peer *p = bpf_map_lookup_elem(&dns_socks, &key);
-	return p && p->sotype == SOCK_STREAM;
+	return bpf_map_lookup_elem(&dns_socks, &key) != NULL;
 }
 
-/* A write to a TCP socket connected to port 53 (glibc's resolver writes the length and the
- * question as two iovecs of one writev). */
-static __always_inline void dns_tcp_write(long fd, void *buf, __u64 len)
+/* A write to a socket of dns_socks (glibc's resolver writes a TCP question's length and the
+ * question as two iovecs of one writev; Go's writes a UDP question with write(2)). */
+static __always_inline void dns_sock_write(long fd, void *buf, __u64 len)
 {
-	if (dns_tcp_sock(fd))
+	if (dns_sock(fd))
 		dns_send(fd, NULL, 0, false, buf, len, 0, DNS_WHOLE);
 }
 
-static __always_inline void dns_tcp_writev(long fd, struct iovec *v, __u64 n)
+static __always_inline void dns_sock_writev(long fd, struct iovec *v, __u64 n)
 {
-	if (!n || !dns_tcp_sock(fd))
+	if (!n || !dns_sock(fd))
 		return;
 	struct iovec iov = {};
 	if (bpf_probe_read_user(&iov, sizeof(iov), v))
@@ -1406,6 +1454,108 @@ static __always_inline void dns_tcp_writev(long fd, struct iovec *v, __u64 n)
 	dns_send(fd, NULL, 0, false, iov.iov_base, iov.iov_len, 0, n == 1 ? DNS_WHOLE : 0);
 	if (n > 1 && iov.iov_len == 2 && bpf_probe_read_user(&iov, sizeof(iov), v + 1) == 0)
 		dns_send(fd, NULL, 0, false, iov.iov_base, iov.iov_len, 0, DNS_STREAM_ONLY);
+}
+
+/*
+ * Emits the start of a DNS answer read (`len` bytes at `ubuf`) from a socket of dns_socks that
+ * a question was sent on: a response header (QR 1, opcode 0, one question) with the id of one
+ * of the last two questions sent on it. On TCP, the two-byte length may come in a read of its
+ * own: the message is the next read. A global function, verified once.
+ */
+__noinline int sl_dns_recv(__s64 fd, __u64 ubuf, __u64 len)
+{
+	__u64 key = (bpf_get_current_pid_tgid() & 0xffffffff00000000ULL) | (__u32)fd;
+	struct dns_peer *p = bpf_map_lookup_elem(&dns_socks, &key);
+	if (!p || !p->asked)
+		return 0;
+	void *buf = (void *)ubuf;
+	if (p->sotype == SOCK_STREAM) {
+		if (len == 2 && !p->prefix_read) { /* the length alone */
+			p->prefix_read = 1;
+			return 0;
+		}
+		if (!p->prefix_read) {
+			if (len < 2)
+				return 0;
+			buf += 2;
+			len -= 2;
+		}
+		p->prefix_read = 0;
+	}
+	struct sl_dns *e = scratch_of(&scratch_ev);
+	if (!e || len < 12 || bpf_probe_read_user(e->data, 12, buf))
+		return 0;
+	__u16 id = *(__u16 *)e->data;
+	if (!(e->data[2] & 0x80) || (e->data[2] & 0x78) || e->data[4] || e->data[5] != 1)
+		return 0;
+	if (id != p->ids[0] && !(p->asked > 1 && id == p->ids[1]))
+		return 0;
+	fill_hdr(&e->h, SL_K_DNS);
+	e->fd = fd;
+	e->net_ns = current_net_ns();
+	e->family = p->family;
+	e->port = p->port;
+	e->sotype = p->sotype;
+	e->dir = SL_DNS_ANSWER;
+	__builtin_memcpy(e->addr, p->addr, 16);
+	__u32 n = len > SL_DNS_ANSWER_MAX ? SL_DNS_ANSWER_MAX : len;
+	n = BOUND(n, 4095);
+	if (bpf_probe_read_user(e->data, n, buf))
+		return 0;
+	e->len = n;
+	emit(&rb_events, e, sizeof(*e) + n, SL_K_DNS);
+	return 0;
+}
+
+/* A read's entry on a socket of dns_socks a question was sent on: where the answer goes (the
+ * buffer, a readv's or recvmsg's first iovec: `arg`, `n` are the call's second and third
+ * arguments), for sl_dns_recv at its exit. A global function: its msghdr is off
+ * sl_sys_enter's stack, which sl_dns_send's shares the 512 bytes with. */
+__noinline int sl_dns_read_enter(__s64 fd, __u32 how, __u64 arg, __u64 n)
+{
+	__u64 key = (bpf_get_current_pid_tgid() & 0xffffffff00000000ULL) | (__u32)fd;
+	struct dns_peer *p = bpf_map_lookup_elem(&dns_socks, &key);
+	if (!p || !p->asked)
+		return 0;
+	/* the msghdr and iovec in the scratch buffer (sl_sys_enter's stack is at its limit) */
+	struct {
+		struct user_msghdr m;
+		struct iovec iov;
+	} *w = scratch_of(&scratch_ev);
+	if (!w)
+		return 0;
+	w->iov.iov_base = (void *)arg;
+	w->iov.iov_len = n;
+	if (how == IPC_IOV) {
+		if (!n || bpf_probe_read_user(&w->iov, sizeof(w->iov), (void *)arg))
+			return 0;
+	} else if (how == IPC_MSG) {
+		if (bpf_probe_read_user(&w->m, sizeof(w->m), (void *)arg) || !w->m.msg_iov ||
+		    !w->m.msg_iovlen ||
+		    bpf_probe_read_user(&w->iov, sizeof(w->iov), w->m.msg_iov))
+			return 0;
+	}
+	struct dns_read init = {};
+	struct dns_read *r = bpf_task_storage_get(&dns_reads, bpf_get_current_task_btf(), &init,
+						  BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!r)
+		return 0;
+	r->fd = fd;
+	r->buf = (__u64)w->iov.iov_base;
+	r->cap = w->iov.iov_len;
+	return 0;
+}
+
+static __always_inline void dns_read_exit(long ret)
+{
+	struct dns_read *r = bpf_task_storage_get(&dns_reads, bpf_get_current_task_btf(), NULL, 0);
+	if (!r || !r->buf)
+		return;
+	__u64 buf = r->buf, cap = r->cap;
+	__s64 fd = r->fd;
+	r->buf = 0;
+	if (ret > 0)
+		sl_dns_recv(fd, buf, (__u64)ret < cap ? (__u64)ret : cap);
 }
 
 /* ---------------------------------------------------------------- other processes, credentials */
@@ -1447,6 +1597,28 @@ static __always_inline bool signal_recorded(__u8 op, long a1, long a2, long a3)
 		return a2 != 0;
 	}
 	return true;
+}
+
+/* prctl options recorded: those that change a process's capabilities or what it may gain
+ * (PR_SET_KEEPCAPS 8, PR_SET_SECCOMP 22, PR_CAPBSET_DROP 24, PR_SET_SECUREBITS 28,
+ * PR_SET_NO_NEW_PRIVS 38, PR_CAP_AMBIENT 47 but its IS_SET 1: RAISE 2, LOWER 3, CLEAR_ALL 4);
+ * not the many others (PR_SET_NAME, a thread's name, comes all the time). seccomp(2): its
+ * SET_MODE_STRICT 0 and SET_MODE_FILTER 1, not its queries. */
+static __always_inline bool prctl_recorded(__u8 op, __u64 a1, __u64 a2)
+{
+	if (op == SL_PRIV_SECCOMP)
+		return a1 <= 1;
+	switch (a1) {
+	case 8:
+	case 22:
+	case 24:
+	case 28:
+	case 38:
+		return true;
+	case 47:
+		return a2 >= 2 && a2 <= 4;
+	}
+	return false;
 }
 
 /* Namespace calls recorded: unshare, clone and clone3 that make a new namespace (any CLONE_NEW*
@@ -2284,7 +2456,7 @@ int BPF_PROG(sl_sys_enter, struct pt_regs *uregs, long nr)
 	/* reads and writes for TLS contexts or DNS over TCP; closes for those and dns_socks */
 	if (h == SH_NONE || (h >= SH_WATCH_FIRST && h <= SH_WATCH_LAST &&
 			     !(sock_watch & (h == SH_CLOSE ? (WATCH_CTX | WATCH_DNS_TCP | WATCH_DNS_SOCKS)
-							   : (WATCH_CTX | WATCH_DNS_TCP)))))
+							   : (WATCH_CTX | WATCH_DNS_TCP | WATCH_DNS_SOCKS)))))
 		return 0;
 	__u64 id = bpf_get_current_pid_tgid();
 	if (!is_traced(id >> 32))
@@ -2303,16 +2475,18 @@ int BPF_PROG(sl_sys_enter, struct pt_regs *uregs, long nr)
 	case SH_SOCK_READ:
 		if (sock_watch & WATCH_CTX)
 			sock_read_enter(fd);
+		if (sock_watch & WATCH_DNS_SOCKS)
+			sl_dns_read_enter(fd, s->ipc, regs->si, regs->dx);
 		return 0;
 	case SH_SOCK_WRITE:
 		sock_write_enter(fd);
-		if (sock_watch & WATCH_DNS_TCP)
-			dns_tcp_write(fd, (void *)regs->si, regs->dx);
+		if (sock_watch & (WATCH_DNS_TCP | WATCH_DNS_SOCKS))
+			dns_sock_write(fd, (void *)regs->si, regs->dx);
 		return 0;
 	case SH_SOCK_WRITEV:
 		sock_write_enter(fd);
-		if (sock_watch & WATCH_DNS_TCP)
-			dns_tcp_writev(fd, (struct iovec *)regs->si, regs->dx);
+		if (sock_watch & (WATCH_DNS_TCP | WATCH_DNS_SOCKS))
+			dns_sock_writev(fd, (struct iovec *)regs->si, regs->dx);
 		return 0;
 	case SH_CLOSE:
 		sock_close(fd);
@@ -2341,6 +2515,9 @@ int BPF_PROG(sl_sys_enter, struct pt_regs *uregs, long nr)
 			return 0;
 		if (s->op >= SL_PRIV_KILL && s->op <= SL_PRIV_SIGQUEUE &&
 		    !signal_recorded(s->op, regs->di, regs->si, regs->dx))
+			return 0;
+		if ((s->op == SL_PRIV_PRCTL || s->op == SL_PRIV_SECCOMP) &&
+		    !prctl_recorded(s->op, regs->di, regs->si))
 			return 0;
 		if (s->op == SL_PRIV_CLONE3) {
 			/* clone3(struct clone_args *, size): its flags come first. Their page may
@@ -2411,10 +2588,14 @@ int BPF_PROG(sl_sys_exit, struct pt_regs *regs, long ret)
 	__u8 h = sys_specs[nr].handler;
 	if (ipc_enabled && sys_specs[nr].ipc)
 		sl_ipc_exit((__u64)regs, IPC_HOW(sys_specs[nr]), ret);
-	if (h == SH_NONE || h > SH_EXIT_LAST || (h == SH_SOCK_READ && !(sock_watch & WATCH_CTX)))
+	if (h == SH_NONE || h > SH_EXIT_LAST ||
+	    (h == SH_SOCK_READ && !(sock_watch & (WATCH_CTX | WATCH_DNS_SOCKS))))
 		return 0;
 	if (h == SH_SOCK_READ) {
-		sock_read_exit(ret);
+		if (sock_watch & WATCH_CTX)
+			sock_read_exit(ret);
+		if (sock_watch & WATCH_DNS_SOCKS)
+			dns_read_exit(ret);
 		return 0;
 	}
 	struct thread_state *ts = thread_state(false);

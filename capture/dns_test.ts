@@ -6,13 +6,15 @@
  * specifications, tests/support/dns_datagrams.ts), nor any of many random datagrams.
  */
 import assert from "node:assert/strict";
-import { parseDnsQueryStrict } from "./dns.ts";
+import { parseDnsAnswer, parseDnsQueryStrict } from "./dns.ts";
 import {
   COOKIE,
   opt,
   otherProtocols,
   query,
   refusedQueries,
+  response,
+  type Rr,
 } from "../tests/support/dns_datagrams.ts";
 
 Deno.test("a whole query, with or without OPT, is read strictly", () => {
@@ -79,4 +81,51 @@ Deno.test("random datagrams are never DNS", () => {
     if (parseDnsQueryStrict(m)) found++;
   }
   assert.equal(found, 0);
+});
+
+const V6 = [0x20, 0x01, 0x0d, 0xb8, ...new Array(11).fill(0), 1];
+const CHAIN: Rr[] = [
+  { type: "CNAME", name: "edge.cdn.sightline.test" },
+  { type: "A", ip: [192, 0, 2, 7] },
+  { type: "AAAA", ip: V6 },
+];
+
+Deno.test("an answer: its question, rcode and A, AAAA and CNAME records through compression", () => {
+  assert.deepEqual(parseDnsAnswer(response("api.sightline.test", 1, CHAIN), false), {
+    qname: "api.sightline.test",
+    qtype: "A",
+    id: 0xbeef,
+    rcode: "NOERROR",
+    records: ["CNAME edge.cdn.sightline.test", "A 192.0.2.7", "AAAA 2001:db8::1"],
+    cut: false,
+  });
+  const nx = parseDnsAnswer(response("gone.sightline.test", 28, [], 3), false);
+  assert.deepEqual([nx?.rcode, nx?.records, nx?.qtype], ["NXDOMAIN", [], "AAAA"]);
+});
+
+Deno.test("an answer cut at every byte: whole records or nothing, never a wrong one", () => {
+  const whole = response("api.sightline.test", 1, CHAIN);
+  const full = parseDnsAnswer(whole, false)!.records;
+  for (let n = 0; n < whole.length; n++) {
+    const part = whole.subarray(0, n);
+    assert.equal(parseDnsAnswer(part, false), null, `${n} bytes, said to be whole`);
+    const cut = parseDnsAnswer(part, true);
+    if (!cut) continue; // the header or the question not all there
+    assert.ok(cut.cut, `${n} bytes: said to be cut`);
+    assert.deepEqual(cut.records, full.slice(0, cut.records.length), `${n} bytes`);
+  }
+});
+
+Deno.test("not an answer: a query, a pointer forward or to itself, a bad A length", () => {
+  assert.equal(parseDnsAnswer(query("api.sightline.test"), false), null);
+  const r = response("api.sightline.test", 1, [{ type: "A", ip: [192, 0, 2, 7] }]);
+  const at = 12 + 20 + 4; // the record's owner pointer, after the question
+  const loop = r.slice();
+  loop.set([0xc0, at], at);
+  assert.equal(parseDnsAnswer(loop, false), null, "a pointer to itself");
+  const forward = r.slice();
+  forward.set([0xc0, at + 2], at);
+  assert.equal(parseDnsAnswer(forward, false), null, "a pointer forward");
+  const short = response("api.sightline.test", 1, [{ type: "A", ip: [192, 0, 2] }]);
+  assert.equal(parseDnsAnswer(short, false), null, "an A of 3 bytes");
 });

@@ -14,7 +14,7 @@ import { ipText } from "./sockaddr.ts";
  * when it connects; a loader that sends another (a build older than the sources) is refused
  * (loader.ts), not misread. events_test.ts checks it against bpf/events.h: change it with it.
  */
-export const EVENTS_H_HASH = "e94fcd18c590fa0d";
+export const EVENTS_H_HASH = "80d2dc0aa1fe5c45";
 
 export const Kind = {
   FORK: 1,
@@ -130,7 +130,12 @@ export const PrivOp: Record<number, string> = {
   20: "clone3",
   21: "setgroups",
   22: "capset",
+  23: "prctl",
+  24: "seccomp",
 };
+
+/** SL_DNS_ANSWER_MAX: bytes of a DNS answer the kernel side keeps (a longer one is cut there) */
+export const DNS_ANSWER_MAX = 2048;
 
 /** SL_GROUPS_KEPT: groups of a setgroups list the kernel side records (events_test checks it) */
 export { GROUPS_KEPT } from "../recording/schema.ts";
@@ -205,6 +210,7 @@ export const LAYOUT = {
     port: 30,
     len: 32,
     sotype: 34,
+    dir: 35,
     net_ns: 36,
     addr: 40,
     data: 56,
@@ -347,6 +353,8 @@ export type SlEvent =
     family: number;
     port: number;
     sotype: number;
+    /** SL_DNS_QUESTION 0 (sent), SL_DNS_ANSWER 1 (read) */
+    dir: number;
     netNs: number;
     addr: Uint8Array;
     data: Uint8Array;
@@ -694,6 +702,7 @@ export function decode(rec: Uint8Array): SlEvent {
         family: v.getUint16(b + L.family, true),
         port: v.getUint16(b + L.port, true),
         sotype: v.getUint8(b + L.sotype),
+        dir: v.getUint8(b + L.dir),
         netNs: v.getUint32(b + L.net_ns, true),
         addr: rec.slice(L.addr, L.addr + 16),
         data: rec.slice(L.data, L.data + len),

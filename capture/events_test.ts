@@ -1,6 +1,15 @@
 /** The TypeScript decoder's layout of events.h matches what the C compiler laid out. */
 import assert from "node:assert/strict";
-import { decode, GROUPS_KEPT, Kind, LAYOUT, splitNul, waitStatus } from "./events.ts";
+import {
+  decode,
+  DNS_ANSWER_MAX,
+  GROUPS_KEPT,
+  Kind,
+  LAYOUT,
+  PrivOp,
+  splitNul,
+  waitStatus,
+} from "./events.ts";
 import { LOADER_PATH } from "./loader.ts";
 import { textBytes } from "../recording/byte_text.ts";
 
@@ -171,4 +180,20 @@ Deno.test("GROUPS_KEPT is bpf/events.h's SL_GROUPS_KEPT", async () => {
   const m = h.match(/#define SL_GROUPS_KEPT (\d+)/);
   assert.ok(m, "events.h defines SL_GROUPS_KEPT");
   assert.equal(GROUPS_KEPT, Number(m[1]));
+});
+
+Deno.test("DNS_ANSWER_MAX is bpf/events.h's SL_DNS_ANSWER_MAX; PrivOp names every sl_priv_op", async () => {
+  const h = await Deno.readTextFile(new URL("../bpf/events.h", import.meta.url));
+  const m = h.match(/#define SL_DNS_ANSWER_MAX (\d+)/);
+  assert.ok(m, "events.h defines SL_DNS_ANSWER_MAX");
+  assert.equal(DNS_ANSWER_MAX, Number(m[1]));
+  const ops = [...h.matchAll(/SL_PRIV_(\w+) = (\d+),/g)].map((x) => [Number(x[2]), x[1]]);
+  assert.ok(ops.length >= 24);
+  for (const [n, name] of ops) {
+    assert.equal(
+      PrivOp[n as number],
+      (name as string).toLowerCase().replace(/^vm_/, "process_vm_")
+        .replace("pidfd_signal", "pidfd_send_signal").replace("sigqueue", "rt_sigqueueinfo"),
+    );
+  }
 });

@@ -90,6 +90,7 @@ export class RecordSink {
   readonly #manifest: Manifest;
   /** datagrams the kernel side took for DNS questions and the strict parse refused */
   #dnsRefused = 0;
+  #dnsAnswersRefused = 0;
   readonly #maxTlsBytes: number;
   readonly #pids?: number[];
   readonly #gateStops?: GateStops;
@@ -261,7 +262,8 @@ export class RecordSink {
         if (ev.netNs) this.#netNs.set(ev.pid, ev.netNs);
         const dns = dnsRow(ev, clock);
         if (dns) writers.net.append(dns);
-        else this.#dnsRefused++; // shown at the end: dnsRefusedWarnings
+        else if (ev.dir === 1) this.#dnsAnswersRefused++; // shown at the end: dnsRefusedWarnings
+        else this.#dnsRefused++;
         break;
       }
       case Kind.PRIV:
@@ -439,7 +441,7 @@ export class RecordSink {
       ),
       ...damageWarnings("ipc", "cleartext HTTP over TCP", ipc.http, this.#maxTlsBytes),
       ...argvWarnings(this.#argv.damage),
-      ...dnsRefusedWarnings(this.#dnsRefused),
+      ...dnsRefusedWarnings(this.#dnsRefused, this.#dnsAnswersRefused),
       ...outlivedWarnings(this.#running),
     );
     for (const w of this.#allWriters) {

@@ -2,8 +2,8 @@
  * From decoded kernel records to table rows: clock conversion, path resolution, address and
  * DNS decoding. Pure functions; the recorder feeds them and writes what they return.
  */
-import { parseDnsQueryStrict, parseDnsQuestion } from "./dns.ts";
-import { Flag, GROUPS_KEPT, type SlEvent, waitStatus } from "./events.ts";
+import { type DnsQuestion, parseDnsAnswer, parseDnsQueryStrict, parseDnsQuestion } from "./dns.ts";
+import { DNS_ANSWER_MAX, Flag, GROUPS_KEPT, type SlEvent, waitStatus } from "./events.ts";
 import { baseToPath, normalizeAbsolute, resolvePath } from "./paths.ts";
 import {
   type FileRow,
@@ -13,6 +13,7 @@ import {
   UNUSED_PROCESS_COLUMNS,
 } from "../recording/schema.ts";
 import { namespaceFlags } from "./ns_flags.ts";
+import { prctlRequest, seccompRequest } from "./prctl_requests.ts";
 import { signalName } from "./signal_names.ts";
 import { familyName, formatAddr, sockTypeName } from "./sockaddr.ts";
 
@@ -186,21 +187,38 @@ export function netRow(ev: Ev<5>, clock: Clock): NetRow {
     local_port: ev.op === "connect" || !ev.lport ? null : ev.lport,
     via: via(ev.hflags),
     net_ns: ns(ev.netNs),
+    rcode: null,
+    answers: null,
   };
 }
 
 /**
  * A net row of op `dns`; or null for a datagram to a port other than 53 that is not exactly one
- * DNS query (the kernel side passes on those that look like one: capture/dns.ts decides).
+ * DNS query (the kernel side passes on those that look like one: capture/dns.ts decides). An
+ * answer (dir SL_DNS_ANSWER) is a row of op `dns_answer`, or null when it is not a response
+ * by the strict parse.
  */
 export function dnsRow(ev: Ev<6>, clock: Clock): NetRow | null {
+  if (ev.dir === 1) {
+    const a = parseDnsAnswer(ev.data, ev.data.length >= DNS_ANSWER_MAX);
+    return a && {
+      ...dnsBase(ev, clock, "dns_answer", a),
+      rcode: a.rcode,
+      answers: a.cut ? [...a.records, "..."] : a.records,
+    };
+  }
   const q = ev.port === 53 ? parseDnsQuestion(ev.data) : parseDnsQueryStrict(ev.data);
   if (!q && ev.port !== 53) return null;
+  return dnsBase(ev, clock, "dns", q);
+}
+
+/** What a question's and an answer's rows share: where it went (or came from), the question. */
+function dnsBase(ev: Ev<6>, clock: Clock, op: string, q: DnsQuestion | null): NetRow {
   return {
     ts_ns: clock(ev.ts),
     pid: ev.pid,
     tid: ev.tid,
-    op: "dns",
+    op,
     family: familyName(ev.family),
     addr: formatAddr(ev.family, ev.addr),
     port: ev.port,
@@ -213,6 +231,8 @@ export function dnsRow(ev: Ev<6>, clock: Clock): NetRow | null {
     local_port: null,
     via: via(ev.hflags),
     net_ns: ns(ev.netNs),
+    rcode: null,
+    answers: null,
   };
 }
 
@@ -304,6 +324,8 @@ function privRequest(ev: Ev<12>, sig: { sig: "a2" | "a3" } | undefined): string 
   if (sig) return signalName(int(ev[sig.sig]));
   if (ev.op === "capset") return capsetRequest(ev);
   if (ev.op === "setgroups") return setgroupsRequest(ev);
+  if (ev.op === "prctl") return prctlRequest(ev.a1, ev.a2, ev.a3);
+  if (ev.op === "seccomp") return seccompRequest(ev.a1, ev.a2);
   return namespaceRequest(ev);
 }
 

@@ -89,6 +89,7 @@ const dns = (port: number, data: Uint8Array): Dns => ({
   family: 2,
   port,
   sotype: 2,
+  dir: 0,
   netNs: 0,
   addr: new Uint8Array([127, 0, 0, 1, ...new Array(12).fill(0)]),
   data,

@@ -160,20 +160,27 @@ export const STANDING_BLIND_SPOTS: readonly BlindSpot[] = [
     title: "datagrams beyond DNS",
     what: "Datagrams sent without connect(2) to ports other than 53 (sendto, sendmsg, " +
       "sendmmsg) and raw or packet sockets are not recorded, except DNS questions: on any UDP " +
-      "port a datagram sent whole in one buffer (sendto, send, sendmsg with one iovec; " +
-      "sendmmsg's first two messages) that is exactly one DNS query by its format is a `dns` " +
-      "row (a resolver on 5353 or a dnsmasq's own port; NetBIOS name, LLMNR and " +
-      "single-question mDNS queries have that format and are rows too); one that only looks " +
-      "like a query is counted in a manifest warning. A question written with write(2) or " +
-      "writev(2) on a connected UDP socket is not read, on port 53 neither; over TCP only " +
-      "port 53 is read.",
+      "port a datagram sent whole in one buffer (sendto, send, sendmsg with one iovec, write " +
+      "or writev with one iovec on a connected socket; sendmmsg's first two messages) that is " +
+      "exactly one DNS query by its format is a `dns` row (a resolver on 5353 or a dnsmasq's " +
+      "own port; NetBIOS name, LLMNR and single-question mDNS queries have that format and " +
+      "are rows too); one that only looks like a query is counted in a manifest warning. " +
+      "Over TCP only port 53 is read (questions and answers to another TCP port are not). Answers (`dns_answer` rows) are read from the socket " +
+      "a question went out on, by recvfrom, recvmsg, read or readv (their first buffer), " +
+      "when they carry the id of one of the last two questions sent on it: not by recvmmsg " +
+      "or io_uring, not on another socket, not past their first 2048 bytes (the records " +
+      "after: `...`), and only their A, AAAA and CNAME records. DNS over TLS or HTTPS (a " +
+      "browser's or a runtime's own resolver) is in `tls`, not read as DNS.",
   },
   {
     id: "attributes",
     title: "extended attributes and ioctls",
     what: "Extended attributes (setxattr: file capabilities, ACLs) and ioctls are not " +
-      "recorded, nor are prctl's capability calls (PR_CAP_AMBIENT, PR_SET_KEEPCAPS, " +
-      "PR_CAPBSET_DROP); a process's set*id, setgroups and capset calls are (`privilege`).",
+      "recorded, nor are prctl's other options (PR_SET_PDEATHSIG, PR_SET_DUMPABLE, " +
+      "PR_SET_MM...) or the seccomp filter's program; a process's set*id, setgroups and " +
+      "capset calls, prctl's capability and privilege settings (PR_CAPBSET_DROP, " +
+      "PR_CAP_AMBIENT, PR_SET_KEEPCAPS, PR_SET_SECUREBITS, PR_SET_NO_NEW_PRIVS, " +
+      "PR_SET_SECCOMP) and seccomp(2)'s SET_MODE_FILTER and SET_MODE_STRICT are (`privilege`).",
   },
   {
     id: "inside-namespaces",

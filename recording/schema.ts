@@ -17,6 +17,10 @@ const V_NS = "0.5.0";
 /** The version that added entering namespaces (unshare, setns, clone with CLONE_NEW*) to privilege. */
 const V_NS_CALLS = "0.5.2";
 
+/** The version that added DNS answers to net and prctl/seccomp to privilege (the lead sets the
+ * release's number). */
+const V_DNS_ANSWERS = "0.5.4";
+
 /** setgroups: the groups of its list a recording keeps (SL_GROUPS_KEPT, bpf/events.h) */
 export const GROUPS_KEPT = 4;
 
@@ -206,28 +210,33 @@ export const netTable = table(
     "listens, accepts, and DNS questions sent to port 53 (UDP, and TCP), and to any other " +
     "UDP port (a local resolver on 5353, dnsmasq's or unbound's own port) when the datagram, " +
     "sent in one buffer, is exactly one DNS query by its format (one question, at most an EDNS OPT record, " +
-    "nothing after; checked strictly, so no other datagram is taken for one).",
+    "nothing after; checked strictly, so no other datagram is taken for one); and the " +
+    `answers to those questions (op \`dns_answer\`, recordings before ${V_DNS_ANSWERS} have ` +
+    "none): a message read from the socket a question was sent on (recvfrom, recvmsg, read, " +
+    "readv) whose header is a response with the id of one of the last two questions sent on " +
+    "it, parsed strictly, with its A, AAAA and CNAME records, so that a connect to an " +
+    "address can be named by the question that resolved it.",
   [
     col("ts_ns", "int64", "wall-clock time (ns since the epoch)"),
     col("pid", "int32", "process id"),
     col("tid", "int32", "thread id"),
-    col("op", "utf8", "`connect`, `bind`, `listen`, `accept` or `dns`"),
+    col("op", "utf8", "`connect`, `bind`, `listen`, `accept`, `dns` or `dns_answer`"),
     col("family", "utf8", "`inet`, `inet6`, `unix` or the number of another family"),
     col(
       "addr",
       "utf8",
-      "IP address, or the socket path for `unix`: connect, dns: where to; bind: the address " +
-        "asked for; listen: the socket's local address; accept: the peer's",
+      "IP address, or the socket path for `unix`: connect, dns: where to; dns_answer: the " +
+        "resolver asked (where its question went); bind: the address asked for; listen: the socket's local address; accept: the peer's",
     ),
     col("port", "int32", "port (0 for `unix`), as `addr`"),
     col(
       "ret",
       "int64",
       "connect, bind, listen: 0 or a negative errno (-115 EINPROGRESS for a non-blocking " +
-        "connect); accept: the new socket's fd or a negative errno; dns: 0",
+        "connect); accept: the new socket's fd or a negative errno; dns, dns_answer: 0",
     ),
-    opt("qname", "utf8", "dns: the question name"),
-    opt("qtype", "utf8", "dns: the question type (A, AAAA, ...)"),
+    opt("qname", "utf8", "dns: the question name; dns_answer: the question it answers"),
+    opt("qtype", "utf8", "dns, dns_answer: the question type (A, AAAA, ...)"),
     opt("socktype", "utf8", "`stream` or `dgram`"),
     col(
       "fd",
@@ -241,6 +250,26 @@ export const netTable = table(
     ),
     via,
     added(opt("net_ns", "int64", NET_NS_DOC), V_NS),
+    added(
+      opt(
+        "rcode",
+        "utf8",
+        "dns_answer: its response code (`NOERROR`, `NXDOMAIN`, `SERVFAIL`, `REFUSED`, ...; " +
+          "another as its number)",
+      ),
+      V_DNS_ANSWERS,
+    ),
+    added(
+      opt(
+        "answers",
+        "list_utf8",
+        "dns_answer: its A, AAAA and CNAME records in the message's order (`CNAME " +
+          "edge.example.net`, `A 192.0.2.1`, `AAAA 2001:db8::1`; other types left out); " +
+          "the last `...` when the message was longer than the bytes kept (2048) and its " +
+          "later records are unread",
+      ),
+      V_DNS_ANSWERS,
+    ),
   ] as const,
 );
 
@@ -308,7 +337,12 @@ export const privilegeTable = table(
     "a thread of its own; recordings before 0.5.1 have none, though their processes were " +
     "signalled), its groups and capabilities (setgroups, capset: what `setpriv " +
     "--clear-groups --inh-caps=-all` and `capsh --drop` do; recordings of 0.5.2 and before " +
-    "have none), and entering namespaces (what `unshare`, `nsenter`, bubblewrap and the " +
+    "have none), prctl's capability and privilege settings and seccomp (PR_CAPBSET_DROP, " +
+    "PR_CAP_AMBIENT raise, lower, clear, PR_SET_KEEPCAPS, PR_SET_SECUREBITS, " +
+    "PR_SET_NO_NEW_PRIVS, PR_SET_SECCOMP; seccomp(2)'s SET_MODE_STRICT and SET_MODE_FILTER: " +
+    "what `setpriv --bounding-set`, `capsh --drop`, `--no-new-privs` and a sandbox's seccomp " +
+    `filter do; recordings before ${V_DNS_ANSWERS} have none), and entering namespaces ` +
+    "(what `unshare`, `nsenter`, bubblewrap and the " +
     "agents' sandboxes do): unshare, clone and clone3 with a CLONE_NEW* flag, and every " +
     `setns (recordings before ${V_NS_CALLS} have none). Recordings made before it was added ` +
     "have no privilege.arrow.",
@@ -322,7 +356,7 @@ export const privilegeTable = table(
       "`ptrace`, `process_vm_writev`, `process_vm_readv`, `setuid`, `setgid`, `setreuid`, " +
         "`setregid`, `setresuid`, `setresgid`, `setfsuid`, `setfsgid`, `kill`, `tkill`, " +
         "`tgkill`, `pidfd_send_signal`, `rt_sigqueueinfo`, `unshare`, `setns`, `clone`, " +
-        "`clone3`, `setgroups` or `capset`",
+        "`clone3`, `setgroups`, `capset`, `prctl` or `seccomp`",
     ),
     opt(
       "target_pid",
@@ -347,7 +381,12 @@ export const privilegeTable = table(
         "namespaces asked for from a pidfd; setgroups: how many groups the list had " +
         "(`2 groups`; `groups unreadable`); capset: the three sets given as hexadecimal " +
         "masks, bit N capability N of capabilities(7) (`effective 0x0 permitted 0x0 " +
-        "inheritable 0x0`; `sets unreadable`)",
+        "inheritable 0x0`; `sets unreadable`); prctl: the option and its argument, a " +
+        "capability by name (`PR_CAPBSET_DROP CAP_NET_RAW`, `PR_CAP_AMBIENT_RAISE " +
+        "CAP_NET_BIND_SERVICE`, `PR_CAP_AMBIENT_CLEAR_ALL`, `PR_SET_KEEPCAPS 1`, " +
+        "`PR_SET_NO_NEW_PRIVS 1`, `PR_SET_SECCOMP filter`, `PR_SET_SECUREBITS 0x2f`); " +
+        "seccomp: `SECCOMP_SET_MODE_FILTER` or `SECCOMP_SET_MODE_STRICT`, with its flags " +
+        "(`flags 0x1`) when any",
     ),
     opt(
       "ids",

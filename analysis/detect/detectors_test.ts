@@ -242,6 +242,47 @@ Deno.test("detectors: a reused pid's connect is not named by the DNS question of
   ]);
 });
 
+Deno.test("detectors: a connect is named by the question whose answer gave its address, not by the last question", async () => {
+  const rec = attack(false);
+  // pid 260 asks for good.test (answered 10.4.4.4 through a CNAME) and then for other.test
+  // (answered 10.5.5.5), then connects to 10.4.4.4 and to [::ffff:10.5.5.5] (a dual-stack
+  // socket), and to 10.6.6.6, which no answer gave: named by the last question, as before
+  const answer = (t: number, qname: string, answers: string[]) => ({
+    ...r.dns(t, 260, qname),
+    op: "dns_answer",
+    rcode: "NOERROR",
+    answers,
+  });
+  rec.process!.push(
+    r.fork(ms(7000), 260, A),
+    r.exec(ms(7001), 260, A, ["python3", "fetch.py"]),
+  );
+  rec.net!.push(
+    r.dns(ms(7002), 260, "good.test"),
+    answer(ms(7003), "good.test", ["CNAME edge.good.test", "A 10.4.4.4"]),
+    r.dns(ms(7004), 260, "other.test"),
+    answer(ms(7005), "other.test", ["A 10.5.5.5"]),
+    r.connect(ms(7006), 260, "10.4.4.4", 443),
+    { ...r.connect(ms(7007), 260, "::ffff:10.5.5.5", 443), family: "inet6" },
+    r.connect(ms(7008), 260, "10.6.6.6", 443),
+  );
+  const { more } = await detect(rec, DEFAULT_DETECT_SETTINGS, {
+    dest: "SELECT op, name, name_source FROM net_destinations WHERE pid = 260 ORDER BY ts_ns",
+    said: "SELECT summary FROM actions WHERE pid = 260 AND op = 'dns_answer' ORDER BY ts_ns",
+  });
+  assert.deepEqual(more.dest, [
+    { op: "dns", name: "good.test", name_source: "dns" },
+    { op: "dns", name: "other.test", name_source: "dns" },
+    { op: "connect", name: "good.test", name_source: "dns_answer" },
+    { op: "connect", name: "other.test", name_source: "dns_answer" },
+    { op: "connect", name: "other.test", name_source: "dns" },
+  ]);
+  assert.deepEqual(more.said.map((x) => x.summary), [
+    "dns answer good.test A: NOERROR CNAME edge.good.test, A 10.4.4.4",
+    "dns answer other.test A: NOERROR A 10.5.5.5",
+  ]);
+});
+
 /**
  * A sandboxed process (300) that opens two connections to its sandbox's HTTP proxy on
  * 127.0.0.1:3128 (fds 3 and 4) and sends a plain-HTTP request on each: the second connection's

@@ -150,8 +150,9 @@ export const netDestinationsTable = table(
     opt(
       "name",
       "utf8",
-      "host name: the DNS question, or for a connect the host of a URL of its tool call on " +
-        "the same port, or of the process's last DNS question, or for a connect to an HTTP " +
+      "host name: the DNS question, or for a connect the question whose answer its process " +
+        "read last before it gave the connect's address, or the host of a URL of its tool " +
+        "call on the same port, or of the process's last DNS question, or for a connect to an HTTP " +
         "proxy a host its connection asked the proxy for (before a URL or DNS name, which " +
         "name the proxy)",
     ),
@@ -159,7 +160,8 @@ export const netDestinationsTable = table(
       "name_source",
       "utf8",
       "how `name` is known: `dns` (the question, or the process's last one in the 5 s " +
-        "before), `tool_url` (a URL of its tool call on the same port), `proxy_connection` " +
+        "before), `dns_answer` (the question of the process's last DNS answer before the " +
+        "connect that gave its address: an A or AAAA record of a `dns_answer` row), `tool_url` (a URL of its tool call on the same port), `proxy_connection` " +
         "(a request to a proxy on the connect's own connection, in `proxy_requests`: its " +
         "socket is the traced one of the same process and descriptor to that port, first " +
         "used after the connect), `proxy_process` (a guess, said in `problems`: no recorded " +

@@ -469,6 +469,21 @@ export const TECHNIQUES: Technique[] = [
       ),
   },
   {
+    id: "dns-udp-write",
+    title: "a DNS question written with write(2) on a UDP socket connected to port 53 (as Go's " +
+      "resolver sends)",
+    program: "dns_udp_write",
+    args: [],
+    expect: "recorded",
+    check: (e) =>
+      nets(e, [{
+        what: "dns udp-write.evasion.test",
+        ok: (n: NetRow) =>
+          n.op === "dns" && n.qname === "udp-write.evasion.test" && n.socktype === "dgram" &&
+          n.port === 53,
+      }]),
+  },
+  {
     id: "dns-other-port",
     title: "DNS questions to a resolver on another port: sendto to 5353, send on a socket " +
       "connected to another port",
@@ -562,6 +577,28 @@ export const TECHNIQUES: Technique[] = [
         { what: "setgid", ok: (p) => p.op === "setgid" },
         { what: "setuid", ok: (p) => p.op === "setuid" },
       ]),
+  },
+  {
+    id: "prctl-caps",
+    title: "capabilities and privileges given up by prctl (PR_CAPBSET_DROP, " +
+      "PR_CAP_AMBIENT_CLEAR_ALL, PR_SET_KEEPCAPS, PR_SET_NO_NEW_PRIVS) and a seccomp filter",
+    program: "prctl_caps",
+    args: [],
+    expect: "recorded",
+    check: (e) =>
+      privs(
+        e,
+        [
+          "PR_CAPBSET_DROP CAP_NET_RAW",
+          "PR_CAP_AMBIENT_CLEAR_ALL",
+          "PR_SET_KEEPCAPS 1",
+          "PR_SET_NO_NEW_PRIVS 1",
+        ].map((r) => ({ what: r, ok: (p: PrivilegeRow) => p.op === "prctl" && p.request === r }))
+          .concat({
+            what: "seccomp filter",
+            ok: (p: PrivilegeRow) => p.op === "seccomp" && p.request === "SECCOMP_SET_MODE_FILTER",
+          }),
+      ),
   },
   {
     id: "namespaces",

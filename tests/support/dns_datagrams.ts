@@ -4,7 +4,7 @@
  * RFC 6891's OPT record), queries one detail away from that (the strict parse refuses them,
  * though the kernel side's first look passes them on), and the other protocols' datagrams that
  * go to UDP ports a program uses beside DNS (QUIC, STUN, WireGuard, NTP, an mDNS response):
- * none of them may be taken for a DNS question.
+ * none of them may be taken for a DNS question; and responses as a server builds them.
  */
 
 const enc = new TextEncoder();
@@ -50,6 +50,33 @@ export function query(name: string, qtype = 1, extra?: Uint8Array): Uint8Array {
     ...u16(1),
     ...(extra ?? []),
   ]);
+}
+
+/** An answer record (RFC 1035 4.1.3): A `a.b.c.d`, AAAA (16 bytes given), CNAME `name`. */
+export type Rr = { type: "A"; ip: number[] } | { type: "AAAA"; ip: number[] } | {
+  type: "CNAME";
+  name: string;
+};
+
+/**
+ * A response as a server builds it (RFC 1035 4.1, 4.1.4): id 0xbeef, QR, RD and RA, the
+ * question again, then each record; the first record's owner is the question's name by a
+ * compression pointer (0xc00c), each later one's the previous CNAME's target when there is
+ * one (a pointer to where that target was written), and a CNAME's target is written whole.
+ */
+export function response(name: string, qtype: number, rrs: Rr[], rcode = 0): Uint8Array {
+  const out = [0xbe, 0xef, 0x81, 0x80 | rcode, ...u16(1), ...u16(rrs.length), 0, 0, 0, 0];
+  out.push(...labels(name), ...u16(qtype), ...u16(1));
+  let owner = 12;
+  for (const rr of rrs) {
+    out.push(0xc0 | owner >> 8, owner & 0xff);
+    const type = rr.type === "A" ? 1 : rr.type === "AAAA" ? 28 : 5;
+    const data = rr.type === "CNAME" ? labels(rr.name) : rr.ip;
+    out.push(...u16(type), ...u16(1), 0, 0, 0x0e, 0x10, ...u16(data.length));
+    if (rr.type === "CNAME") owner = out.length;
+    out.push(...data);
+  }
+  return new Uint8Array(out);
 }
 
 /** Bytes 0, 1, 2, ... (mod 251): the part of a datagram that is random or encrypted. */

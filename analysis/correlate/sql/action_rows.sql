@@ -2,7 +2,7 @@
 -- row (what a process ran when the capture joined it, not something it did), and every file,
 -- net and privilege event, each with its table, its rowid (its id less first_rows()' first
 -- rowid: first_rows.sql) and the columns `actions` (actions.sql) gives or makes its summary of
--- (`s_*`). `actions` reads it, and so do the readers that need only some of its columns over
+-- (`s_*`; a net row's s_request and s_ids: a DNS answer's rcode and records). `actions` reads it, and so do the readers that need only some of its columns over
 -- every action (agent_activity.sql: each pid's last event; summary_links.sql: how many
 -- actions): DuckDB keeps of each branch of the union only the columns its reader reads, and
 -- pushes a reader's filter into each table's scan. A table macro binds its tables when it is
@@ -40,7 +40,7 @@ CREATE OR REPLACE MACRO action_rows() AS TABLE
     via, NULL, false,
     ret >= 0 OR (op = 'connect' AND ret = -115),
     NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, qtype, local_addr, local_port,
-    NULL, NULL, NULL
+    rcode, answers, NULL
   FROM net
   UNION ALL
   SELECT recording, 'privilege',

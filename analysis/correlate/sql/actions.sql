@@ -57,6 +57,9 @@ SELECT e.recording, e.event_table, e.row_id - f.first_rowid AS event_id, e.ts_ns
     END)
     WHEN 'net' THEN CASE e.op
       WHEN 'dns' THEN 'dns ' || coalesce(e.qname, '?') || coalesce(' ' || e.s_qtype, '')
+      WHEN 'dns_answer' THEN 'dns answer ' || coalesce(e.qname, '?') ||
+        coalesce(' ' || e.s_qtype, '') || ': ' || coalesce(e.s_request, '?') ||
+        CASE WHEN len(e.s_ids) > 0 THEN ' ' || array_to_string(e.s_ids, ', ') ELSE '' END
       ELSE e.op || ' ' || e.addr || CASE WHEN e.family = 'unix' THEN '' ELSE ':' || e.port END ||
         CASE
           WHEN e.op = 'accept' AND e.s_local_port IS NOT NULL

@@ -1,7 +1,8 @@
 -- net_destinations: every connect (internet families, not to DNS port 53) and DNS question of
 -- a session's processes, with the host name it is known by — the DNS question itself; for a
--- connect, the host of a URL of its tool call on the same port, else the process's last DNS
--- question in the 5 s before (of questions at the same time, the one recorded last; the
+-- connect, the question whose answer (`dns_answer`, recorded since 0.5.4) its process read last
+-- before it gave the connect's address (an A or AAAA record), else the host of a URL of its
+-- tool call on the same port, else the process's last DNS question in the 5 s before (of questions at the same time, the one recorded last; the
 -- process is the incarnation of the pid, `proc_start_ns`: a pid reused is another process,
 -- whose questions name nothing of this one's); but a connect to an HTTP proxy is named by
 -- each host its own connection asked the proxy for (`proxy_requests`: absolute-form requests
@@ -42,6 +43,19 @@ dns AS (
   WHERE op = 'dns' AND qname IS NOT NULL AND ts_ns IS NOT NULL
   GROUP BY ALL
 ),
+-- the addresses each process's DNS answers gave (A and AAAA records), with the question each
+-- answered; of answers at the same time giving the same address, the one recorded last
+answered AS (
+  SELECT a.recording, a.pid, coalesce(a.proc_start_ns, -9223372036854775808) AS incarnation,
+    a.ts_ns, regexp_replace(x.rr, '^A(AAA)? ', '') AS ip, arg_max(dns_name(a.qname), a.event_id) AS name
+  FROM actions a
+  JOIN first_rows() f ON f.event_table = 'net' AND f.recording = a.recording
+  JOIN net r ON r.recording = a.recording AND r.rowid = a.event_id + f.first_rowid,
+    unnest(r.answers) AS x(rr)
+  WHERE a.event_table = 'net' AND a.op = 'dns_answer' AND a.qname IS NOT NULL
+    AND a.ts_ns IS NOT NULL AND regexp_matches(x.rr, '^A(AAA)? ')
+  GROUP BY ALL
+),
 -- the requests asked of an HTTP proxy (`proxy_requests`: absolute-form targets and CONNECTs,
 -- RFC 9112 3.2; a request in origin form is to the server itself, whatever its Host header),
 -- each connection's hosts once: the first request for each host and port
@@ -64,11 +78,12 @@ sockets AS (
 -- the process compared each connect with every DNS question of its process: work growing with
 -- the square of a process's DNS questions) and used when it is at most 5 s before
 named AS (
-  SELECT * EXCLUDE (tool_host, dns_name),
-    CASE WHEN op = 'dns' THEN dns_name(qname) ELSE coalesce(tool_host, dns_name) END
-      AS name,
+  SELECT * EXCLUDE (tool_host, dns_name, answer_name),
+    CASE WHEN op = 'dns' THEN dns_name(qname) ELSE coalesce(answer_name, tool_host, dns_name)
+      END AS name,
     CASE WHEN op = 'dns' AND qname IS NOT NULL THEN 'dns'
       WHEN op = 'dns' THEN NULL
+      WHEN answer_name IS NOT NULL THEN 'dns_answer'
       WHEN tool_host IS NOT NULL THEN 'tool_url'
       WHEN dns_name IS NOT NULL THEN 'dns' END AS name_source
   FROM (
@@ -76,10 +91,15 @@ named AS (
       (SELECT min(t.host) FROM tool_terms t
         WHERE t.recording = n.recording AND t.tool_call_id = n.tool_call_id AND t.kind = 'url'
           AND t.port = n.port AND t.host <> n.addr) AS tool_host,
-      CASE WHEN d.ts_ns >= n.ts_ns - 5000000000 THEN d.name END AS dns_name
+      CASE WHEN d.ts_ns >= n.ts_ns - 5000000000 THEN d.name END AS dns_name,
+      CASE WHEN n.op = 'connect' THEN w.name END AS answer_name
     FROM nets n
     ASOF LEFT JOIN dns d ON d.recording = n.recording AND d.pid = n.pid
       AND d.incarnation = n.incarnation AND n.ts_ns >= d.ts_ns
+    -- the address as an answer gives it (a dual-stack socket's `::ffff:192.0.2.7` is an A's)
+    ASOF LEFT JOIN answered w ON w.recording = n.recording AND w.pid = n.pid
+      AND w.incarnation = n.incarnation AND w.ip = regexp_replace(n.addr, '^::ffff:', '')
+      AND n.ts_ns >= w.ts_ns
   )
 ),
 -- the connects, each with when its descriptor is next connected
