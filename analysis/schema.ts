@@ -86,7 +86,9 @@ export const problemsTable = table(
       "`file`, `gap`, `truncated` (also, source `file`, file actions whose path the capture " +
         "could not resolve whole: `file.path_incomplete`; and, source `process_programs`, " +
         "processes whose program was not found because their chain of forks with no exec " +
-        "between is deeper than 64 generations: their `exe` is null until they exec), `lost` (bytes lost in capture, or " +
+        "between is deeper than 64 generations: their `exe` is null until they exec; and, source " +
+        "`homes_capped.sql`, a recording showing more than 64 directories as homes: the " +
+        "detectors take 64 for homes, and name those left out), `lost` (bytes lost in capture, or " +
         "withheld by it so no " +
         "secret leaks; also what the capture dropped: source `capture`), " +
         "`protocol`, `llm` (also a POST whose body looks like an LLM API request on a route " +
