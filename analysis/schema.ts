@@ -90,8 +90,9 @@ export const problemsTable = table(
         "source `llm_calls`, processes whose LLM calls' lineage is deeper than 64 generations " +
         "with no program that names an agent in them: their `agent` is the nearest program's " +
         "name, or null; and, source `lineage`, agents more than 64 generations below their " +
-        "first recorded ancestor: those further up are `outside`, not `launcher`), `lost` " +
-        "(bytes lost in capture, or " +
+        "first recorded ancestor: those further up are `outside`, not `launcher`; and, source " +
+        "`homes_capped.sql`, a recording showing more than 64 directories as homes: the " +
+        "detectors take 64 for homes, and name those left out), `lost` (bytes lost in capture, or " +
         "withheld by it so no " +
         "secret leaks; also what the capture dropped: source `capture`), " +
         "`protocol`, `llm` (also a POST whose body looks like an LLM API request on a route " +

@@ -22,6 +22,7 @@ import {
   persistencePatternsTable,
   sensitivePatternsTable,
 } from "./schema.ts";
+import { alternation } from "./pattern_screens.ts";
 import { DEFAULT_DETECT_SETTINGS, detectParams, type DetectSettings } from "./settings.ts";
 
 export const SQL_DIR = new URL("./sql/", import.meta.url);
@@ -48,7 +49,7 @@ export const DETECT_ORDER = [
 export const DETECT_MACROS = "detect_macros";
 
 /** Queries over the detectors' tables whose rows become `problems` rows (no table of theirs). */
-export const DETECT_PROBLEM_QUERIES = ["proxy_guesses"] as const;
+export const DETECT_PROBLEM_QUERIES = ["proxy_guesses", "homes_capped"] as const;
 
 /** The table a step fills: `findings_*` steps add to `findings`, the others fill their own. */
 function targetOf(step: string): TableDef {
@@ -86,7 +87,7 @@ export function buildFindings(
     const params = {
       ...detectParams(settings),
       // every sensitive pattern at once, to screen opens with one compiled regex
-      sensitive_any: sensitive.length ? sensitive.map((p) => `(${p.regex})`).join("|") : "^$.",
+      sensitive_any: alternation(sensitive.map((p) => p.regex)),
       injection_any: phrases.length
         ? `(?is)${phrases.map((p) => `(${p.regex})`).join("|")}`
         : "^$.",
@@ -95,6 +96,7 @@ export function buildFindings(
       await b.insert(targetOf(name), `${name}.sql`, readSql(SQL_DIR, name), params);
       if (name === "net_destinations") await proxyGuesses(b);
     }
+    await homesCapped(b);
     await b.finish();
   });
 }
@@ -107,15 +109,7 @@ export function buildFindings(
  */
 async function proxyGuesses(b: Build): Promise<void> {
   const file = "proxy_guesses.sql";
-  // a step of its own: a rebuild replaces the problems an earlier one left
-  b.steps.add(file);
-  let rows: Record<string, unknown>[];
-  try {
-    rows = await queryRows(b.c, readSql(SQL_DIR, "proxy_guesses"));
-  } catch (e) {
-    b.problem(file, "sql", `the proxy guesses could not be listed (${e})`);
-    return;
-  }
+  const rows = await problemQuery(b, "proxy_guesses", "the proxy guesses could not be listed");
   for (const r of rows) {
     const n = Number(r.n);
     b.problems.push({
@@ -133,5 +127,47 @@ async function proxyGuesses(b: Build): Promise<void> {
           `and descriptor carried one): ${r.examples}`,
       exchange_id: null,
     });
+  }
+}
+
+/**
+ * One `problems` row per recording that shows more homes than the detectors guard
+ * (`homes_capped.sql`): the `~/` paths of those left out are not sensitive or persistence
+ * paths to them.
+ */
+async function homesCapped(b: Build): Promise<void> {
+  const file = "homes_capped.sql";
+  const rows = await problemQuery(b, "homes_capped", "the homes shown could not be counted");
+  for (const r of rows) {
+    b.problems.push({
+      recording: String(r.recording),
+      source: file,
+      kind: "truncated",
+      message: `${r.n} directories look like homes (a process opened or looked for a ` +
+        "`.gitconfig`, a shell's start-up or history file or an agent's account file in " +
+        "each); the detectors take the 64 that showed the most such files for homes, so " +
+        `the \`~/\` paths (sensitive, persistence) of the others are not judged as such: ${r.examples}`,
+      exchange_id: null,
+    });
+  }
+}
+
+/**
+ * The rows of problem query `name` (DETECT_PROBLEM_QUERIES), a step of its own so that a
+ * rebuild replaces the problems an earlier one left; none, and a `problems` row saying
+ * `failure`, when it fails.
+ */
+async function problemQuery(
+  b: Build,
+  name: typeof DETECT_PROBLEM_QUERIES[number],
+  failure: string,
+): Promise<Record<string, unknown>[]> {
+  const file = `${name}.sql`;
+  b.steps.add(file);
+  try {
+    return await queryRows(b.c, readSql(SQL_DIR, name));
+  } catch (e) {
+    b.problem(file, "sql", `${failure} (${e})`);
+    return [];
   }
 }

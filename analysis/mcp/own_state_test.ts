@@ -23,6 +23,7 @@ const ms = (x: number) => x * 1_000_000;
 const AGENT = 100;
 const SERVER = 201;
 const OTHER = 300;
+const LAUNCHER = 150;
 const HOME = "/home/u";
 const STORE = `${HOME}/.local/share/mem/memory.jsonl`;
 const LOAD = 524288; // O_RDONLY | O_CLOEXEC, as node's fs.readFile opens
@@ -44,19 +45,33 @@ const loadSave = (at: number, n: number, loadRet = 3): FileRows => [
  */
 function session(
   calls: { at: number; tool: string; args: unknown; file: FileRows }[],
-  opts: { argv?: string[]; before?: FileRows; other?: FileRows; procs?: FileRows } = {},
+  opts: {
+    argv?: string[];
+    before?: FileRows;
+    other?: FileRows;
+    procs?: FileRows;
+    /** the server's working directory at its exec */
+    cwd?: string;
+    /** a launcher between the agent and the server (`npx ...`), pid LAUNCHER */
+    launcher?: string[];
+  } = {},
 ): SyntheticRecording {
   const { ask, answer, initialize } = mcpPipe(AGENT, SERVER);
+  const parent = opts.launcher ? LAUNCHER : AGENT;
   return {
     process: [
       r.fork(0, AGENT, 1, "claude"),
       r.exec(1, AGENT, 1, ["/opt/claude"]),
-      r.fork(ms(10), SERVER, AGENT),
+      ...(opts.launcher
+        ? [r.fork(ms(5), LAUNCHER, AGENT), r.exec(ms(5) + 1, LAUNCHER, AGENT, opts.launcher)]
+        : []),
+      r.fork(ms(10), SERVER, parent),
       r.exec(
         ms(10) + 1,
         SERVER,
-        AGENT,
+        parent,
         opts.argv ?? ["/usr/bin/node", "/usr/lib/mcp-memory/dist/index.js"],
+        opts.cwd,
       ),
       r.fork(ms(15), OTHER, 1, "vim"),
       ...(opts.procs ?? []),
@@ -615,4 +630,150 @@ Deno.test("overreach: writes that look routine are said at low severity with wha
   ]);
   assert.deepEqual(severities(early), [["file:0", "low"]]);
   assert.match(String(early[0].explanation), /before any tool call.*routine: a package manager/);
+});
+
+Deno.test("overreach: an atomic write the call asks for into a guarded directory (.github/workflows/ci.yml through ci.yml.X.tmp) is the named file's write; a temp left there, or another file moved onto it, is not (main: medium)", async () => {
+  const dir = "/w/repo/.github/workflows";
+  const ci = `${dir}/ci.yml`;
+  const args = { path: ci, content: "on: push" };
+  const asked = await overreach(session([{
+    at: 1000,
+    tool: "write_file",
+    args,
+    file: [
+      r.open(ms(1010), SERVER, `${ci}.4f1a.tmp`, { flags: TEMP }),
+      r.fileOp(ms(1020), SERVER, "rename", `${ci}.4f1a.tmp`, 0, ci),
+    ],
+  }]));
+  assert.deepEqual(asked, []);
+  // Python's tempfile in the same directory: a name of its own, made with O_EXCL
+  const excl = await overreach(session([{
+    at: 1000,
+    tool: "write_file",
+    args,
+    file: [
+      r.open(ms(1010), SERVER, `${dir}/tmpk2j3x9`, { flags: 194 | 524288 }), // O_RDWR|O_CREAT|O_EXCL
+      r.fileOp(ms(1020), SERVER, "rename", `${dir}/tmpk2j3x9`, 0, ci),
+    ],
+  }]));
+  assert.deepEqual(excl, []);
+  // a temp left there (never renamed), and another workflow truncated and moved onto ci.yml
+  const left = await overreach(session([{
+    at: 1000,
+    tool: "write_file",
+    args,
+    file: [
+      r.open(ms(1010), SERVER, ci, { flags: TRUNC }),
+      r.open(ms(1020), SERVER, `${ci}.4f1a.tmp`, { flags: TEMP }),
+    ],
+  }]));
+  assert.deepEqual(severities(left), [["tool_call:1", "medium"]]);
+  assert.match(String(left[0].explanation), /ci\.yml\.4f1a\.tmp/);
+  const moved = await overreach(session([{
+    at: 1000,
+    tool: "write_file",
+    args,
+    file: [
+      r.open(ms(1010), SERVER, `${dir}/deploy.yml`, { flags: TEMP }),
+      r.fileOp(ms(1020), SERVER, "rename", `${dir}/deploy.yml`, 0, ci),
+    ],
+  }]));
+  assert.deepEqual(severities(moved), [["tool_call:1", "medium"]]);
+  assert.match(String(moved[0].explanation), /deploy\.yml -> /);
+  // a temp renamed onto a workflow the call does not name stays judged as itself
+  const elsewhere = await overreach(session([{
+    at: 1000,
+    tool: "write_file",
+    args,
+    file: [
+      r.open(ms(1010), SERVER, `${dir}/release.yml.1.tmp`, { flags: TEMP }),
+      r.fileOp(ms(1020), SERVER, "rename", `${dir}/release.yml.1.tmp`, 0, `${dir}/release.yml`),
+    ],
+  }]));
+  assert.deepEqual(severities(elsewhere), [["tool_call:1", "medium"]]);
+});
+
+Deno.test("overreach: a start-up write through /proc/PID/cwd is judged as the path it names, or as a place unknown when the recording does not show that directory (main: not judged)", async () => {
+  const early = (path: string) =>
+    overreach(session(
+      [{ at: 1000, tool: "read_graph", args: {}, file: loadSave(1000, 1, ENOENT) }],
+      { cwd: HOME, before: [r.open(ms(500), SERVER, path, { flags: APPEND })] },
+    ));
+  for (
+    const [path, severity] of [
+      ["/proc/self/cwd/.bashrc", "medium"],
+      [`/proc/${SERVER}/cwd/.ssh/authorized_keys`, "high"],
+      [`/proc/thread-self/cwd/.profile`, "medium"],
+      // a pid the recording does not show: its working directory is unknown
+      ["/proc/4242/cwd/notes.txt", "medium"],
+    ] as const
+  ) {
+    const f = await early(path);
+    assert.deepEqual(severities(f), [["file:0", severity], ["tool_call:1", "low"]], path);
+    assert.match(String(f[0].explanation), /before any tool call/);
+    assert.match(String(f[0].explanation), new RegExp(path.replaceAll(".", "\\.")));
+  }
+  assert.match(
+    String((await early("/proc/self/cwd/.bashrc"))[0].explanation),
+    /\(that is \/home\/u\/\.bashrc\)/,
+  );
+  assert.match(
+    String((await early("/proc/4242/cwd/notes.txt"))[0].explanation),
+    /a working directory the recording does not show/,
+  );
+  // the server changed directory first: the path is under its new one
+  const moved = await overreach(session(
+    [{ at: 1000, tool: "read_graph", args: {}, file: loadSave(1000, 1, ENOENT) }],
+    {
+      before: [
+        r.fileOp(ms(400), SERVER, "chdir", HOME),
+        r.open(ms(500), SERVER, "/proc/self/cwd/.bashrc", { flags: APPEND }),
+      ],
+    },
+  ));
+  assert.deepEqual(severities(moved), [["file:1", "medium"], ["tool_call:1", "low"]]);
+  // a working directory shown, a path on no list: a start-up write as any other (not judged)
+  assert.deepEqual(severities(await early("/proc/self/cwd/cache.json")), [["tool_call:1", "low"]]);
+});
+
+Deno.test("overreach: the process that launched the server (npx) is judged as the server: its start-up write of ~/.bashrc and its write during a call are said, a library it unpacks into its cache is low (main: never judged)", async () => {
+  const npx = ["/usr/bin/node", "/usr/lib/node_modules/npm/bin/npx-cli.js", "-y", "mcp-memory"];
+  const findings = await overreach(session(
+    [
+      { at: 1000, tool: "read_graph", args: {}, file: loadSave(1000, 1, ENOENT) },
+      {
+        at: 2000,
+        tool: "read_graph",
+        args: {},
+        file: [
+          ...loadSave(2000, 2),
+          r.open(ms(2050), LAUNCHER, `${HOME}/.profile`, { flags: APPEND }),
+        ],
+      },
+    ],
+    {
+      launcher: npx,
+      before: [r.open(ms(8), LAUNCHER, BASHRC, { flags: APPEND })],
+    },
+  ));
+  assert.deepEqual(severities(findings), [
+    ["file:0", "medium"],
+    ["tool_call:1", "low"],
+    ["tool_call:2", "medium"],
+  ]);
+  assert.match(String(findings[0].explanation), /before any tool call.*\.bashrc/);
+  assert.match(String(findings[2].explanation), /\.profile/);
+  const unpacked = await overreach(session(
+    [{ at: 1000, tool: "read_graph", args: {}, file: loadSave(1000, 1, ENOENT) }],
+    {
+      launcher: npx,
+      before: [
+        r.open(ms(8), LAUNCHER, `${HOME}/.cache/uv/archive-v0/x/site-packages/_a.so`, {
+          flags: TRUNC,
+        }),
+      ],
+    },
+  ));
+  assert.deepEqual(severities(unpacked), [["file:0", "low"], ["tool_call:1", "low"]]);
+  assert.match(String(unpacked[0].explanation), /routine: a package manager/);
 });

@@ -188,6 +188,50 @@ CREATE OR REPLACE MACRO pid_incarnations(t) AS TABLE
     CASE WHEN row_number() OVER (PARTITION BY recording, pid ORDER BY start_ns) = 1
       THEN -9223372036854775808 ELSE start_ns END AS from_ns
   FROM query_table(t);
+-- mcp_launchers(calls_t, lineage_t): the processes between an MCP server and the client that
+-- started it, incarnation by incarnation (t: `mcp_calls`, `lineage`): what launched the server
+-- for its client (`npx`, `uvx`, `sh -c`), found by walking up the server's lineage (ppid and
+-- parent_start_ns, at most 64 generations) to the client; none when the walk does not reach
+-- the client (a server reached over a socket, or one that is its client's own launcher). The
+-- server and the client are each the incarnation of its pid alive at the call
+-- (pid_incarnations). A launcher is part of the server: what it does is judged as the
+-- server's (mcp_links.sql, findings_mcp_overreach.sql).
+CREATE OR REPLACE MACRO mcp_launchers(calls_t, lineage_t) AS TABLE
+  WITH RECURSIVE incs AS (FROM pid_incarnations(lineage_t)),
+  pairs AS (
+    SELECT DISTINCT m.recording, m.server_pid, v.start_ns AS server_start_ns, m.client_pid,
+      c.start_ns AS client_start_ns
+    FROM query_table(calls_t) m
+    ASOF JOIN incs v
+      ON v.recording = m.recording AND v.pid = m.server_pid AND m.start_ns >= v.from_ns
+    ASOF JOIN incs c
+      ON c.recording = m.recording AND c.pid = m.client_pid AND m.start_ns >= c.from_ns
+    WHERE m.server_pid IS NOT NULL AND m.client_pid IS NOT NULL
+  ),
+  up AS (
+    SELECT p.recording, p.server_pid, p.server_start_ns, p.client_pid, p.client_start_ns,
+      l.ppid AS pid, l.parent_start_ns AS start_ns, 1 AS depth
+    FROM pairs p
+    JOIN query_table(lineage_t) l ON l.recording = p.recording AND l.pid = p.server_pid
+      AND l.start_ns = p.server_start_ns
+    WHERE l.ppid IS NOT NULL
+    UNION ALL
+    SELECT u.recording, u.server_pid, u.server_start_ns, u.client_pid, u.client_start_ns,
+      l.ppid, l.parent_start_ns, u.depth + 1
+    FROM up u
+    JOIN query_table(lineage_t) l ON l.recording = u.recording AND l.pid = u.pid
+      AND l.start_ns IS NOT DISTINCT FROM u.start_ns
+    WHERE u.depth < 64 AND l.ppid IS NOT NULL
+      AND NOT (u.pid = u.client_pid AND u.start_ns IS NOT DISTINCT FROM u.client_start_ns)
+  )
+  SELECT u.recording, u.server_pid, u.server_start_ns, u.client_pid, u.client_start_ns, u.pid,
+    u.start_ns
+  FROM up u
+  WHERE NOT (u.pid = u.client_pid AND u.start_ns IS NOT DISTINCT FROM u.client_start_ns)
+    AND EXISTS (SELECT 1 FROM up k WHERE k.recording = u.recording
+      AND k.server_pid = u.server_pid AND k.server_start_ns IS NOT DISTINCT FROM u.server_start_ns
+      AND k.client_pid = u.client_pid AND k.client_start_ns IS NOT DISTINCT FROM u.client_start_ns
+      AND k.pid = k.client_pid AND k.start_ns IS NOT DISTINCT FROM k.client_start_ns);
 -- agent_of_pid(t): each pid's agent, the one its LLM calls (t: `llm_calls`) name most often
 -- (of agents named equally often, that of its first call): processes.sql names an agent
 -- process's by it and sessions.sql a session's. (t is a parameter so that query_table binds

@@ -29,22 +29,59 @@ CREATE OR REPLACE MACRO command_at(rec, for_pid, for_start_ns, at_ns) AS
 CREATE OR REPLACE MACRO branch_command(rec, for_pid, for_start_ns) AS
   (SELECT array_to_string(l.argv, ' ') FROM lineage l
     WHERE l.recording = rec AND l.pid = for_pid AND l.start_ns = for_start_ns);
--- recording_homes: the home directories each recording shows beyond /root and /home/* (which,
--- with any directory named `home`, every `~/` pattern covers already): the directory of a file
--- only a home holds that a process opened or looked for (a failed open too: it looked where its
--- HOME is): git's $HOME/.gitconfig (read by every git command), a shell's start-up and history
--- files, the agents' own account files. The capture records no environment, so a service
--- user's home (/var/lib/jenkins) is known only this way; a directory taken for a home wrongly
--- only adds patterns (a dotfiles repository's .bashrc is then a start-up file), never hides.
-CREATE OR REPLACE MACRO recording_homes() AS TABLE
-  SELECT DISTINCT recording, dir
-  FROM (
-    SELECT recording, regexp_extract(path, '^(/.+)/(\.gitconfig|\.bashrc|\.bash_profile|' ||
-        '\.bash_history|\.profile|\.zshenv|\.zshrc|\.claude\.json|\.claude/\.credentials\.json|' ||
-        '\.codex/auth\.json|\.gemini/oauth_creds\.json|\.gemini/google_accounts\.json)$', 1) AS dir
-    FROM (SELECT DISTINCT recording, path FROM file WHERE op = 'open' AND contains(path, '/.'))
+-- branch_first_command: the command line a process incarnation started with: that of its
+-- first exec (the one branch_exec_event names), else its last (branch_command: a process
+-- whose exec was not recorded). A shell that ran `curl ...` and then exec'd `./cleanup` is the
+-- shell's `sh -c ...`.
+CREATE OR REPLACE MACRO branch_first_command(rec, for_pid, for_start_ns) AS
+  coalesce(
+    (SELECT array_to_string(arg_min(a.argv, a.event_id), ' ') FROM actions a
+      WHERE a.recording = rec AND a.pid = for_pid AND a.proc_start_ns = for_start_ns
+        AND a.event_table = 'process' AND a.op = 'exec'),
+    branch_command(rec, for_pid, for_start_ns));
+-- recording_homes_shown: the directories each recording shows as homes beyond /root and
+-- /home/* (which, with any directory named `home`, every `~/` pattern covers already): the
+-- directory of a file only a home holds that a process opened or looked for (a failed open
+-- too: it looked where its HOME is): git's $HOME/.gitconfig (read by every git command), a
+-- shell's start-up and history files, the agents' own account files. The capture records no
+-- environment, so a service user's home (/var/lib/jenkins) is known only this way. Such a
+-- directory is a home only where a home can plausibly be: not under /etc (/etc/skel is the
+-- template new homes are copied from) nor in any directory named `skel` (/usr/etc/skel,
+-- /usr/share/skel), and not inside another home's subtree — /root's, a /home/* one's, a
+-- directory named `home`, or another directory shown here (a dotfiles repository,
+-- ~/dotfiles/.bashrc, is files kept in a home, not a home; a home itself under /home/x or
+-- named `home` is one to the `~/` patterns already). `markers`: how many of those files it
+-- showed, `first_ns`: when.
+CREATE OR REPLACE MACRO recording_homes_shown() AS TABLE
+  WITH shown AS (
+    SELECT recording, dir, count(DISTINCT marker) AS markers, min(first_ns) AS first_ns
+    FROM (
+      SELECT recording, path, min(ts_ns) AS first_ns,
+        regexp_extract(path, '^(/.+)/(\.gitconfig|\.bashrc|\.bash_profile|' ||
+          '\.bash_history|\.profile|\.zshenv|\.zshrc|\.claude\.json|' ||
+          '\.claude/\.credentials\.json|\.codex/auth\.json|\.gemini/oauth_creds\.json|' ||
+          '\.gemini/google_accounts\.json)$', 1) AS dir,
+        substr(path, length(dir) + 2) AS marker
+      FROM file WHERE op = 'open' AND contains(path, '/.')
+      GROUP BY recording, path
+    )
+    WHERE dir <> '' AND NOT regexp_matches(dir, '^(/root|/home/[^/]+|.*/home)$')
+      AND NOT regexp_matches(dir, '^/etc/|(^|/)skel(/|$)')
+      AND NOT regexp_matches(dir, '^(/root|/home/[^/]+|.*/home)/')
+    GROUP BY recording, dir
   )
-  WHERE dir <> '' AND NOT regexp_matches(dir, '^(/root|/home/[^/]+|.*/home)$');
+  SELECT s.recording, s.dir, s.markers, s.first_ns
+  FROM shown s
+  WHERE NOT EXISTS (SELECT 1 FROM shown o WHERE o.recording = s.recording
+    AND starts_with(s.dir, o.dir || '/'));
+-- recording_homes: recording_homes_shown, at most 64 a recording (those that showed the most
+-- of the files, then the first shown): each home multiplies the `~/` patterns the detectors
+-- try, and a recording showing more is said in a `problems` row (homes_capped.sql). A
+-- directory taken for a home wrongly only adds patterns, never hides.
+CREATE OR REPLACE MACRO recording_homes() AS TABLE
+  SELECT recording, dir
+  FROM recording_homes_shown()
+  QUALIFY row_number() OVER (PARTITION BY recording ORDER BY markers DESC, first_ns, dir) <= 64;
 -- home_patterns: each `~/` pattern of `sensitive_patterns` (kind `sensitive`) and
 -- `persistence_patterns` (`persistence`) again under each home of recording_homes(), as a
 -- regular expression of the whole path (the home's name escaped).

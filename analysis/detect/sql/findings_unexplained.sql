@@ -3,8 +3,9 @@
 -- /dev, /proc and /run, or reached destinations outside the allowlist: something no LLM
 -- decision asked for. Agents start such helpers themselves (git, lsb_release, shell
 -- snapshots), but those read, or write only under their HOME and /tmp. One finding per
--- process branch; medium for network, low for writes alone. Sensitive reads of such processes
--- are already `sensitive_access` findings.
+-- process branch, named by the command that started it (its first exec: what was run, not
+-- what it became) and, when it later ran another, that one too; medium for network, low for
+-- writes alone. Sensitive reads of such processes are already `sensitive_access` findings.
 INSERT INTO findings
 WITH linked AS (
   SELECT a.recording, a.session_id, a.branch_pid, a.branch_start_ns, a.event_table, a.event_id,
@@ -47,7 +48,8 @@ g AS (
 described AS (
   SELECT g.*,
     branch_exec_event(g.recording, g.branch_pid, g.branch_start_ns) AS exec_ev,
-    branch_command(g.recording, g.branch_pid, g.branch_start_ns) AS cmd
+    branch_first_command(g.recording, g.branch_pid, g.branch_start_ns) AS cmd,
+    branch_command(g.recording, g.branch_pid, g.branch_start_ns) AS last_cmd
   FROM g
 )
 SELECT recording,
@@ -57,10 +59,13 @@ SELECT recording,
   session_id, 'unexplained_activity', CASE WHEN network THEN 'medium' ELSE 'low' END,
   start_ns, end_ns,
   list_concat(CASE WHEN exec_ev IS NULL THEN [] ELSE [exec_ev] END, ev[1:20]),
-  'Process ' || branch_pid || coalesce(' (' || left(regexp_replace(cmd, '\s+', ' ', 'g'), 120) || ')', '') ||
+  'Process ' || branch_pid || coalesce(' (' || left(regexp_replace(cmd, '\s+', ' ', 'g'), 120) ||
+    CASE WHEN last_cmd IS DISTINCT FROM cmd AND last_cmd IS NOT NULL
+      THEN '; then ran ' || left(regexp_replace(last_cmd, '\s+', ' ', 'g'), 120) ELSE '' END ||
+    ')', '') ||
     ', which no tool call explains, ' ||
     array_to_string(list_transform(what[1:5], x -> left(x, 160)), '; ') ||
     CASE WHEN len(what) > 5 THEN ' and ' || (len(what) - 5) || ' more' ELSE '' END || '.',
-  json_object('branch_pid', branch_pid, 'command', cmd, 'network', network, 'actions', what)
+  json_object('branch_pid', branch_pid, 'command', cmd, 'last_command', last_cmd, 'network', network, 'actions', what)
 FROM described d
 ORDER BY recording, start_ns;

@@ -12,7 +12,17 @@
 -- process that renames it onto a path the call names created it in the call with O_CREAT and
 -- O_EXCL or O_TRUNC (O_CREAT alone opens an existing file as it is), in the target's
 -- directory, and no action of the call touched that path before; only the actions on it from
--- that open to the rename are excused.
+-- that open to the rename are excused. A sensitive or persistence file is never such a temp,
+-- but for one in a directory that guards every name in it (.github/workflows/, ~/.ssh/)
+-- renamed onto a path the call names, new beyond doubt (O_EXCL) or named after that path
+-- (ci.yml.1f2e.tmp): the atomic write the user asked for there. A temp left, or renamed
+-- elsewhere, is judged as itself.
+-- A path through a process's root or working directory (/proc/self/root/x, /proc/PID/cwd/x)
+-- is judged as the path it names (the cwd that process had then: its last chdir, else its
+-- exec's); one through a working directory the recording does not show is a place unknown,
+-- judged wherever it is and never own state. The processes between a server and the client
+-- that started it (npx, uvx, sh -c: mcp_launchers in macros.sql) are part of the server:
+-- their actions during a call and their start-up writes are judged as the server's.
 -- A server's own state is not what a call asks for either, but the recording cannot prove a
 -- file is one (the server's environment is not recorded; an untouched file overwritten looks
 -- like one made new): what looks like it lowers the severity to low and says so, path by path
@@ -38,25 +48,17 @@
 --   other kind (an append, a write in place, a link, a file moved away or onto it from
 --   elsewhere), or a file another process also touched, is not a store.
 -- Sensitive and persistence paths are matched as named through /proc/PID/root too
--- (`proc_root_path`). A pid reused is another process: a server is the incarnation of its pid
+-- (`proc_root_path`), with constant alternations of the patterns (a regex from a column is
+-- compiled again per row), a path under a home the recording shows as /root/<rest>. A pid reused is another process: a server is the incarnation of its pid
 -- alive at its call, and its first call is that incarnation's.
 -- High when a sensitive path (its regex, whatever the action: a read, a rename onto it) or a
 -- network action is among them, low when all look like the server's own state, else medium.
 INSERT INTO findings
 WITH RECURSIVE
--- the paths never a server's own state nor a temporary file: sensitive and persistence paths
--- (`recording` null: for every recording), and each `~/` pattern again under each home the
--- recording shows beyond /root and /home/* (home_patterns in detect_macros.sql)
-home_guard AS (FROM home_patterns()),
-sensitive_guard AS (
-  SELECT NULL::VARCHAR AS recording, regex FROM sensitive_patterns
-  UNION SELECT recording, regex FROM home_guard WHERE kind = 'sensitive'
-),
-guard_patterns AS (
-  SELECT recording, regex FROM sensitive_guard
-  UNION SELECT NULL::VARCHAR, regex FROM persistence_patterns
-  UNION SELECT recording, regex FROM home_guard WHERE kind = 'persistence'
-),
+-- the homes the recording shows beyond /root and /home/* (recording_homes in
+-- detect_macros.sql): a path under one is screened as /root/<rest> ($guard_home_any,
+-- $sensitive_home_any), each `~/` pattern's rest in one constant alternation
+homes AS (FROM recording_homes()),
 -- a pid reused is another process: each tools/call's server is the incarnation of its pid
 -- alive at the call (pid_incarnations, as mcp_links.sql)
 incs AS (FROM pid_incarnations('lineage')),
@@ -93,12 +95,77 @@ firsts AS (
   FROM server_calls
   GROUP BY ALL
 ),
--- the server process and the processes it started before its first call (its incarnations,
--- by lineage's ppid and parent_start_ns, as mcp_links.sql; never its client nor what that
--- started): their start-up writes are judged whether or not they act during a call
+-- the processes that launched each server for its client (npx, uvx, sh -c: mcp_launchers in
+-- macros.sql): part of the server, their start-up too
+launchers AS (
+  SELECT DISTINCT f.recording, f.server_pid, f.server_start_ns, f.first_ns, l.pid, l.start_ns
+  FROM firsts f
+  JOIN mcp_launchers('mcp_calls', 'lineage') l ON l.recording = f.recording
+    AND l.server_pid = f.server_pid AND l.server_start_ns IS NOT DISTINCT FROM f.server_start_ns
+),
+-- the file actions through a process's root or working directory (/proc/self/root/x,
+-- /proc/PID/cwd/x, a task's too), each path as the one it names: through the root, from /
+-- (as proc_root_path); through the working directory, from the cwd that process had then
+-- (its last chdir, else its last exec's cwd, of the incarnation of the pid alive then; self
+-- and thread-self: the acting process). A working directory the recording does not show
+-- leaves the path as written, a place that is judged wherever it is (never own state)
+via_proc AS (
+  SELECT x.*,
+    regexp_extract(x.p, '^/proc/([^/]+)', 1) AS target,
+    regexp_extract(x.p, '^/proc/[^/]+(/task/[0-9]+)?/(root|cwd)(/.*)?$', 2) AS dir_kind,
+    regexp_extract(x.p, '^/proc/[^/]+(/task/[0-9]+)?/(root|cwd)(/.*)?$', 3) AS rest
+  FROM (
+    SELECT recording, event_id, pid, proc_start_ns, ts_ns, 1 AS k, path AS p FROM actions
+    WHERE event_table = 'file' AND starts_with(path, '/proc/')
+    UNION ALL
+    SELECT recording, event_id, pid, proc_start_ns, ts_ns, 2, path2 FROM actions
+    WHERE event_table = 'file' AND starts_with(path2, '/proc/')
+  ) x
+  WHERE regexp_matches(x.p, '^/proc/(self|thread-self|[0-9]+)(/task/[0-9]+)?/(root|cwd)(/|$)')
+),
+via_target AS (
+  SELECT x.*,
+    CASE WHEN x.target IN ('self', 'thread-self') THEN x.pid ELSE TRY_CAST(x.target AS INTEGER) END
+      AS target_pid,
+    CASE WHEN x.target IN ('self', 'thread-self') THEN x.proc_start_ns ELSE v.start_ns END
+      AS target_start_ns
+  FROM via_proc x
+  ASOF LEFT JOIN incs v ON v.recording = x.recording AND v.pid = TRY_CAST(x.target AS INTEGER)
+    AND x.ts_ns >= v.from_ns
+),
+-- each process's working directory from a time on: a chdir's, an exec's
+cwds AS (
+  SELECT recording, pid, ts_ns, path AS cwd FROM actions
+  WHERE event_table = 'file' AND op = 'chdir' AND ok
+  UNION ALL
+  SELECT recording, pid, ts_ns, cwd FROM process
+  WHERE kind IN ('exec', 'joined') AND cwd IS NOT NULL
+),
+via_resolved AS (
+  SELECT recording, event_id,
+    max(r) FILTER (WHERE k = 1) AS path, max(r) FILTER (WHERE k = 2) AS path2,
+    bool_or(r IS NULL) AS unresolved
+  FROM (
+    SELECT x.recording, x.event_id, x.k,
+      CASE WHEN x.dir_kind = 'root' THEN coalesce(nullif(x.rest, ''), '/')
+        WHEN c.cwd IS NOT NULL AND c.ts_ns >= x.target_start_ns
+          THEN coalesce(nullif(rtrim(c.cwd, '/') || x.rest, ''), '/')
+      END AS r
+    FROM via_target x
+    ASOF LEFT JOIN cwds c ON c.recording = x.recording AND c.pid = x.target_pid
+      AND x.ts_ns >= c.ts_ns
+  )
+  GROUP BY ALL
+),
+-- the server process, the processes that launched it for its client (launchers) and the
+-- processes they started before its first call (their incarnations, by lineage's ppid and
+-- parent_start_ns, as mcp_links.sql; never its client nor what that started): their
+-- start-up writes are judged whether or not they act during a call
 servers(recording, server_pid, server_start_ns, first_ns, pid, proc_start_ns) AS (
   SELECT recording, server_pid, server_start_ns, first_ns, server_pid, server_start_ns
   FROM firsts
+  UNION
+  SELECT recording, server_pid, server_start_ns, first_ns, pid, start_ns FROM launchers
   UNION
   SELECT t.recording, t.server_pid, t.server_start_ns, t.first_ns, l.pid, l.start_ns
   FROM servers t
@@ -112,17 +179,25 @@ servers(recording, server_pid, server_start_ns, first_ns, pid, proc_start_ns) AS
 ),
 linked AS (
   SELECT c.recording, c.mcp_call_id, c.start_ns, c.paths, c.rel_paths, a.event_table,
-    a.event_id, a.op, a.ts_ns, a.pid, a.proc_start_ns, a.path, a.path2, a.flags, a.written,
+    a.event_id, a.op, a.ts_ns, a.pid, a.proc_start_ns, coalesce(v.path, a.path) AS path,
+    coalesce(v.path2, a.path2) AS path2, a.flags, a.written,
     -- the paths it writes, pseudo-files too (a write to /proc/sys, through /proc/self/root)
     CASE WHEN a.event_table = 'file' AND writes_file(a.op, a.flags, a.ret)
-      THEN changed_paths(a.op, a.path, a.path2) ELSE [] END AS changed,
+      THEN changed_paths(a.op, coalesce(v.path, a.path), coalesce(v.path2, a.path2))
+      ELSE [] END AS changed,
     CASE WHEN a.path2 IS NOT NULL THEN a.path || ' -> ' || a.path2
-      ELSE coalesce(a.path, a.qname, a.addr || ':' || a.port) END AS what,
+      ELSE coalesce(a.path, a.qname, a.addr || ':' || a.port) END ||
+      CASE WHEN v.event_id IS NULL THEN ''
+        WHEN v.unresolved THEN ' (through a working directory the recording does not show)'
+        ELSE ' (that is ' || coalesce(v.path, a.path) || coalesce(' -> ' || coalesce(v.path2, a.path2), '') || ')'
+      END AS what,
     a.event_table = 'net' AS network
   FROM links l
   JOIN calls c ON c.recording = l.recording AND c.tool_call_id = l.tool_call_id
   JOIN actions a ON a.recording = l.recording AND a.event_table = l.event_table
     AND a.event_id = l.event_id
+  LEFT JOIN via_resolved v ON v.recording = a.recording AND v.event_id = a.event_id
+    AND a.event_table = 'file'
   WHERE list_contains(l.signals, 'mcp') AND a.ts_ns BETWEEN c.start_ns AND coalesce(c.end_ns, c.start_ns)
     AND a.ok
 ),
@@ -176,11 +251,18 @@ other_uses AS (
 -- the action that first wrote it
 early AS (
   SELECT x.recording, x.server_pid, x.server_start_ns, x.pid, x.proc_start_ns, a.event_id,
-    a.ts_ns, a.op, a.path,
-    a.path2, a.flags, unnest(changed_paths(a.op, a.path, a.path2)) AS changed
+    a.ts_ns, a.op, coalesce(v.path, a.path) AS path, coalesce(v.path2, a.path2) AS path2,
+    a.flags,
+    unnest(changed_paths(a.op, coalesce(v.path, a.path), coalesce(v.path2, a.path2))) AS changed,
+    CASE WHEN a.path2 IS NOT NULL THEN a.path || ' -> ' || a.path2 ELSE a.path END ||
+      CASE WHEN v.event_id IS NULL THEN ''
+        WHEN v.unresolved THEN ' (through a working directory the recording does not show)'
+        ELSE ' (that is ' || coalesce(v.path, a.path) || coalesce(' -> ' || coalesce(v.path2, a.path2), '') || ')'
+      END AS what
   FROM actors x
   JOIN actions a ON a.recording = x.recording AND a.pid = x.pid
     AND a.proc_start_ns IS NOT DISTINCT FROM x.proc_start_ns
+  LEFT JOIN via_resolved v ON v.recording = a.recording AND v.event_id = a.event_id
   WHERE a.event_table = 'file' AND writes_file(a.op, a.flags, a.ret) AND a.ts_ns < x.first_ns
 ),
 -- the paths an actor made new before the first call: its first write of the path creates it
@@ -236,13 +318,45 @@ candidates AS (
   UNION ALL
   SELECT recording, pid, proc_start_ns, path, 'own' FROM argv_paths
 ),
+-- every path judged here (of the candidates, the calls' actions, the start-up writes, and
+-- each renamed file's directory probed with a name no pattern names: `<dir>/sightline-probe`),
+-- each once, as guarded (a sensitive or persistence path, through /proc/PID/root too, or one
+-- through a working directory the recording does not show: a place unknown) and sensitive;
+-- the patterns are matched as constant alternations ($guard_any, $sensitive_any), a path
+-- under a home the recording shows as /root/<rest> ($guard_home_any, $sensitive_home_any),
+-- never a regex from a column (compiled again per row)
+judged_paths AS (
+  SELECT DISTINCT recording, path, proc_root_path(path) AS rpath
+  FROM (
+    SELECT recording, path FROM candidates
+    UNION ALL SELECT recording, path FROM linked WHERE path IS NOT NULL
+    UNION ALL SELECT recording, path2 FROM linked WHERE path2 IS NOT NULL
+    UNION ALL SELECT recording, regexp_replace(path, '/[^/]*$', '') || '/sightline-probe'
+      FROM linked WHERE op = 'rename' AND path IS NOT NULL
+    UNION ALL SELECT recording, changed FROM early
+  )
+),
+path_guards AS MATERIALIZED (
+  SELECT q.recording, q.path,
+    regexp_matches(q.rpath, $guard_any)
+      OR regexp_matches(q.path, '^/proc/(self|thread-self|[0-9]+)(/task/[0-9]+)?/cwd(/|$)')
+      OR EXISTS (SELECT 1 FROM homes h WHERE h.recording = q.recording
+        AND starts_with(q.rpath, h.dir || '/')
+        AND regexp_matches('/root/' || substr(q.rpath, length(h.dir) + 2), $guard_home_any))
+      AS guarded,
+    regexp_matches(q.rpath, $sensitive_any)
+      OR EXISTS (SELECT 1 FROM homes h WHERE h.recording = q.recording
+        AND starts_with(q.rpath, h.dir || '/')
+        AND regexp_matches('/root/' || substr(q.rpath, length(h.dir) + 2), $sensitive_home_any))
+      AS sensitive
+  FROM judged_paths q
+),
 -- sensitive and persistence paths among the candidates: never own state
 guarded AS (
   SELECT DISTINCT c.recording, c.path
   FROM (SELECT DISTINCT recording, path FROM candidates) c
-  JOIN guard_patterns p
-    ON coalesce(p.recording, c.recording) = c.recording
-    AND regexp_matches(proc_root_path(c.path), p.regex)
+  JOIN path_guards g ON g.recording = c.recording AND g.path = c.path
+  WHERE g.guarded
 ),
 -- each actor's own state (the header): its paths excused, and its stores there before
 own AS (
@@ -255,12 +369,19 @@ own AS (
 ),
 -- the rename of a temporary file of an atomic write onto a named path (or the actor's own
 -- state), with the open that created it (the earliest such open: a later one follows a touch
--- of the path)
+-- of the path). A sensitive or persistence file is never a temporary one (truncated and moved
+-- away: ~/.bashrc moved onto a named file), but for a temp in a directory that guards every
+-- name in it (.github/workflows/, ~/.ssh/: its probe is guarded) renamed onto a path the call
+-- names, when it is new beyond doubt (created with O_EXCL) or named after that path
+-- (ci.yml.1f2e.tmp, .ci.yml.swp): an atomic write asked for there, judged as the named path's
 temp_writes AS (
   SELECT r.recording, r.mcp_call_id, r.path AS temp, min(o.ts_ns) AS made_ns, r.ts_ns AS moved_ns
   FROM linked r
   LEFT JOIN own w ON w.recording = r.recording AND w.pid = r.pid
     AND w.proc_start_ns IS NOT DISTINCT FROM r.proc_start_ns
+  LEFT JOIN path_guards tg ON tg.recording = r.recording AND tg.path = r.path
+  LEFT JOIN path_guards dg ON dg.recording = r.recording
+    AND dg.path = regexp_replace(r.path, '/[^/]*$', '') || '/sightline-probe'
   JOIN linked o ON o.recording = r.recording AND o.mcp_call_id = r.mcp_call_id AND o.pid = r.pid
     AND o.proc_start_ns IS NOT DISTINCT FROM r.proc_start_ns AND o.op = 'open' AND o.path = r.path
     AND (o.flags & 64) <> 0 AND (o.flags & (128 | 512)) <> 0 AND o.ts_ns <= r.ts_ns
@@ -268,10 +389,10 @@ temp_writes AS (
     AND (names_path(r.paths, r.rel_paths, r.path2)
       OR list_contains(list_concat(coalesce(w.paths, []), coalesce(w.stores, [])), r.path2))
     AND regexp_replace(r.path, '/[^/]*$', '') = regexp_replace(r.path2, '/[^/]*$', '')
-    -- a sensitive or persistence file is never a temporary one (truncated and moved away)
-    AND NOT EXISTS (SELECT 1 FROM guard_patterns p
-      WHERE coalesce(p.recording, r.recording) = r.recording
-        AND regexp_matches(proc_root_path(r.path), p.regex))
+    AND (NOT coalesce(tg.guarded, false)
+      OR (coalesce(dg.guarded, false) AND names_path(r.paths, r.rel_paths, r.path2)
+        AND ((o.flags & 128) <> 0
+          OR contains(regexp_extract(r.path, '[^/]*$'), regexp_extract(r.path2, '[^/]*$')))))
   GROUP BY ALL
 ),
 excused AS (
@@ -293,6 +414,8 @@ judged AS (
         AND NOT CASE WHEN list_contains(x.changed, p)
           THEN regexp_matches(p, '^/dev/(null|zero|full|u?random|tty|ptmx|pts/[0-9]+|std(in|out|err)|fd/[0-9]+)$')
           ELSE regexp_matches(p, '^/(dev|proc|sys)/|/node_modules/|\.so(\.[0-9]+)*$|^/etc/ld\.so')
+            -- (a path through a working directory the recording does not show: unknown)
+            AND NOT regexp_matches(p, '^/proc/(self|thread-self|[0-9]+)(/task/[0-9]+)?/cwd/')
         END) AS left_paths,
     list_concat(coalesce(w.paths, []), coalesce(w.stores, [])) AS stores
   FROM linked x
@@ -321,8 +444,8 @@ acts0 AS (
 sensitive_paths AS (
   SELECT DISTINCT q.recording, q.path
   FROM (SELECT DISTINCT recording, unnest(left_paths) AS path FROM acts0) q
-  JOIN sensitive_guard p ON coalesce(p.recording, q.recording) = q.recording
-    AND regexp_matches(proc_root_path(q.path), p.regex)
+  JOIN path_guards g ON g.recording = q.recording AND g.path = q.path
+  WHERE g.sensitive
 ),
 acts AS (
   SELECT x.*, EXISTS (SELECT 1 FROM sensitive_paths s WHERE s.recording = x.recording
@@ -344,8 +467,7 @@ grouped AS (
 -- the writes before a server's first tools/call that no start-up excuse covers (each event
 -- once, with the paths it changed that are not the actor's own)
 early_left AS (
-  SELECT e.recording, e.server_pid, e.server_start_ns, e.event_id, e.ts_ns, e.op,
-    CASE WHEN e.path2 IS NOT NULL THEN e.path || ' -> ' || e.path2 ELSE e.path END AS what,
+  SELECT e.recording, e.server_pid, e.server_start_ns, e.event_id, e.ts_ns, e.op, e.what,
     list(e.changed) AS changed,
     bool_and(list_contains(list_concat(coalesce(w.paths, []), coalesce(w.stores, [])),
       e.changed)) AS own,
@@ -358,16 +480,16 @@ early_left AS (
     AND w.proc_start_ns IS NOT DISTINCT FROM e.proc_start_ns
   -- before any call a server sets itself up (a runtime's caches, its own files): only a
   -- sensitive or persistence path written then is said (through /proc/PID/root too)
-  WHERE EXISTS (SELECT 1 FROM guard_patterns p
-    WHERE coalesce(p.recording, e.recording) = e.recording
-      AND regexp_matches(proc_root_path(e.changed), p.regex))
+  -- (a path through a working directory the recording does not show is guarded: unknown)
+  WHERE EXISTS (SELECT 1 FROM path_guards g
+    WHERE g.recording = e.recording AND g.path = e.changed AND g.guarded)
   GROUP BY ALL
 ),
 early_sensitive AS (
   SELECT DISTINCT q.recording, q.path
   FROM (SELECT DISTINCT recording, unnest(changed) AS path FROM early_left) q
-  JOIN sensitive_guard p ON coalesce(p.recording, q.recording) = q.recording
-    AND regexp_matches(proc_root_path(q.path), p.regex)
+  JOIN path_guards g ON g.recording = q.recording AND g.path = q.path
+  WHERE g.sensitive
 ),
 early_grouped AS (
   SELECT e.recording, e.server_pid, e.server_start_ns, min(e.ts_ns) AS start_ns,

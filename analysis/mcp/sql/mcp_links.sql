@@ -9,7 +9,8 @@
 -- (pid_incarnations in macros.sql, by ASOF JOIN), and the processes it started are found
 -- incarnation by incarnation (lineage's ppid and parent_start_ns), so that a later process
 -- with a pid the server or its child once had is not taken for theirs. A server's client is
--- never among its processes, nor anything the client started: a server that is its agent's
+-- never among its processes, nor anything the client started (but the processes between the
+-- client and the server, which launched it: npx, uvx, sh -c, each on its own): a server that is its agent's
 -- launcher (an editor that starts the agent and serves it tools over the agent's stdio) has
 -- the agent's whole tree among its descendants, and what the agent does while a call is open
 -- is the agent's, not the call's.
@@ -50,6 +51,17 @@ USING (
       AND k.root = t.root AND k.root_start_ns IS NOT DISTINCT FROM t.root_start_ns
       AND k.pid = l.pid AND k.start_ns IS NOT DISTINCT FROM l.start_ns)
   ),
+  -- the processes that launched each server for its client (npx, uvx, sh -c: mcp_launchers in
+  -- macros.sql) are the server's too, each on its own (not what else they started)
+  members AS (
+    SELECT recording, root, root_start_ns, pid, start_ns FROM tree
+    UNION
+    SELECT l.recording, l.server_pid, l.server_start_ns, l.pid, l.start_ns
+    FROM mcp_launchers('mcp_calls', 'lineage') l
+    JOIN (SELECT DISTINCT recording, server_pid, server_start_ns FROM calls) c
+      ON c.recording = l.recording AND c.server_pid = l.server_pid
+      AND c.server_start_ns IS NOT DISTINCT FROM l.server_start_ns
+  ),
   -- An action is compared only with the calls of its own second, a call over a day on its
   -- server (by_second and over_a_day in macros.sql; on the server alone, every action of a
   -- long-lived server was compared with every call to it).
@@ -59,7 +71,7 @@ USING (
     SELECT a.recording, a.event_table, a.event_id, a.session_id, a.ts_ns, a.path, a.path2, t.root,
       t.root_start_ns
     FROM actions a
-    JOIN tree t ON t.recording = a.recording AND t.pid = a.pid
+    JOIN members t ON t.recording = a.recording AND t.pid = a.pid
       AND t.start_ns IS NOT DISTINCT FROM a.proc_start_ns
   ),
   in_call AS (
