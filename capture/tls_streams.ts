@@ -39,7 +39,8 @@ import {
   type StreamRedactor,
 } from "./redact.ts";
 import { createSessionDigest, type SessionDigest } from "../protocols/session_digest.ts";
-import { startsWithHttp2Preface } from "../protocols/http2_frame.ts";
+import { startsWithHttp2Preface, startsWithHttp2Settings } from "../protocols/http2_frame.ts";
+import { gapPlan, judgeStreamStart, type StreamStart } from "../protocols/stream_start.ts";
 import {
   type BodySecretMasker,
   createHttp1BodySecrets,
@@ -97,6 +98,10 @@ interface Direction {
   outLen: number;
   /** h2 only: sync was lost, nothing more is recorded */
   dead: boolean;
+  /** its start judged (protocols/stream_start.ts): its calls go through */
+  started: boolean;
+  /** the calls held while its first bytes decide whether they are a start */
+  startHeld?: TlsCall[];
 }
 
 interface Conn {
@@ -134,7 +139,10 @@ export function decideProto(calls: TlsCall[]): "h1" | "h2" | "forced" | undefine
   const mine = calls.filter((c) => c.dir === dir);
   const probe = concatBytes(mine.map((c) => c.data));
   if (startsWithHttp2Preface(probe)) return "h2";
-  const prefix = probe.length === 0 || startsWithHttp2Preface(probe, true);
+  // the server's SETTINGS frame may come first (it need not wait for the preface)
+  const settings = startsWithHttp2Settings(probe);
+  if (settings === 1) return "h2";
+  const prefix = probe.length === 0 || startsWithHttp2Preface(probe, true) || settings === -1;
   if (!prefix) return "h1";
   const lossy = calls.some((c) => c.lost > 0 || c.truncated || c.holes) ||
     mine.some((c, k) => c.seq !== mine[0].seq + BigInt(k)) || mine[0].seq !== 0n;
@@ -204,6 +212,15 @@ export class TlsStreams {
       [d.redactor, d.param, d.body] = http1Redactors(d.shared, this.#digest);
     }
 
+    if (!d.started) {
+      // held until its first bytes show whether they are a start (protocols/stream_start.ts)
+      const held = d.startHeld ??= [];
+      held.push(ownCall(call)); // its data is lent (tls_assembler.ts)
+      const start = startOf(held, c.proto!, false);
+      if (start) this.#started(c, d, start);
+      return;
+    }
+
     const gapBefore = call.seq !== d.nextSeq;
     d.nextSeq = call.seq + 1n;
     if (gapBefore && h2) this.#kill(d);
@@ -240,6 +257,32 @@ export class TlsStreams {
       d.outLen = kept.length;
     }
     if (gapAfter && h2) this.#kill(d);
+  }
+
+  /**
+   * A direction's start judged: its held calls go on; after a gap of unknown length where its
+   * bytes are no proven start, or withheld, and the connection's other direction too, where
+   * they may be HTTP/2 frames joined mid-stream (never read as HTTP/1).
+   */
+  #started(c: Conn, d: Direction, start: StreamStart): void {
+    const held = d.startHeld ?? [];
+    d.started = true;
+    d.startHeld = undefined;
+    if (start === "frames") {
+      c.forced = true;
+      for (const o of c.dirs) {
+        if (o === d) continue;
+        this.#kill(o);
+        for (const h of o.startHeld ?? []) this.#emit(withheld(h));
+        o.startHeld = undefined;
+        o.started = true;
+      }
+      this.#kill(d);
+      for (const h of held) this.#emit(withheld(h));
+      return;
+    }
+    if (start === "gap") d.nextSeq = -1n; // its first call comes after a gap of unknown length
+    for (const h of held) this.push(h);
   }
 
   /** Bytes of a direction through its redactors, out. */
@@ -287,13 +330,9 @@ export class TlsStreams {
     // a body it lets through (an LLM API's), on a connection not MCP's, the bytes after the gap
     // go through as they come; else they may be a JSON-RPC body's, its framing lost: the JSON
     // masker, blind, until a request or status line (as ipc_redact.ts)
-    const blind = landing === "unknown" ||
-      (landing === "body" &&
-        ((d.json !== undefined && !d.json.following) || !d.body.passing ||
-          d.shared?.mcp === true));
-    // inside a body it lets through, of known length, the lost bytes counted: the framing goes
+    // inside a body it lets through, of known length, the lost bytes counted, the framing goes
     // on past them (the next message may begin right after the body, no line end before it)
-    const skipped = landing === "body" && lost !== undefined && !blind && d.body.skip(lost);
+    const { blind, skipped } = gapPlan(landing, lost, d.body, d.json?.following, d.shared?.mcp);
     if (!skipped) this.#outH1(d, d.body.gap()); // what it held: bytes from before the gap
     // a line held while it might be a start line, cut by this gap: out masked
     if (d.json) this.#out(d, d.json.gap());
@@ -374,6 +413,9 @@ export class TlsStreams {
       }
       c.waiting = undefined;
       for (const d of c.dirs) {
+        if (d.startHeld) this.#started(c, d, startOf(d.startHeld, c.proto!, true)!);
+      }
+      for (const d of c.dirs) {
         if (d.dead || !d.redactor) continue;
         const rest = d.redactor.flush();
         if (d.body) {
@@ -433,7 +475,34 @@ export function http1Redactors(
 }
 
 function newDir(): Direction {
-  return { nextSeq: 0n, queue: [], out: [], outLen: 0, dead: false };
+  return { nextSeq: 0n, queue: [], out: [], outLen: 0, dead: false, started: false };
+}
+
+/** The most calls held at a direction's start (each a byte at least). */
+const MAX_START_CALLS = 64;
+
+/**
+ * What a direction's first calls (held, in order) begin with (judgeStreamStart), undefined
+ * while undecided. A first call past seq 0 is taken as it is: the gap before it does the rest.
+ * The bytes judged stop at the first loss (a missing call, a hole, a cut).
+ */
+function startOf(held: TlsCall[], proto: "h1" | "h2", end: boolean): StreamStart | undefined {
+  if (held[0].seq !== 0n) return "start";
+  const parts: Uint8Array[] = [];
+  let ended = end || held.length >= MAX_START_CALLS;
+  for (let k = 0; k < held.length; k++) {
+    const h = held[k];
+    if (h.seq !== BigInt(k)) {
+      ended = true;
+      break;
+    }
+    parts.push(h.holes ? h.data.subarray(0, h.holes[0]) : h.data);
+    if (h.holes || h.truncated || h.lost > 0) {
+      ended = true;
+      break;
+    }
+  }
+  return judgeStreamStart(concatBytes(parts), proto, ended);
 }
 
 /** Redacted bytes waiting for the calls they belong to (a direction's, here and in ipc_redact.ts). */
