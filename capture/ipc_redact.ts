@@ -31,6 +31,11 @@
  *   sends its preface after the `101`): HTTP/2 if they start as above, else HTTP/1 again (a
  *   WebSocket upgrade).
  *
+ * - `tcp`, a connection joined under way (its first bytes no request or status line, no
+ *   preface or SETTINGS: protocols/stream_start.ts, as for TLS, its first bytes held until
+ *   they tell): it starts with a gap of unknown landing (below); bytes that may be HTTP/2
+ *   frames withhold every direction of the connection.
+ *
  * A redactor that holds bytes back (an HTTP/2 header block split across calls, a start not yet
  * decided) delays the calls it covers, in order, never splits or merges them. After a gap (a
  * call missing before this one, this one cut, or a hole inside it: a chunk lost or unreadable,

@@ -17,6 +17,12 @@
  * holds bytes back (an HTTP/2 header block split across calls, a JSON-RPC body or event until
  * it ends) delays the calls it covers, never splits or merges them.
  *
+ * Each direction's start is taken as one only when its first bytes prove it (a request or
+ * status line, the h2 preface, an h2 SETTINGS frame: protocols/stream_start.ts; its calls
+ * held, MAX_LINE bytes at most, until they do): a connection the capture joined under way
+ * starts with a gap of unknown landing (below), and one whose bytes may be HTTP/2 frames is
+ * withheld, both directions.
+ *
  * After a gap (a lost call, a truncated or partly lost payload), an HTTP/1 redactor masks the
  * rest of the line the gap lands in (its header name may be what was lost) unless the framing
  * places the gap inside a body or at a message's start (capture/redact.ts), and resumes at
