@@ -10,24 +10,25 @@ import { recordingCol } from "../schema.ts";
 
 const sessionDoc = "the agent session (the agent process's pid, see `sessions`)";
 
+/** A path pattern file's glob and what it compiles to (patterns.ts), for both pattern tables. */
+const globCols = [
+  col("pattern", "utf8", "the glob as written (`~/` is any home directory, `**` any depth)"),
+  col("regex", "utf8", "the regular expression it compiles to (whole path)"),
+  opt(
+    "home_regex",
+    "utf8",
+    "a `~/` glob's rest as a regular expression of the path under a home directory, for " +
+      "homes the recording shows elsewhere (`home_patterns` in detect_macros.sql); null " +
+      "for other globs",
+  ),
+] as const;
+
 export const sensitivePatternsTable = table(
   "sensitive_patterns",
   "Paths whose reading is sensitive, from `sensitive_paths.txt` and the files users add: a " +
     "glob each, compiled to a regular expression.",
   [
-    col(
-      "pattern",
-      "utf8",
-      "the glob as written (`~/` is any home directory, `**` any depth)",
-    ),
-    col("regex", "utf8", "the regular expression it compiles to (whole path)"),
-    opt(
-      "home_regex",
-      "utf8",
-      "a `~/` glob's rest as a regular expression of the path under a home directory, for " +
-        "homes the recording shows elsewhere (`home_patterns` in detect_macros.sql); null " +
-        "for other globs",
-    ),
+    ...globCols,
     col("severity", "utf8", "`low`, `medium`, `high` or `critical`"),
     col(
       "scope",
@@ -48,15 +49,7 @@ export const persistencePatternsTable = table(
     "`persistence_paths.txt`: a glob each, compiled to a regular expression. A server's write " +
     "to one is never its own state (`mcp_server_overreach`).",
   [
-    col("pattern", "utf8", "the glob as written (`~/` is any home directory, `**` any depth)"),
-    col("regex", "utf8", "the regular expression it compiles to (whole path)"),
-    opt(
-      "home_regex",
-      "utf8",
-      "a `~/` glob's rest as a regular expression of the path under a home directory, for " +
-        "homes the recording shows elsewhere (`home_patterns` in detect_macros.sql); null " +
-        "for other globs",
-    ),
+    ...globCols,
     col("label", "utf8", "what the file is"),
     col("source", "utf8", "the file and line it came from"),
   ] as const,
