@@ -34,7 +34,9 @@
  * - `tcp`, a connection joined under way (its first bytes no request or status line, no
  *   preface or SETTINGS: protocols/stream_start.ts, as for TLS, its first bytes held until
  *   they tell): it starts with a gap of unknown landing (below); bytes that may be HTTP/2
- *   frames withhold every direction of the connection.
+ *   frames withhold every direction of the connection; WebSocket frames from the first byte
+ *   (a WebSocket joined after its upgrade: protocols/websocket_start.ts) are a tunnel from
+ *   the start, as after a `101`.
  *
  * A redactor that holds bytes back (an HTTP/2 header block split across calls, a start not yet
  * decided) delays the calls it covers, in order, never splits or merges them. After a gap (a
@@ -61,8 +63,13 @@ import {
 import type { BodySecretMasker, Http1Exchanges } from "../protocols/http1_body_secrets.ts";
 import { afterGap, type Http1Redactor, type ParamRedactor, type StreamRedactor } from "./redact.ts";
 import { createSessionDigest, type SessionDigest } from "../protocols/session_digest.ts";
-import { gapPlan, judgeStreamStart, type StreamStart } from "../protocols/stream_start.ts";
-import { concatBytes } from "../kit/bytes.ts";
+import {
+  gapPlan,
+  type StreamStart,
+  StreamStartJudge,
+  webSocketSideOf,
+} from "../protocols/stream_start.ts";
+import type { WebSocketSide } from "../protocols/websocket_start.ts";
 import { type H2RedactorFactory, http1Redactors, takeOut } from "./tls_streams.ts";
 import type { Http2Exchanges } from "../protocols/http2_body_secrets.ts";
 
@@ -93,6 +100,8 @@ interface Conn {
   h1?: Http1Exchanges;
   /** HTTP/2 frames joined mid-stream: every direction withheld */
   withheld?: boolean;
+  /** the side a direction judged WebSocket frames at its start was (the other must be the other) */
+  wsSide?: WebSocketSide;
 }
 
 interface Stream {
@@ -142,6 +151,8 @@ interface Stream {
    * are a start (protocols/stream_start.ts); undefined once judged
    */
   startHeld?: Uint8Array[];
+  /** what decides it, fed those bytes (made once its protocol is known) */
+  judge?: StreamStartJudge;
 }
 
 /** a 1xx status line's start: two digits follow */
@@ -293,6 +304,7 @@ export class IpcRedactor<C extends RedactableCall = RedactableCall> {
       if (s.startHeld) {
         // held until its first bytes show whether they are a start
         s.startHeld.push(b);
+        s.judge?.push(b);
         this.#settleStart(s, false);
         return;
       }
@@ -330,19 +342,30 @@ export class IpcRedactor<C extends RedactableCall = RedactableCall> {
    */
   #settleStart(s: Stream, end: boolean): void {
     if (!s.startHeld || s.proto === undefined || s.dead) return;
-    const bytes = concatBytes(s.startHeld);
-    const start: StreamStart | undefined = bytes.length || end
-      ? judgeStreamStart(bytes, s.proto, end)
+    const held = s.startHeld;
+    if (!s.judge) {
+      s.judge = new StreamStartJudge(s.proto);
+      for (const b of held) s.judge.push(b);
+    }
+    const start: StreamStart | undefined = held.some((b) => b.length) || end
+      ? s.judge.verdict(end, s.conn?.wsSide)
       : undefined;
     if (!start) return;
     s.startHeld = undefined;
+    s.judge = undefined;
     if (start === "frames") {
       s.conn!.withheld = true;
       for (const d of s.conn!.dirs) if (d && !d.dead) this.#kill(d);
       return;
     }
     if (start === "gap") this.#gap(s, -1);
-    this.#feed(s, bytes);
+    const ws = webSocketSideOf(start);
+    if (ws) {
+      // WebSocket frames joined after their upgrade: a tunnel from the start, as after a 101
+      s.conn!.wsSide = ws;
+      s.body?.tunnel();
+    }
+    for (const b of held) this.#feed(s, b);
     this.#drain(s);
   }
 
@@ -480,6 +503,7 @@ export class IpcRedactor<C extends RedactableCall = RedactableCall> {
     // bytes held at the start, a loss after them: judged as they are; none: the gap is the start
     if (s.startHeld?.length) this.#settleStart(s, true);
     s.startHeld = undefined;
+    s.judge = undefined;
     if (s.dead) return;
     if (s.proto === "h1") {
       // a session id cut by the gap: held until now, it goes out (as `*`s) before the gap

@@ -390,6 +390,36 @@ Deno.test("adversarial: a connection joined mid-stream (a head's value, a JSON-R
       1,
     ],
     ["in a JSON-RPC body, then a request", rpc.slice(40) + next, [KEYS.gemini], 0],
+    // text whose first bytes read as a WebSocket frame header (`A`, `B`: RSV1, no FIN), never
+    // taken for a WebSocket joined after its upgrade (protocols/websocket_start.ts)
+    [
+      "a key first (a frame header's lookalike)",
+      `${KEYS.gemini}${KEYS.gemini}${KEYS.gemini}
+Authorization: Bearer ${KEYS.openai}
+
+`,
+      [KEYS.gemini, KEYS.openai],
+      0,
+    ],
+    [
+      "a Bearer value first",
+      `Bearer ${KEYS.openai}
+Cookie: s=${KEYS.cookie}
+
+`,
+      [KEYS.openai, KEYS.cookie],
+      0,
+    ],
+    [
+      "an Authorization header first",
+      `Authorization: Bearer ${KEYS.anthropic}
+Content-Length: 2
+
+{}`,
+      [KEYS.anthropic],
+      0,
+    ],
+    ["a JSON body first", `{"api_key":"${KEYS.proxy}","jsonrpc":"2.0"}`, [KEYS.proxy], 1],
     [
       "in a pretty-printed body",
       `      "api_key": "${KEYS.jsonrpc}",\n      "x": 1\n    }\n  }\n}`,

@@ -21,7 +21,9 @@
  * status line, the h2 preface, an h2 SETTINGS frame: protocols/stream_start.ts; its calls
  * held, MAX_LINE bytes at most, until they do): a connection the capture joined under way
  * starts with a gap of unknown landing (below), and one whose bytes may be HTTP/2 frames is
- * withheld, both directions.
+ * withheld, both directions; one whose bytes are WebSocket frames from the first byte
+ * (protocols/websocket_start.ts: a WebSocket joined after its upgrade) is a tunnel from its
+ * start, as after a `101`.
  *
  * After a gap (a lost call, a truncated or partly lost payload), an HTTP/1 redactor masks the
  * rest of the line the gap lands in (its header name may be what was lost) unless the framing
@@ -46,7 +48,13 @@ import {
 } from "./redact.ts";
 import { createSessionDigest, type SessionDigest } from "../protocols/session_digest.ts";
 import { startsWithHttp2Preface, startsWithHttp2Settings } from "../protocols/http2_frame.ts";
-import { gapPlan, judgeStreamStart, type StreamStart } from "../protocols/stream_start.ts";
+import {
+  gapPlan,
+  type StreamStart,
+  StreamStartJudge,
+  webSocketSideOf,
+} from "../protocols/stream_start.ts";
+import type { WebSocketSide } from "../protocols/websocket_start.ts";
 import {
   type BodySecretMasker,
   createHttp1BodySecrets,
@@ -108,9 +116,13 @@ interface Direction {
   started: boolean;
   /** the calls held while its first bytes decide whether they are a start */
   startHeld?: TlsCall[];
+  /** what decides it, fed those calls */
+  judge?: StreamStartJudge;
 }
 
 interface Conn {
+  /** the side a direction judged WebSocket frames at its start was (the other must be the other) */
+  wsSide?: WebSocketSide;
   proto?: "h1" | "h2";
   dirs: [Direction, Direction];
   /** HTTP/1: what the two directions' body maskers share (which requests were HEADs) */
@@ -222,7 +234,7 @@ export class TlsStreams {
       // held until its first bytes show whether they are a start (protocols/stream_start.ts)
       const held = d.startHeld ??= [];
       held.push(ownCall(call)); // its data is lent (tls_assembler.ts)
-      const start = startOf(held, c.proto!, false);
+      const start = judgeCall(d, held.at(-1)!, c.proto!, c.wsSide);
       if (start) this.#started(c, d, start);
       return;
     }
@@ -274,6 +286,7 @@ export class TlsStreams {
     const held = d.startHeld ?? [];
     d.started = true;
     d.startHeld = undefined;
+    d.judge = undefined;
     if (start === "frames") {
       c.forced = true;
       for (const o of c.dirs) {
@@ -281,6 +294,7 @@ export class TlsStreams {
         this.#kill(o);
         for (const h of o.startHeld ?? []) this.#emit(withheld(h));
         o.startHeld = undefined;
+        o.judge = undefined;
         o.started = true;
       }
       this.#kill(d);
@@ -288,6 +302,12 @@ export class TlsStreams {
       return;
     }
     if (start === "gap") d.nextSeq = -1n; // its first call comes after a gap of unknown length
+    const ws = webSocketSideOf(start);
+    if (ws) {
+      // WebSocket frames joined after their upgrade: a tunnel from the start, as after a 101
+      c.wsSide = ws;
+      d.body?.tunnel();
+    }
     for (const h of held) this.push(h);
   }
 
@@ -419,7 +439,7 @@ export class TlsStreams {
       }
       c.waiting = undefined;
       for (const d of c.dirs) {
-        if (d.startHeld) this.#started(c, d, startOf(d.startHeld, c.proto!, true)!);
+        if (d.startHeld) this.#started(c, d, d.judge?.verdict(true, c.wsSide) ?? "start");
       }
       for (const d of c.dirs) {
         if (d.dead || !d.redactor) continue;
@@ -484,31 +504,25 @@ function newDir(): Direction {
   return { nextSeq: 0n, queue: [], out: [], outLen: 0, dead: false, started: false };
 }
 
-/** The most calls held at a direction's start (each a byte at least). */
-const MAX_START_CALLS = 64;
-
 /**
- * What a direction's first calls (held, in order) begin with (judgeStreamStart), undefined
- * while undecided. A first call past seq 0 is taken as it is: the gap before it does the rest.
- * The bytes judged stop at the first loss (a missing call, a hole, a cut).
+ * What a direction's first calls begin with, its next held call `call` fed to its judge
+ * (protocols/stream_start.ts), undefined while undecided. A first call past seq 0 is taken as
+ * it is: the gap before it does the rest. The bytes judged stop at the first loss (a missing
+ * call, a hole, a cut). `wsPeer`: the side the other direction's WebSocket frames were.
  */
-function startOf(held: TlsCall[], proto: "h1" | "h2", end: boolean): StreamStart | undefined {
-  if (held[0].seq !== 0n) return "start";
-  const parts: Uint8Array[] = [];
-  let ended = end || held.length >= MAX_START_CALLS;
-  for (let k = 0; k < held.length; k++) {
-    const h = held[k];
-    if (h.seq !== BigInt(k)) {
-      ended = true;
-      break;
-    }
-    parts.push(h.holes ? h.data.subarray(0, h.holes[0]) : h.data);
-    if (h.holes || h.truncated || h.lost > 0) {
-      ended = true;
-      break;
-    }
-  }
-  return judgeStreamStart(concatBytes(parts), proto, ended);
+function judgeCall(
+  d: Direction,
+  call: TlsCall,
+  proto: "h1" | "h2",
+  wsPeer: WebSocketSide | undefined,
+): StreamStart | undefined {
+  if (!d.judge) {
+    if (call.seq !== 0n) return "start";
+    d.judge = new StreamStartJudge(proto);
+  } else if (call.seq !== BigInt(d.startHeld!.length - 1)) return d.judge.verdict(true, wsPeer);
+  d.judge.push(call.holes ? call.data.subarray(0, call.holes[0]) : call.data);
+  const lossAfter = call.holes !== undefined || call.truncated || call.lost > 0;
+  return d.judge.verdict(lossAfter, wsPeer);
 }
 
 /** Redacted bytes waiting for the calls they belong to (a direction's, here and in ipc_redact.ts). */

@@ -77,6 +77,11 @@ export interface BodySecretMasker {
   /** The end of the stream: what was held, masked as a cut body. */
   flush(): Uint8Array;
   /**
+   * Before any byte: the stream is a tunnel from its start, as after a `101` (WebSocket frames
+   * a capture joined after their upgrade: protocols/websocket_start.ts): all of it goes through.
+   */
+  tunnel(): void;
+  /**
    * Whether it follows the stream's framing: false at the start and after a gap or anything
    * unexpected, until a request or status line (bytes meanwhile go through untouched).
    */
@@ -791,6 +796,10 @@ export function createHttp1BodySecrets(
       };
       log = l;
       return l;
+    },
+    tunnel() {
+      if (fed || bufLen) throw new Error("tunnel(): bytes were fed");
+      st = St.Tunnel;
     },
     get framed() {
       return st !== St.Lost;

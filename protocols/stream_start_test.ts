@@ -1,16 +1,37 @@
 /** Tests of stream_start.ts: what a direction's first bytes prove, fed whole and growing. */
 import assert from "node:assert/strict";
-import { judgeStreamStart, MAX_START } from "./stream_start.ts";
+import { MAX_START, type StreamStart, StreamStartJudge } from "./stream_start.ts";
 import { encodeFrame, FrameType, HTTP2_PREFACE } from "./http2_frame.ts";
 import { concatBytes } from "../kit/bytes.ts";
 
 const bytes = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
 
-/** The verdict at each length of `b` (not ended), then at its whole length ended. */
+/** The verdict on `b` fed as one call. */
+function judgeStreamStart(b: Uint8Array, proto: "h1" | "h2", ended: boolean) {
+  const j = new StreamStartJudge(proto);
+  j.push(b);
+  return j.verdict(ended);
+}
+
+/**
+ * The verdict after each byte of `b` fed byte by byte (the first: none fed), then at its whole
+ * length ended; the same whole and at every split into two calls.
+ */
 function grow(b: Uint8Array, proto: "h1" | "h2") {
-  const seen = [];
-  for (let n = 0; n <= b.length; n++) seen.push(judgeStreamStart(b.subarray(0, n), proto, false));
-  return { seen, ended: judgeStreamStart(b, proto, true) };
+  const j = new StreamStartJudge(proto);
+  const seen: (StreamStart | undefined)[] = [j.verdict(false)];
+  for (let n = 0; n < b.length; n++) {
+    j.push(b.subarray(n, n + 1));
+    seen.push(j.verdict(false));
+  }
+  const ended = j.verdict(true);
+  for (let at = 0; at <= b.length; at++) {
+    const k = new StreamStartJudge(proto);
+    k.push(b.subarray(0, at));
+    k.push(b.subarray(at));
+    assert.equal(k.verdict(true), ended, `split at ${at}`);
+  }
+  return { seen, ended };
 }
 
 Deno.test("a request or status line is a start, known at its LF or the status code", () => {
