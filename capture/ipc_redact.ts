@@ -31,6 +31,13 @@
  *   sends its preface after the `101`): HTTP/2 if they start as above, else HTTP/1 again (a
  *   WebSocket upgrade).
  *
+ * - `tcp`, a connection joined under way (its first bytes no request or status line, no
+ *   preface or SETTINGS: protocols/stream_start.ts, as for TLS, its first bytes held until
+ *   they tell): it starts with a gap of unknown landing (below); bytes that may be HTTP/2
+ *   frames withhold every direction of the connection; WebSocket frames from the first byte
+ *   (a WebSocket joined after its upgrade: protocols/websocket_start.ts) are a tunnel from
+ *   the start, as after a `101`.
+ *
  * A redactor that holds bytes back (an HTTP/2 header block split across calls, a start not yet
  * decided) delays the calls it covers, in order, never splits or merges them. After a gap (a
  * call missing before this one, this one cut, or a hole inside it: a chunk lost or unreadable,
@@ -56,6 +63,13 @@ import {
 import type { BodySecretMasker, Http1Exchanges } from "../protocols/http1_body_secrets.ts";
 import { afterGap, type Http1Redactor, type ParamRedactor, type StreamRedactor } from "./redact.ts";
 import { createSessionDigest, type SessionDigest } from "../protocols/session_digest.ts";
+import {
+  gapPlan,
+  type StreamStart,
+  StreamStartJudge,
+  webSocketSideOf,
+} from "../protocols/stream_start.ts";
+import type { WebSocketSide } from "../protocols/websocket_start.ts";
 import { type H2RedactorFactory, http1Redactors, takeOut } from "./tls_streams.ts";
 import type { Http2Exchanges } from "../protocols/http2_body_secrets.ts";
 
@@ -84,6 +98,10 @@ interface Conn {
   h2?: Http2Exchanges;
   /** HTTP/1: what its two directions' body maskers share (methods asked, MCP's or not) */
   h1?: Http1Exchanges;
+  /** HTTP/2 frames joined mid-stream: every direction withheld */
+  withheld?: boolean;
+  /** the side a direction judged WebSocket frames at its start was (the other must be the other) */
+  wsSide?: WebSocketSide;
 }
 
 interface Stream {
@@ -128,6 +146,13 @@ interface Stream {
   outLen: number;
   /** h2 after a gap (or without its code): nothing more is recorded */
   dead: boolean;
+  /**
+   * tcp: the bytes held, once its protocol is known, while its first bytes show whether they
+   * are a start (protocols/stream_start.ts); undefined once judged
+   */
+  startHeld?: Uint8Array[];
+  /** what decides it, fed those bytes (made once its protocol is known) */
+  judge?: StreamStartJudge;
 }
 
 /** a 1xx status line's start: two digits follow */
@@ -168,6 +193,7 @@ export class IpcRedactor<C extends RedactableCall = RedactableCall> {
     // the bytes between the last call and this one are lost (how many: the stream offsets)
     if (call.streamOff !== s.next) this.#gap(s, Number(call.streamOff - s.next));
     s.next = call.streamOff + BigInt(call.total);
+    if (s.conn?.withheld && !s.dead) this.#kill(s);
     if (s.dead) {
       this.#lose(call);
       return;
@@ -208,6 +234,8 @@ export class IpcRedactor<C extends RedactableCall = RedactableCall> {
     for (const s of this.#streams.values()) {
       if (s.dead) continue;
       if (s.proto === undefined) this.#decide(s, "h1"); // never a whole preface
+      this.#settleStart(s, true);
+      if (s.dead) continue;
       if (s.proto === "h2") {
         if (!s.h2 || s.h2Wait) {
           this.#kill(s);
@@ -251,6 +279,7 @@ export class IpcRedactor<C extends RedactableCall = RedactableCall> {
       // a first call past 0: the recorded calls before it were lost (a gap, however the
       // stream began before the capture saw it)
       next: 0n,
+      startHeld: tcp ? [] : undefined,
       queue: [],
       out: [],
       outLen: 0,
@@ -270,6 +299,13 @@ export class IpcRedactor<C extends RedactableCall = RedactableCall> {
         s.headLen += k;
         const p = this.#decision(s);
         if (p) this.#decide(s, p);
+        return;
+      }
+      if (s.startHeld) {
+        // held until its first bytes show whether they are a start
+        s.startHeld.push(b);
+        s.judge?.push(b);
+        this.#settleStart(s, false);
         return;
       }
       if (s.proto === "h2") {
@@ -296,6 +332,41 @@ export class IpcRedactor<C extends RedactableCall = RedactableCall> {
         }
       }
     }
+  }
+
+  /**
+   * A tcp stream's start judged from the bytes it held (`end`: no more are to come before a
+   * loss or the end): they go on as they are, or after a gap of unknown landing where they are
+   * no proven start, or are withheld, with every direction of the connection, where they may
+   * be HTTP/2 frames joined mid-stream (never read as HTTP/1).
+   */
+  #settleStart(s: Stream, end: boolean): void {
+    if (!s.startHeld || s.proto === undefined || s.dead) return;
+    const held = s.startHeld;
+    if (!s.judge) {
+      s.judge = new StreamStartJudge(s.proto);
+      for (const b of held) s.judge.push(b);
+    }
+    const start: StreamStart | undefined = held.some((b) => b.length) || end
+      ? s.judge.verdict(end, s.conn?.wsSide)
+      : undefined;
+    if (!start) return;
+    s.startHeld = undefined;
+    s.judge = undefined;
+    if (start === "frames") {
+      s.conn!.withheld = true;
+      for (const d of s.conn!.dirs) if (d && !d.dead) this.#kill(d);
+      return;
+    }
+    if (start === "gap") this.#gap(s, -1);
+    const ws = webSocketSideOf(start);
+    if (ws) {
+      // WebSocket frames joined after their upgrade: a tunnel from the start, as after a 101
+      s.conn!.wsSide = ws;
+      s.body?.tunnel();
+    }
+    for (const b of held) this.#feed(s, b);
+    this.#drain(s);
   }
 
   /** HTTP/2 or HTTP/1 from a stream's undecided bytes, or undefined: more are needed. */
@@ -429,6 +500,11 @@ export class IpcRedactor<C extends RedactableCall = RedactableCall> {
   /** A gap of `lost` bytes (by the stream offsets) before what comes next. */
   #gap(s: Stream, lost: number): void {
     if (s.dead) return;
+    // bytes held at the start, a loss after them: judged as they are; none: the gap is the start
+    if (s.startHeld?.length) this.#settleStart(s, true);
+    s.startHeld = undefined;
+    s.judge = undefined;
+    if (s.dead) return;
     if (s.proto === "h1") {
       // a session id cut by the gap: held until now, it goes out (as `*`s) before the gap
       const held = s.http ? afterGap(s.http) : new Uint8Array(0);
@@ -445,13 +521,15 @@ export class IpcRedactor<C extends RedactableCall = RedactableCall> {
         // at a message's start its start line comes next (the body masker finds it again);
         // inside a body it lets through (an LLM API's), on a connection not MCP's: the bytes
         // after the gap go through too, as over TLS, until the next request or status line
-        const blind = landing === "unknown" ||
-          (landing === "body" &&
-            ((s.jsonAfterGap !== undefined && !s.jsonAfterGap.following) || !s.body.passing ||
-              s.conn?.h1?.mcp === true));
-        // inside a body it lets through, of known length, the lost bytes counted: the framing
+        // inside a body it lets through, of known length, the lost bytes counted, the framing
         // goes on past them (the next message may begin right after it, no line end before)
-        const skipped = landing === "body" && lost >= 0 && !blind && s.body.skip(lost);
+        const { blind, skipped } = gapPlan(
+          landing!,
+          lost < 0 ? undefined : lost,
+          s.body,
+          s.jsonAfterGap?.following,
+          s.conn?.h1?.mcp,
+        );
         if (!skipped) this.#putH1(s, s.body.gap()); // what it held: bytes from before the gap
         this.#jsonGap(s);
         if (!blind) {

@@ -245,9 +245,10 @@ Deno.test("HTTP/1 on loopback is redacted as before, cut every way", () => {
     const [w] = run(chunks.map((c): [0, Uint8Array] => [0, c]));
     assert.equal(dec.decode(w), "PRI * HTTP/1.1\r\nCookie: *\r\n\r\n", label);
   }
-  // a preface cut short at the end of the capture: let out as it was
+  // a preface cut short at the end of the capture: no proven start (protocols/stream_start.ts),
+  // so a gap of unknown landing: masked, same length
   const [w] = run([[0, C.subarray(0, 10)]]);
-  assert.deepEqual(w, C.subarray(0, 10));
+  assert.equal(dec.decode(w), "*".repeat(10));
   // pipes: no HTTP/2 there, JSON as before
   const [p] = run([[0, utf8('{"jsonrpc":"2.0","params":{"token":"tk-9"}}')]], { kind: "pipe" });
   assert.equal(dec.decode(p), '{"jsonrpc":"2.0","params":{"token":"****"}}');

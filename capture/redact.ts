@@ -33,6 +33,7 @@ import {
 import { concatBytes } from "../kit/bytes.ts";
 import type { GapLanding } from "../protocols/http1_body_secrets.ts";
 import { StartLineMatcher } from "../protocols/start_line.ts";
+import { keyPrefixOf, MAX_KEY_PREFIX } from "../protocols/head_line_rule.ts";
 
 export { isDefaultSecretHeader };
 
@@ -65,6 +66,11 @@ const enum LineState {
    * right after a gap: then the line goes through); else masked as Cut
    */
   CutHeld,
+  /**
+   * the start of a value whose name is no secret's, held while it may begin with a known key's
+   * prefix (keyPrefixOf): masked as Mask if it does, else through as Skip
+   */
+  Probe,
 }
 
 /**
@@ -129,8 +135,22 @@ export function createHttp1Redactor(
   /** a gap has just passed, no bytes since: `land` may still say where it landed */
   let gapped = false;
 
+  /** Probe state: the value's bytes after the colon, held (blanks first); how many are not blanks */
+  const probe = new Uint8Array(MAX_PROBE);
+  let probeLen = 0, probeFrom = 0;
+
+  /** Probe: the held value's start out, masked as a secret's (blanks and CRs kept) or as it is. */
+  const releaseProbe = (mask: boolean): Uint8Array => {
+    const out = probe.slice(0, probeLen);
+    if (mask) { for (let k = probeFrom; k < probeLen; k++) if (out[k] !== CR) out[k] = STAR; }
+    probeLen = probeFrom = 0;
+    return out;
+  };
+
   /** FNV-1a of name[0..nameLen), kept as the name is read */
   let nameHash = FNV_START;
+  /** the name so far is a field name (RFC 9110 5.1 token: no body line's `{"key"`) */
+  let nameToken = true;
 
   // judged once per header line, at its colon (bodies are skipped line by line); an SSE
   // stream's "data"/"event" lines come again and again, so verdicts are kept, found by the
@@ -197,7 +217,9 @@ export function createHttp1Redactor(
       let parts: Uint8Array[] | null = null;
       let from = 0;
       const n = chunk.length;
-      if (state === LineState.Digest || state === LineState.CutHeld) parts = [];
+      if (
+        state === LineState.Digest || state === LineState.CutHeld || state === LineState.Probe
+      ) parts = [];
       for (let i = 0; i < n; i++) {
         if (state === LineState.Skip) {
           // nothing to do until the next line (bodies are long lines)
@@ -226,6 +248,23 @@ export function createHttp1Redactor(
             parts!.push(releaseCut());
           }
         }
+        if (state === LineState.Probe) {
+          const ends = c === CR || c === LF;
+          if (!ends) {
+            probe[probeLen++] = c;
+            if (probeFrom === probeLen - 1 && (c === SP || c === HT)) probeFrom++;
+          }
+          // (held blanks fill it: a value so far out is masked)
+          const v = probeLen === MAX_PROBE
+            ? "yes"
+            : keyPrefixOf(probe.subarray(probeFrom, probeLen), !ends);
+          if (v === "maybe") continue;
+          parts!.push(releaseProbe(v === "yes"));
+          state = v === "yes" ? LineState.Mask : LineState.Skip;
+          leadingSpace = false;
+          from = ends ? i : i + 1;
+          if (!ends) continue;
+        }
         if (state === LineState.Digest) {
           if (c !== LF) {
             if (heldLen < held.length) {
@@ -249,6 +288,7 @@ export function createHttp1Redactor(
           nameLen = 0;
           nameEnded = false;
           nameHash = FNV_START;
+          nameToken = true;
           continue;
         }
         if (state === LineState.Name) {
@@ -268,7 +308,19 @@ export function createHttp1Redactor(
               state = LineState.Mask;
               leadingSpace = true;
             } else {
-              state = LineState.Skip;
+              // a value that begins with a known key's prefix is masked whatever its name
+              const v = nameToken && nameLen ? valuePrefix(chunk, i + 1) : "no";
+              if (v === "yes") {
+                state = LineState.Mask;
+                leadingSpace = true;
+              } else if (v === "no") state = LineState.Skip;
+              else {
+                // this chunk ends before the value's start tells: held
+                state = LineState.Probe;
+                parts ??= [];
+                parts.push((out ?? chunk).subarray(from, i + 1));
+                from = i + 1;
+              }
             }
           } else if (nameLen > 0 && (c === SP || c === HT)) {
             // `Name :`: RFC 9112 5.1 forbids it, a lenient reader takes it; masked alike
@@ -278,6 +330,7 @@ export function createHttp1Redactor(
           } else {
             const lower = c >= 65 && c <= 90 ? c + 32 : c;
             name[nameLen++] = lower;
+            if (!TCHAR[lower]) nameToken = false;
             nameHash = Math.imul(nameHash ^ lower, FNV_PRIME);
           }
         } else if (c === CR) {
@@ -294,7 +347,9 @@ export function createHttp1Redactor(
         }
       }
       if (!parts) return out ?? chunk;
-      if (state !== LineState.Digest && state !== LineState.CutHeld) {
+      if (
+        state !== LineState.Digest && state !== LineState.CutHeld && state !== LineState.Probe
+      ) {
         parts.push((out ?? chunk).subarray(from));
       }
       return concatBytes(parts);
@@ -302,10 +357,18 @@ export function createHttp1Redactor(
     flush() {
       // the stream ended inside a held value: it is cut, so not digested
       if (state === LineState.CutHeld) return releaseCut();
+      // a value's start cut by the end, that may have begun a key: masked
+      if (state === LineState.Probe) return (state = LineState.Skip, releaseProbe(true));
       return state === LineState.Digest ? (state = LineState.Skip, release(false)) : EMPTY;
     },
     gap() {
       let held: Uint8Array = state === LineState.CutHeld ? releaseCut() : EMPTY;
+      // a value's start cut by the gap, that may have begun a key: masked, and its line's rest
+      if (state === LineState.Probe) {
+        held = releaseProbe(true);
+        state = LineState.Mask;
+        leadingSpace = false;
+      }
       if (state === LineState.Digest) {
         // a value cut by the gap: what came goes out as `*`s, the rest of its line is masked
         held = release(false);
@@ -331,6 +394,7 @@ export function createHttp1Redactor(
       nameLen = 0;
       nameEnded = false;
       nameHash = FNV_START;
+      nameToken = true;
       // in a body the line goes through as bodies do; at a message's start a line begins
       state = where === "body" ? LineState.Skip : LineState.Name;
     },
@@ -338,6 +402,26 @@ export function createHttp1Redactor(
 }
 
 const EMPTY = new Uint8Array(0);
+
+/** RFC 9110 5.6.2's tchar, by byte (upper-case letters folded before). */
+const TCHAR = new Uint8Array(256);
+for (const c of "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyz") TCHAR[c.charCodeAt(0)] = 1;
+
+/** The most bytes of a value held while its start may be a key's: blanks and a prefix. */
+const MAX_PROBE = 64;
+
+/**
+ * Whether the value that begins at `at` in `chunk` (after its colon) begins with a known key's
+ * prefix, as far as the chunk tells ("maybe": it ends first).
+ */
+function valuePrefix(chunk: Uint8Array, at: number): "yes" | "no" | "maybe" {
+  let a = at;
+  while (a < chunk.length && (chunk[a] === SP || chunk[a] === HT)) a++;
+  let e = a;
+  while (e < chunk.length && e - a < MAX_KEY_PREFIX && chunk[e] !== CR && chunk[e] !== LF) e++;
+  const ended = e < chunk.length || e - a >= MAX_KEY_PREFIX;
+  return keyPrefixOf(chunk.subarray(a, e), !ended);
+}
 
 const FNV_START = 0x811c9dc5 | 0, FNV_PRIME = 0x01000193;
 

@@ -5,7 +5,10 @@
  * sessionId in a chunked body), split at every byte into two calls and at random into many, and
  * cut by gaps (a lost call, bytes a cut call did not keep, or a zero-filled hole in a call) at
  * offsets and lengths drawn from a fixed seed, with the rest split at random: no 8 bytes of any
- * secret may be in any output.
+ * secret may be in any output. A capture may also join a connection already under way (its
+ * counters at 0, so it looks fresh): its first bytes the middle of a head, a JSON-RPC body, an
+ * event stream or HTTP/2 frames, whole, byte by byte and split at every byte, must come out
+ * masked or withheld (protocols/stream_start.ts), while a fresh exchange comes out unchanged.
  */
 import assert from "node:assert/strict";
 import type { TlsCall } from "./tls_assembler.ts";
@@ -15,6 +18,9 @@ import { h2RedactorFactory, loadH2Redactor } from "./h2_glue.ts";
 import { TEST_DIGEST } from "../protocols/testing.ts";
 import { concatBytes } from "../kit/bytes.ts";
 import { readMcpHttpFixture } from "../protocols/testdata/mcp_http_fixture.ts";
+import { encodeIndexed, encodeLiteral } from "../protocols/hpack_encode.ts";
+import { encodeFrame, FrameType } from "../protocols/http2_frame.ts";
+import { huffmanEncode } from "../protocols/hpack_huffman.ts";
 
 const enc = new TextEncoder();
 
@@ -335,6 +341,166 @@ Deno.test("adversarial: a client's start of the h2 preface (P, PR, PRI) then byt
         s.finish();
         const found = leak(concatBytes(out.map((r) => r.data)), [KEYS.mcpSession, KEYS.cookie]);
         assert.equal(found, null, `${start}${lostAfter ? " + lost" : ""}, split at ${at}`);
+      }
+    }
+  }
+});
+
+/** Whole, byte by byte, and split at every byte into two calls: each way of calling `input`. */
+function everyCalling(input: Uint8Array): [string, Piece[]][] {
+  const ways: [string, Piece[]][] = [
+    ["whole", [{ data: input }]],
+    ["byte by byte", Array.from(input, (_, i) => ({ data: input.subarray(i, i + 1) }))],
+  ];
+  for (let at = 1; at < input.length; at++) {
+    ways.push([`split at ${at}`, [{ data: input.subarray(0, at) }, { data: input.subarray(at) }]]);
+  }
+  return ways;
+}
+
+const RUNS: [string, (p: Piece[], d: 0 | 1) => Uint8Array][] = [["tls", tlsRun], ["tcp", ipcRun]];
+
+Deno.test("adversarial: a connection joined mid-stream (a head's value, a JSON-RPC body's tail, a pretty-printed body's lines, an SSE event), whole, byte by byte and at every split: no 8 bytes of a secret out, every byte's place kept", async () => {
+  await loadH2Redactor();
+  const rpc = JSON.stringify({
+    jsonrpc: "2.0",
+    id: 3,
+    method: "tools/call",
+    params: { name: "x", arguments: { api_key: KEYS.gemini, note: "hi" } },
+  });
+  const next = `POST /mcp HTTP/1.1\r\nHost: x\r\nContent-Length: ${rpc.length}\r\n\r\n${rpc}`;
+  const cases: [string, string, string[], 0 | 1][] = [
+    [
+      "in a header value",
+      `${KEYS.anthropic}\r\nCookie: s=${KEYS.cookie}\r\nContent-Length: ${rpc.length}\r\n\r\n${rpc}`,
+      [KEYS.anthropic, KEYS.cookie, KEYS.gemini],
+      0,
+    ],
+    [
+      "in a head",
+      `ost: x\r\nAuthorization: Bearer ${KEYS.openai}\r\nmcp-session-id: ${KEYS.mcpSession}\r\n` +
+      `Content-Length: ${rpc.length}\r\n\r\n${rpc}`,
+      [KEYS.openai, KEYS.mcpSession, KEYS.gemini],
+      0,
+    ],
+    [
+      "in a response's head",
+      `=${KEYS.cookie}; Path=/\r\nmcp-session-id: ${KEYS.mcpSession}\r\ncontent-length: 2\r\n\r\n{}`,
+      [KEYS.cookie, KEYS.mcpSession],
+      1,
+    ],
+    ["in a JSON-RPC body, then a request", rpc.slice(40) + next, [KEYS.gemini], 0],
+    // text whose first bytes read as a WebSocket frame header (`A`, `B`: RSV1, no FIN), never
+    // taken for a WebSocket joined after its upgrade (protocols/websocket_start.ts)
+    [
+      "a key first (a frame header's lookalike)",
+      `${KEYS.gemini}${KEYS.gemini}${KEYS.gemini}
+Authorization: Bearer ${KEYS.openai}
+
+`,
+      [KEYS.gemini, KEYS.openai],
+      0,
+    ],
+    [
+      "a Bearer value first",
+      `Bearer ${KEYS.openai}
+Cookie: s=${KEYS.cookie}
+
+`,
+      [KEYS.openai, KEYS.cookie],
+      0,
+    ],
+    [
+      "an Authorization header first",
+      `Authorization: Bearer ${KEYS.anthropic}
+Content-Length: 2
+
+{}`,
+      [KEYS.anthropic],
+      0,
+    ],
+    ["a JSON body first", `{"api_key":"${KEYS.proxy}","jsonrpc":"2.0"}`, [KEYS.proxy], 1],
+    [
+      "in a pretty-printed body",
+      `      "api_key": "${KEYS.jsonrpc}",\n      "x": 1\n    }\n  }\n}`,
+      [KEYS.jsonrpc],
+      0,
+    ],
+    [
+      "in an event stream",
+      `event: message\ndata: {"jsonrpc":"2.0","id":1,"result":{"content":[],"token":"${KEYS.gemini}"}}\n\n`,
+      [KEYS.gemini],
+      1,
+    ],
+    [
+      "in a chunked event stream (endpoint)",
+      `\r\n3a\r\nevent: endpoint\r\ndata: /messages?sessionId=${KEYS.mcpSession}\r\n\r\n\r\n`,
+      [KEYS.mcpSession],
+      1,
+    ],
+  ];
+  for (const [label, text, secrets, dir] of cases) {
+    const input = bytesOf(text);
+    for (const [how, run] of RUNS) {
+      for (const [way, pieces] of everyCalling(input)) {
+        const out = run(pieces, dir);
+        const found = leak(out, secrets);
+        assert.equal(found, null, `${how} ${label}, ${way}: ${found} out`);
+        assert.equal(out.length, input.length, `${how} ${label}, ${way}: every byte's place`);
+      }
+    }
+  }
+});
+
+Deno.test("adversarial: an HTTP/2 connection joined mid-stream (no preface: HEADERS with a never-indexed authorization, raw or Huffman, then a JSON-RPC DATA), whole, byte by byte and at every split: withheld, nothing out", async () => {
+  await loadH2Redactor();
+  const auth = `Bearer ${KEYS.openai}`;
+  const body = JSON.stringify({
+    jsonrpc: "2.0",
+    id: 1,
+    method: "tools/call",
+    params: { arguments: { api_key: KEYS.gemini } },
+  });
+  for (const huffman of [false, true]) {
+    const block = Uint8Array.from([
+      ...encodeIndexed(3),
+      ...encodeIndexed(7),
+      ...encodeLiteral(4, "/mcp", "without", huffman),
+      ...encodeLiteral(1, "127.0.0.1", "without", huffman),
+      ...encodeLiteral(23, auth, "never", huffman),
+    ]);
+    const input = concatBytes([
+      encodeFrame(FrameType.HEADERS, 4, 5, block),
+      encodeFrame(FrameType.DATA, 1, 5, bytesOf(body)),
+    ]);
+    const huff = Array.from(
+      huffmanEncode(bytesOf(auth)).subarray(4, 12),
+      (c) => String.fromCharCode(c),
+    ).join("");
+    for (const dir of [0, 1] as const) {
+      for (const [how, run] of RUNS) {
+        for (const [way, pieces] of everyCalling(input)) {
+          const out = run(pieces, dir);
+          const label = `${how} huffman=${huffman} dir ${dir}, ${way}`;
+          assert.equal(leak(out, [KEYS.openai, KEYS.gemini, huff]), null, label);
+          assert.equal(out.length, 0, `${label}: withheld`);
+        }
+      }
+    }
+  }
+});
+
+Deno.test("adversarial: a fresh request and answer (no secret) come out unchanged, whole, byte by byte and at every split", async () => {
+  await loadH2Redactor();
+  const rpc = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" });
+  const request = httpRequest("POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:8931\r\n", rpc);
+  const answer = "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n\r\n" +
+    'event: message\ndata: {"jsonrpc":"2.0","id":1,"result":{"tools":[]}}\n\n';
+  for (const [text, dir] of [[request, 0], [answer, 1]] as const) {
+    const input = bytesOf(text);
+    for (const [how, run] of RUNS) {
+      for (const [way, pieces] of everyCalling(input)) {
+        assert.deepEqual(run(pieces, dir), input, `${how} dir ${dir}, ${way}`);
       }
     }
   }

@@ -53,10 +53,13 @@ Deno.test("HTTP/1 redaction: gateways' own key headers too, and nothing an analy
     "private-token",
     "X-Auth-Token",
     "x_litellm_api_key",
+    "X-Custom-Key",
+    "x-client_key",
   ];
   const kept = [
     "sec-websocket-key",
     "idempotency-key",
+    "x-idempotency-key",
     "x-ratelimit-remaining-tokens",
     "anthropic-ratelimit-input-tokens-limit",
     "www-authenticate",
@@ -73,6 +76,43 @@ Deno.test("HTTP/1 redaction: gateways' own key headers too, and nothing an analy
   for (let i = 0; i <= b.length; i++) {
     assert.equal(run([b.slice(0, i), b.slice(i)]), want, `split at ${i}`);
   }
+});
+
+Deno.test("HTTP/1 redaction: a value that begins with a known key's prefix is masked whatever its name, whole, byte by byte and at every split", () => {
+  // [name and separator, value, masked]
+  const lines: [string, string, boolean][] = [
+    ["X-Custom: ", "AIzaSyQp4Wk8Nz2Xr7Mv5Jc9Hb3Td", true],
+    ["x-upstream:", "sk-ant-api03-Qw7Zr2Lk9Xv4", true],
+    ["X-Forward: \t ", '"ghp_Tz8Kq3Wm6Yx1Vr5Nb9Lc2Hj7"', true],
+    ["X-Token-Hint: ", "github_pat_11ABCDEFG0123", true],
+    ["X-Slack: ", "xoxb-1234-5678-abcd", true],
+    ["X-Jwt: ", "eyJhbGciOiJIUzI1NiJ9.e30.x", true],
+    ["X-Aws: ", "AKIAIOSFODNN7EXAMPLE", true],
+    // none begins a key: kept (`skip`, `sk` alone, `AIr`, a model name, an event's data)
+    ["X-Note: ", "skipper", false],
+    ["X-Short: ", "sk", false],
+    ["X-Model: ", "gpt-4o", false],
+    ["X-Air: ", "AIr-x", false],
+    ["data: ", '{"a":1}', false],
+    ["X-Empty:", "", false],
+  ];
+  const text = (masked: boolean) =>
+    "GET / HTTP/1.1\r\n" +
+    lines.map(([n, v, m]) => `${n}${masked && m ? "*".repeat(v.length) : v}\r\n`).join("") +
+    "\r\n";
+  const b = enc.encode(text(false));
+  const want = text(true);
+  assert.equal(run([b]), want);
+  assert.equal(run([...b].map((x) => new Uint8Array([x]))), want);
+  for (let i = 0; i <= b.length; i++) {
+    assert.equal(run([b.slice(0, i), b.slice(i)]), want, `split at ${i}`);
+  }
+  // the stream ends, or a gap comes, while a value's start may still begin a key: masked
+  assert.equal(run([enc.encode("X-Custom: AIz")]), "X-Custom: ***");
+  const r = createHttp1Redactor();
+  const before = dec.decode(r.transform(enc.encode("X-Custom: gh")));
+  const held = dec.decode(afterGap(r));
+  assert.equal(before + held, "X-Custom: **");
 });
 
 Deno.test("HTTP/1 redaction: keep-alive, and after a gap the next line is found again", () => {

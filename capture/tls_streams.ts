@@ -17,6 +17,14 @@
  * holds bytes back (an HTTP/2 header block split across calls, a JSON-RPC body or event until
  * it ends) delays the calls it covers, never splits or merges them.
  *
+ * Each direction's start is taken as one only when its first bytes prove it (a request or
+ * status line, the h2 preface, an h2 SETTINGS frame: protocols/stream_start.ts; its calls
+ * held, MAX_LINE bytes at most, until they do): a connection the capture joined under way
+ * starts with a gap of unknown landing (below), and one whose bytes may be HTTP/2 frames is
+ * withheld, both directions; one whose bytes are WebSocket frames from the first byte
+ * (protocols/websocket_start.ts: a WebSocket joined after its upgrade) is a tunnel from its
+ * start, as after a `101`.
+ *
  * After a gap (a lost call, a truncated or partly lost payload), an HTTP/1 redactor masks the
  * rest of the line the gap lands in (its header name may be what was lost) unless the framing
  * places the gap inside a body or at a message's start (capture/redact.ts), and resumes at
@@ -39,7 +47,14 @@ import {
   type StreamRedactor,
 } from "./redact.ts";
 import { createSessionDigest, type SessionDigest } from "../protocols/session_digest.ts";
-import { startsWithHttp2Preface } from "../protocols/http2_frame.ts";
+import { startsWithHttp2Preface, startsWithHttp2Settings } from "../protocols/http2_frame.ts";
+import {
+  gapPlan,
+  type StreamStart,
+  StreamStartJudge,
+  webSocketSideOf,
+} from "../protocols/stream_start.ts";
+import type { WebSocketSide } from "../protocols/websocket_start.ts";
 import {
   type BodySecretMasker,
   createHttp1BodySecrets,
@@ -97,9 +112,17 @@ interface Direction {
   outLen: number;
   /** h2 only: sync was lost, nothing more is recorded */
   dead: boolean;
+  /** its start judged (protocols/stream_start.ts): its calls go through */
+  started: boolean;
+  /** the calls held while its first bytes decide whether they are a start */
+  startHeld?: TlsCall[];
+  /** what decides it, fed those calls */
+  judge?: StreamStartJudge;
 }
 
 interface Conn {
+  /** the side a direction judged WebSocket frames at its start was (the other must be the other) */
+  wsSide?: WebSocketSide;
   proto?: "h1" | "h2";
   dirs: [Direction, Direction];
   /** HTTP/1: what the two directions' body maskers share (which requests were HEADs) */
@@ -134,7 +157,10 @@ export function decideProto(calls: TlsCall[]): "h1" | "h2" | "forced" | undefine
   const mine = calls.filter((c) => c.dir === dir);
   const probe = concatBytes(mine.map((c) => c.data));
   if (startsWithHttp2Preface(probe)) return "h2";
-  const prefix = probe.length === 0 || startsWithHttp2Preface(probe, true);
+  // the server's SETTINGS frame may come first (it need not wait for the preface)
+  const settings = startsWithHttp2Settings(probe);
+  if (settings === 1) return "h2";
+  const prefix = probe.length === 0 || startsWithHttp2Preface(probe, true) || settings === -1;
   if (!prefix) return "h1";
   const lossy = calls.some((c) => c.lost > 0 || c.truncated || c.holes) ||
     mine.some((c, k) => c.seq !== mine[0].seq + BigInt(k)) || mine[0].seq !== 0n;
@@ -204,6 +230,15 @@ export class TlsStreams {
       [d.redactor, d.param, d.body] = http1Redactors(d.shared, this.#digest);
     }
 
+    if (!d.started) {
+      // held until its first bytes show whether they are a start (protocols/stream_start.ts)
+      const held = d.startHeld ??= [];
+      held.push(ownCall(call)); // its data is lent (tls_assembler.ts)
+      const start = judgeCall(d, held.at(-1)!, c.proto!, c.wsSide);
+      if (start) this.#started(c, d, start);
+      return;
+    }
+
     const gapBefore = call.seq !== d.nextSeq;
     d.nextSeq = call.seq + 1n;
     if (gapBefore && h2) this.#kill(d);
@@ -240,6 +275,40 @@ export class TlsStreams {
       d.outLen = kept.length;
     }
     if (gapAfter && h2) this.#kill(d);
+  }
+
+  /**
+   * A direction's start judged: its held calls go on; after a gap of unknown length where its
+   * bytes are no proven start, or withheld, and the connection's other direction too, where
+   * they may be HTTP/2 frames joined mid-stream (never read as HTTP/1).
+   */
+  #started(c: Conn, d: Direction, start: StreamStart): void {
+    const held = d.startHeld ?? [];
+    d.started = true;
+    d.startHeld = undefined;
+    d.judge = undefined;
+    if (start === "frames") {
+      c.forced = true;
+      for (const o of c.dirs) {
+        if (o === d) continue;
+        this.#kill(o);
+        for (const h of o.startHeld ?? []) this.#emit(withheld(h));
+        o.startHeld = undefined;
+        o.judge = undefined;
+        o.started = true;
+      }
+      this.#kill(d);
+      for (const h of held) this.#emit(withheld(h));
+      return;
+    }
+    if (start === "gap") d.nextSeq = -1n; // its first call comes after a gap of unknown length
+    const ws = webSocketSideOf(start);
+    if (ws) {
+      // WebSocket frames joined after their upgrade: a tunnel from the start, as after a 101
+      c.wsSide = ws;
+      d.body?.tunnel();
+    }
+    for (const h of held) this.push(h);
   }
 
   /** Bytes of a direction through its redactors, out. */
@@ -287,13 +356,9 @@ export class TlsStreams {
     // a body it lets through (an LLM API's), on a connection not MCP's, the bytes after the gap
     // go through as they come; else they may be a JSON-RPC body's, its framing lost: the JSON
     // masker, blind, until a request or status line (as ipc_redact.ts)
-    const blind = landing === "unknown" ||
-      (landing === "body" &&
-        ((d.json !== undefined && !d.json.following) || !d.body.passing ||
-          d.shared?.mcp === true));
-    // inside a body it lets through, of known length, the lost bytes counted: the framing goes
+    // inside a body it lets through, of known length, the lost bytes counted, the framing goes
     // on past them (the next message may begin right after the body, no line end before it)
-    const skipped = landing === "body" && lost !== undefined && !blind && d.body.skip(lost);
+    const { blind, skipped } = gapPlan(landing, lost, d.body, d.json?.following, d.shared?.mcp);
     if (!skipped) this.#outH1(d, d.body.gap()); // what it held: bytes from before the gap
     // a line held while it might be a start line, cut by this gap: out masked
     if (d.json) this.#out(d, d.json.gap());
@@ -374,6 +439,9 @@ export class TlsStreams {
       }
       c.waiting = undefined;
       for (const d of c.dirs) {
+        if (d.startHeld) this.#started(c, d, d.judge?.verdict(true, c.wsSide) ?? "start");
+      }
+      for (const d of c.dirs) {
         if (d.dead || !d.redactor) continue;
         const rest = d.redactor.flush();
         if (d.body) {
@@ -433,7 +501,28 @@ export function http1Redactors(
 }
 
 function newDir(): Direction {
-  return { nextSeq: 0n, queue: [], out: [], outLen: 0, dead: false };
+  return { nextSeq: 0n, queue: [], out: [], outLen: 0, dead: false, started: false };
+}
+
+/**
+ * What a direction's first calls begin with, its next held call `call` fed to its judge
+ * (protocols/stream_start.ts), undefined while undecided. A first call past seq 0 is taken as
+ * it is: the gap before it does the rest. The bytes judged stop at the first loss (a missing
+ * call, a hole, a cut). `wsPeer`: the side the other direction's WebSocket frames were.
+ */
+function judgeCall(
+  d: Direction,
+  call: TlsCall,
+  proto: "h1" | "h2",
+  wsPeer: WebSocketSide | undefined,
+): StreamStart | undefined {
+  if (!d.judge) {
+    if (call.seq !== 0n) return "start";
+    d.judge = new StreamStartJudge(proto);
+  } else if (call.seq !== BigInt(d.startHeld!.length - 1)) return d.judge.verdict(true, wsPeer);
+  d.judge.push(call.holes ? call.data.subarray(0, call.holes[0]) : call.data);
+  const lossAfter = call.holes !== undefined || call.truncated || call.lost > 0;
+  return d.judge.verdict(lossAfter, wsPeer);
 }
 
 /** Redacted bytes waiting for the calls they belong to (a direction's, here and in ipc_redact.ts). */

@@ -23,8 +23,45 @@ const CR = 13, LF = 10, STAR = 42;
 const FIELD_LINE = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+:[ \t]*)([^\r]*?)[ \t]*$/;
 const CREDENTIALS =
   /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+[ \t]+(?:[A-Za-z0-9\-._~+/]{8,}=*|[!#$%&'*+\-.^_`|~0-9A-Za-z]+[ \t]*=)/;
-const KEY_PREFIX =
-  /^["']?(?:sk-|sk_|AIza|ghp_|gho_|ghu_|ghs_|github_pat_|xox[abposr]-|glpat-|AKIA|ASIA|eyJ)/;
+/** How known keys begin (OpenAI's, Anthropic's, Google's, GitHub's, Slack's, GitLab's, AWS's, a JWT). */
+const KEY_PREFIXES: readonly string[] = [
+  "sk-",
+  "sk_",
+  "AIza",
+  "ghp_",
+  "gho_",
+  "ghu_",
+  "ghs_",
+  "github_pat_",
+  ..."abposr".split("").map((c) => `xox${c}-`),
+  "glpat-",
+  "AKIA",
+  "ASIA",
+  "eyJ",
+];
+const KEY_PREFIX = new RegExp(`^["']?(?:${KEY_PREFIXES.join("|")})`);
+
+/** The most bytes of a value `keyPrefixOf` needs: a quote and the longest prefix. */
+export const MAX_KEY_PREFIX = 1 + Math.max(...KEY_PREFIXES.map((p) => p.length));
+
+/**
+ * Whether a value's first bytes (`b`, its leading blanks left off; fewer than all of it while
+ * more may come) begin with a known key's prefix (maybe quoted): "yes", "no", or "maybe" while
+ * they are a start of one (`more`: more of the value may come; without, "maybe" is "no").
+ */
+export function keyPrefixOf(b: Uint8Array, more: boolean): "yes" | "no" | "maybe" {
+  const q = b.length && (b[0] === 34 || b[0] === 39) ? 1 : 0;
+  let maybe = false;
+  for (const p of KEY_PREFIXES) {
+    const n = Math.min(p.length, b.length - q);
+    let same = true;
+    for (let i = 0; i < n && same; i++) same = b[q + i] === p.charCodeAt(i);
+    if (!same) continue;
+    if (n === p.length) return "yes";
+    maybe = true;
+  }
+  return maybe && more ? "maybe" : "no";
+}
 
 /**
  * One head line (its bytes to and with its LF, if any), as it may go out: itself, or masked

@@ -13,8 +13,10 @@
  * A body whose first non-blank byte is no `{` or `[` goes through at once; one with a
  * `Content-Encoding` but identity (gzip, br, any: not decoded) is masked whole (`*`s, same
  * length) where it would be scanned (an MCP connection's, an answer to a request not seen),
- * else goes through at once (an encoded JSON-RPC request on a connection not yet MCP's passes:
- * its first member cannot be read); a JSON body (an event) is held until it ends, then masked if it is JSON-RPC.
+ * else goes through at once but a request's: an encoded request on a connection not yet MCP's is
+ * held to its end and decoded (content_encoding.ts), masked whole if it is JSON-RPC, cut, or not
+ * decodable, else let out as it came; a JSON body (an event) is held until it ends, then masked
+ * if it is JSON-RPC.
  * The test is cheap for a body that is not: a JSON-RPC body holds the bytes `"jsonrpc"`, so a
  * body without them (a prompt) is only searched for a `j`, never decoded nor parsed.
  *
@@ -51,6 +53,7 @@ import { isJsonRpcBody, looksLikeJson } from "./jsonrpc.ts";
 import { FirstMemberReader, isMcpRequestHeader, SseEndpointProbe } from "./mcp_http_rule.ts";
 import { concatBytes } from "../kit/bytes.ts";
 import { isStartLine } from "./start_line.ts";
+import { decodeContentSync } from "./content_encoding.ts";
 
 /**
  * The state the two directions of one connection share: methods of unanswered requests, and
@@ -76,6 +79,11 @@ export interface BodySecretMasker {
   skip(lost: number): boolean;
   /** The end of the stream: what was held, masked as a cut body. */
   flush(): Uint8Array;
+  /**
+   * Before any byte: the stream is a tunnel from its start, as after a `101` (WebSocket frames
+   * a capture joined after their upgrade: protocols/websocket_start.ts): all of it goes through.
+   */
+  tunnel(): void;
   /**
    * Whether it follows the stream's framing: false at the start and after a gap or anything
    * unexpected, until a request or status line (bytes meanwhile go through untouched).
@@ -232,6 +240,11 @@ const enum Kind {
   Probe,
   /** an encoded body (a Content-Encoding but identity) that would be scanned: masked whole */
   Mask,
+  /**
+   * an encoded request body on a connection not (yet) MCP's: held to its end, decoded, masked
+   * whole if JSON-RPC (or cut, or not decodable), else out as it came
+   */
+  Encoded,
 }
 
 /** A masker for one direction; `shared` is the connection's (both directions'). */
@@ -245,6 +258,8 @@ export function createHttp1BodySecrets(
   let start: string | null = null;
   let response = false, status = 0, method = "";
   let contentLength = -1, chunked = false, sse = false, encoded = false, upgrade = false;
+  /** the head's Content-Encoding value */
+  let encoding = "";
   /** a request with MCP's streamable-HTTP headers (`Mcp-Session-Id`, `MCP-Protocol-Version`) */
   let mcpHeaders = false;
   /** the body being read is scanned in full (JSON held to its end, every event looked at) */
@@ -389,6 +404,28 @@ export function createHttp1BodySecrets(
     release();
   };
 
+  /**
+   * The held encoded request body is complete (or cut): decoded, masked whole (`*`s: it cannot
+   * be coded again) if it is JSON-RPC, or if it is cut or cannot be decoded (it may be); else
+   * out as it came (an LLM API's request: Codex compresses some with zstd).
+   */
+  const endEncoded = (complete: boolean) => {
+    const p = payloadOf();
+    let rpc = true;
+    if (complete) {
+      try {
+        const text = new TextDecoder().decode(decodeContentSync(encoding, p.bytes));
+        rpc = looksLikeJson(text) && (isJsonRpcBody(text) || text.includes('"jsonrpc"'));
+        if (rpc) shared.mcp = true;
+      } catch { /* not decodable: masked */ }
+    }
+    if (rpc) {
+      p.bytes.fill(STAR);
+      if (p.copied) writeBack(p.bytes);
+    }
+    release();
+  };
+
   /** The held event is complete (or cut): mask its data if a JSON-RPC `message`, let it out. */
   const endEvent = (complete: boolean) => {
     const { bytes, copied } = eventHasJ ? payloadOf() : { bytes: EMPTY, copied: false };
@@ -403,6 +440,7 @@ export function createHttp1BodySecrets(
   const endBody = (complete: boolean) => {
     if (holding) {
       if (kind === Kind.Sse) endEvent(complete);
+      else if (kind === Kind.Encoded) endEncoded(complete);
       else endJson(complete);
     }
     holding = false;
@@ -434,6 +472,7 @@ export function createHttp1BodySecrets(
       const m = new Uint8Array(b - a).fill(STAR);
       return put(m, 0, m.length);
     }
+    if (kind === Kind.Encoded) return hold(chunk, a, b, true);
     if (kind === Kind.Json) {
       if (!first.held) {
         const p = first.read(chunk, a, b, scan);
@@ -483,13 +522,13 @@ export function createHttp1BodySecrets(
     // a request's JSON body is always read (its start, at least); an answer's only if scanned
     // encoded (gzip, br, any coding: not read), where it would be scanned: masked whole
     kind = encoded
-      ? (scan ? Kind.Mask : Kind.Pass)
+      ? (scan ? Kind.Mask : response ? Kind.Pass : Kind.Encoded)
       : sse
       ? (scan ? Kind.Sse : Kind.Probe)
       : scan || !response
       ? Kind.Json
       : Kind.Pass;
-    holding = kind === Kind.Json; // Sse: while an event is held
+    holding = kind === Kind.Json || kind === Kind.Encoded; // Sse: while an event is held
     // a JSON body of known length is held whole: room for it at once
     const want = bufLen + (st === St.Body && remaining < MAX_PRESIZE ? remaining : 0);
     if (kind === Kind.Json && scan && want > buf.length) {
@@ -553,6 +592,7 @@ export function createHttp1BodySecrets(
       upgrade =
       mcpHeaders =
         false;
+    encoding = "";
   };
 
   const onLine = () => {
@@ -585,8 +625,10 @@ export function createHttp1BodySecrets(
         if (name === "content-length") contentLength = /^\d+$/.test(value) ? Number(value) : -1;
         else if (name === "transfer-encoding") chunked = /chunked/i.test(value);
         else if (name === "content-type") sse = /^text\/event-stream/i.test(value);
-        else if (name === "content-encoding") encoded = !/^(identity)?$/i.test(value);
-        else if (name === "upgrade" && !response) upgrade = true;
+        else if (name === "content-encoding") {
+          encoding = value;
+          encoded = !/^(identity)?$/i.test(value);
+        } else if (name === "upgrade" && !response) upgrade = true;
         else if (!response && isMcpRequestHeader(name, value)) mcpHeaders = true;
         return;
       }
@@ -791,6 +833,10 @@ export function createHttp1BodySecrets(
       };
       log = l;
       return l;
+    },
+    tunnel() {
+      if (fed || bufLen) throw new Error("tunnel(): bytes were fed");
+      st = St.Tunnel;
     },
     get framed() {
       return st !== St.Lost;

@@ -311,10 +311,35 @@ Deno.test("an encoded body (gzip stored, or any coding but identity) on an MCP c
       }
     }
   }
-  // an LLM API's encoded request: untouched
+  // an LLM API's encoded request (decoded: no JSON-RPC): untouched, at every split
   const prompt = '{"model":"m","messages":[{"role":"user","content":"api_key ghp_x"}]}';
-  const llm = `POST /v1/messages HTTP/1.1\r\nHost: api\r\nContent-Encoding: foo\r\n` +
-    `Content-Length: ${prompt.length}\r\n\r\n${prompt}`;
-  const shared: Http1Exchanges = { methods: [] };
-  assert.equal(latin1(mask([bytes(llm)], shared)), llm);
+  const gz = latin1(new Uint8Array(gzipSync(enc.encode(prompt))));
+  const llm = `POST /v1/messages HTTP/1.1\r\nHost: api\r\nContent-Encoding: gzip\r\n` +
+    `Content-Length: ${gz.length}\r\n\r\n${gz}`;
+  for (let at = 0; at <= llm.length; at++) {
+    const shared: Http1Exchanges = { methods: [] };
+    assert.equal(latin1(mask([bytes(llm.slice(0, at)), bytes(llm.slice(at))], shared)), llm);
+    assert.equal(shared.mcp, undefined);
+  }
+});
+
+Deno.test("an encoded JSON-RPC request on a connection not yet MCP's (no MCP header) is decoded and masked whole, at every split; one cut or not decodable is masked", async () => {
+  const { gzipSync } = await import("node:zlib");
+  const rpc =
+    '{"method":"tools/call","params":{"arguments":{"api_key":"ghp_Tz8Kq3Wm6Yx1Vr5Nb9"}},' +
+    '"jsonrpc":"2.0","id":4}';
+  const gz = latin1(new Uint8Array(gzipSync(enc.encode(rpc))));
+  const req = `POST /messages?x=1 HTTP/1.1\r\nHost: localhost\r\nContent-Encoding: gzip\r\n` +
+    `Content-Length: ${gz.length}\r\n\r\n`;
+  const whole = req + gz;
+  const want = req + "*".repeat(gz.length);
+  for (let at = 0; at <= whole.length; at++) {
+    const shared: Http1Exchanges = { methods: [] };
+    assert.equal(latin1(mask([bytes(whole.slice(0, at)), bytes(whole.slice(at))], shared)), want);
+    assert.equal(shared.mcp, true, "the connection is MCP's from it on");
+  }
+  // cut by the end: masked (it may be JSON-RPC); a coding it cannot undo: masked
+  assert.equal(latin1(mask([bytes(whole.slice(0, -5))], { methods: [] })), want.slice(0, -5));
+  const foo = `POST /m HTTP/1.1\r\nContent-Encoding: foo\r\nContent-Length: 4\r\n\r\n`;
+  assert.equal(latin1(mask([bytes(foo + '{"a"')], { methods: [] })), foo + "****");
 });

@@ -26,13 +26,28 @@ export const DEFAULT_SECRET_HEADERS: readonly string[] = [
  * `*-auth`, `*authorization*`, `*-subscription-key` ...): gateways and proxies carry keys under
  * names of their own (`x-portkey-api-key`, `helicone-auth`, `cf-aig-authorization`,
  * `ocp-apim-subscription-key`, `private-token`), which the list alone would let through.
- * Over-redaction of a header that only looks like one is the safe side; token counts
- * (`x-ratelimit-remaining-tokens`) and `sec-websocket-key` stay readable.
+ * So is a name ending in `-key` (KEY_NAME). Over-redaction of a header that only looks like one
+ * is the safe side; token counts (`x-ratelimit-remaining-tokens`) and `sec-websocket-key` stay
+ * readable. (capture/redact.ts also masks, over HTTP/1, a value that begins with a known key's
+ * prefix whatever its name: protocols/head_line_rule.ts keyPrefixOf.)
  */
 export function isDefaultSecretHeader(lowercaseName: string): boolean {
   return DEFAULT_SECRET_HEADERS.includes(lowercaseName) ||
-    (HEADER_NAME.test(lowercaseName) && SECRET_KEY.test(lowercaseName));
+    (HEADER_NAME.test(lowercaseName) &&
+      (SECRET_KEY.test(lowercaseName) ||
+        (KEY_NAME.test(lowercaseName) && !NONCE_NAME.test(lowercaseName))));
 }
+
+/**
+ * A name that ends in a `key` word (`x-custom-key`, `x-client-key`, `x-llm-key`): a key by its
+ * name, though no JSON key is by that rule (`"cache_key"`); but for nonces (NONCE_NAME).
+ */
+const KEY_NAME = /[_-]key$/;
+/**
+ * Keys that are nonces, no credentials: `sec-websocket-key` (the handshake's, which the
+ * analysis checks the answer against), `idempotency-key` (a retry's request id).
+ */
+const NONCE_NAME = /(?:^|[_-])(?:sec-websocket|idempotency)[_-]key$/;
 
 /**
  * A header field name (RFC 9110's token, lowercase): what the HTTP/1 redactor judges at a

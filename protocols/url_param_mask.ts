@@ -53,14 +53,22 @@ const MAX_PARAM_NAME = 48;
 const SCAN = MAX_PARAM_NAME + 6;
 
 /**
- * Whether a query parameter (its name lowercase, as it stands between `?` or `&` and `=`) holds
- * a secret: named as a secret JSON key is (json_secrets.ts SECRET_KEY): Gemini's `key=` (the
+ * Whether a query parameter (its name lowercase, as it stands between `?` or `&` and `=`, its
+ * `%XX` escapes decoded first: `?%6Bey=` is `?key=`) holds a secret: named as a secret JSON key is (json_secrets.ts SECRET_KEY): Gemini's `key=` (the
  * API key in the URL, as LiteLLM and REST examples send it), `api_key`, `access_token`,
  * `X-Amz-Security-Token` and `X-Amz-Credential` of a presigned URL, `client_secret` ...
  */
 export function isSecretParam(lowercaseName: string): boolean {
-  return lowercaseName.length <= MAX_PARAM_NAME &&
-    (SECRET_KEY.test(lowercaseName) || SIGNATURES.has(lowercaseName));
+  if (lowercaseName.length > MAX_PARAM_NAME) return false;
+  // a server decodes a name's %XX escapes before it reads it (`?%6Bey=` is `?key=`): so does this
+  const name = lowercaseName.includes("%") ? percentDecoded(lowercaseName) : lowercaseName;
+  return SECRET_KEY.test(name) || SIGNATURES.has(name);
+}
+
+/** `s` with its %XX escapes decoded (one pass, as a server does), lowercase. */
+function percentDecoded(s: string): string {
+  return s.replace(/%([0-9a-f]{2})/gi, (_, h) => String.fromCharCode(parseInt(h, 16)))
+    .toLowerCase();
 }
 
 /** A signed URL's signature: whoever holds the URL can use it (Azure SAS, AWS presigned). */

@@ -78,6 +78,21 @@ Deno.test("param masker: a key in a query (Gemini's ?key=, api_key, tokens), any
   );
 });
 
+Deno.test("param masker: a name spelt with %XX escapes is judged decoded (?%6Bey= is ?key=), any chunking", () => {
+  const input = utf8(
+    "GET /v1/x?%6Bey=AIzaSyQp4Wk8&%61pi%5Fkey=sk-1&access%5ftoken=t0k&%4B%45%59=K3y&" +
+      "mon%6Bey=1&%6B=2 HTTP/1.1\r\n\r\n",
+  );
+  const out = assertSameForAllChunkings(input, (chunks) => masked(chunks));
+  assert.equal(
+    new TextDecoder().decode(out),
+    "GET /v1/x?%6Bey=************&%61pi%5Fkey=****&access%5ftoken=***&%4B%45%59=***&" +
+      "mon%6Bey=1&%6B=2 HTTP/1.1\r\n\r\n",
+  );
+  // and in a decoded header value (HTTP/2's :path)
+  assert.deepEqual(paramValuePositions("/x?%6Bey=ab&y=1", "sessionid="), [9, 10]);
+});
+
 Deno.test("param masker: URLs inside JSON strings stay JSON; fragments, &amp; and \\u0026 too", () => {
   const body = JSON.stringify({
     content: JSON.stringify({ next: "https://www.googleapis.com/x?pageToken=CAUQAA&alt=json" }),
