@@ -5,6 +5,8 @@
  * file it points to as it is, a rename changes both its ends. The events are those a git
  * workflow run by Claude Code made under capture (lab/scenarios/git_unicode.json: `git mv`,
  * `ln -s`, `rm`), plus the link of a history file to /dev/null that hides a shell's history.
+ * The summary's count of files written (summary_totals.sql, over `file` and `processes`) is
+ * the paths `file_events` says were written, less a sandbox's set-up and pseudo-files.
  */
 import assert from "node:assert/strict";
 import { buildCorrelation } from "./correlate/build.ts";
@@ -150,6 +152,62 @@ Deno.test("files written: a subshell that never exec'd is named by the program i
       "/usr/bin/bash (fork)",
       true,
     ]]);
+  } finally {
+    close();
+  }
+});
+
+Deno.test("files written: the summary's count is file_events' written paths, less a sandbox's set-up, pseudo-files and failures, pid by pid incarnation", async () => {
+  const ns = (row: Record<string, unknown>, n: number) => ({ ...row, net_ns: n, mnt_ns: n });
+  const { c, close } = await syntheticDb({
+    process: [
+      ns(r.fork(0, 100, 1, "claude"), 1),
+      ns(r.exec(10, 100, 1, ["/opt/claude", "-p", "go"]), 1),
+      // bubblewrap enters new namespaces and prepares the sandbox's files until it execs
+      ns(r.fork(500, 200, 100, "bwrap"), 2),
+      ns(r.exec(600, 200, 100, ["/bin/sh", "-c", "make"]), 2),
+      r.exit(700, 200, 100),
+      // pid 200 again, another process in the agent's namespaces: its writes are all its own
+      ns(r.fork(800, 200, 100, "sh"), 1),
+      ns(r.exec(801, 200, 100, ["/bin/sh", "-c", "touch /w/early.txt"]), 1),
+    ],
+    file: [
+      r.open(510, 200, "/newroot/etc/passwd", { flags: 577 }), // set-up: not counted
+      r.fileOp(520, 200, "mkdir", "/newroot/tmp"), // set-up: not counted
+      r.open(610, 200, "/w/out.o", { flags: 577 }),
+      r.open(620, 200, "/dev/null", { flags: 577 }), // a pseudo-file
+      r.open(630, 200, "/proc/self/oom_score_adj", { flags: 1 }), // a pseudo-file
+      r.open(640, 200, "/w/denied.txt", { flags: 577, ret: -13 }), // failed
+      r.open(810, 200, "/newroot/etc/passwd", { flags: 577 }), // the second incarnation's
+      r.fileOp(820, 200, "rename", "/w/out.o", 0, "/w/out"),
+      r.open(830, 100, "/w/out", { flags: 577 }), // the same path again: once
+      // a rename with one end a pseudo-file changes the other only
+      r.fileOp(840, 100, "rename", "/w/log.sock", 0, "/dev/log"),
+    ],
+    llm: [r.llm(1, 100, 300)],
+  });
+  try {
+    assert.deepEqual(await buildCorrelation(c), []);
+    const paths = await all(
+      c,
+      "SELECT DISTINCT p FROM (SELECT unnest(changed_paths(op, path, path2)) AS p " +
+        "FROM file_events WHERE written AND NOT sandbox_setup) WHERE NOT pseudo_file(p) " +
+        "ORDER BY p",
+    );
+    assert.deepEqual(paths.map((p) => p.p), [
+      "/newroot/etc/passwd",
+      "/w/log.sock",
+      "/w/out",
+      "/w/out.o",
+    ]);
+    // the set-up's writes are there, said to be the set-up's
+    const setup = await all(
+      c,
+      "SELECT ts_ns::INT AS ts FROM file_events WHERE sandbox_setup ORDER BY ts_ns",
+    );
+    assert.deepEqual(setup.map((s) => s.ts), [510, 520]);
+    const [totals] = (await c.runAndReadAll(sqlText("summary_totals"), [REC])).getRowObjects();
+    assert.equal(totals.files_written, BigInt(paths.length));
   } finally {
     close();
   }

@@ -18,6 +18,9 @@ import {
   type SyntheticRecording,
 } from "../correlate/testing.ts";
 import { buildLinksAndFindings } from "../detect/insights.ts";
+import { readSql } from "../../kit/sql_runner.ts";
+import { SQL_DIR } from "./build.ts";
+import { readPatternScreens } from "../detect/pattern_screens.ts";
 
 const ms = (x: number) => x * 1_000_000;
 const AGENT = 100;
@@ -630,6 +633,34 @@ Deno.test("overreach: writes that look routine are said at low severity with wha
   ]);
   assert.deepEqual(severities(early), [["file:0", "low"]]);
   assert.match(String(early[0].explanation), /before any tool call.*routine: a package manager/);
+});
+
+Deno.test("overreach: a server never sent a tools/call is not judged, its start-up write of ~/.bashrc neither, by the detector's own SQL (what the build's skip of it without such a call relies on); once called, that write is said", async () => {
+  const before = [r.open(ms(500), SERVER, BASHRC, { flags: APPEND })];
+  const judged = async (rec: SyntheticRecording) => {
+    const { c, close } = await syntheticDb(rec);
+    try {
+      assert.deepEqual(await buildLinksAndFindings(c), []);
+      const query = "SELECT evidence[1] AS call, severity, explanation FROM findings " +
+        "WHERE kind = 'mcp_server_overreach' ORDER BY start_ns";
+      const built = await all(c, query);
+      // the detector run on its own, whether or not the build skipped it
+      await c.run("DELETE FROM findings WHERE kind = 'mcp_server_overreach'");
+      await c.run(readSql(SQL_DIR, "findings_mcp_overreach"), { ...await readPatternScreens(c) });
+      assert.deepEqual(await all(c, query), built);
+      return built;
+    } finally {
+      close();
+    }
+  };
+  const never = session([], { before });
+  assert.deepEqual(await judged({ ...never, llm: [r.llm(1, AGENT, ms(900))] }), []);
+  const called = await judged(session(
+    [{ at: 1000, tool: "read_graph", args: {}, file: loadSave(1000, 1, ENOENT) }],
+    { before },
+  ));
+  assert.deepEqual(severities(called), [["file:0", "medium"], ["tool_call:1", "low"]]);
+  assert.match(String(called[0].explanation), /before any tool call.*\.bashrc/);
 });
 
 Deno.test("overreach: an atomic write the call asks for into a guarded directory (.github/workflows/ci.yml through ci.yml.X.tmp) is the named file's write; a temp left there, or another file moved onto it, is not (main: medium)", async () => {

@@ -66,21 +66,22 @@ servers AS (
   HAVING count(*) FILTER (WHERE opener) > 0
 ),
 -- the server's ancestors, incarnation by incarnation (lineage's ppid and parent_start_ns),
--- up to its client
+-- up to its client, however many generations: each incarnation is added once per server
+-- (UNION, no depth), so the walk ends by itself, even on a cycle of ppids that pid reuse and
+-- equal start times could make
 ancestors AS (
   SELECT s.recording, s.mcp_call_id, s.client_pid, s.client_start_ns, l.ppid AS pid,
-    l.parent_start_ns AS start_ns, 1 AS depth
+    l.parent_start_ns AS start_ns
   FROM servers s
   JOIN lineage l ON l.recording = s.recording AND l.pid = s.server_pid
     AND l.start_ns = s.server_start_ns
   WHERE l.ppid IS NOT NULL
-  UNION ALL
-  SELECT a.recording, a.mcp_call_id, a.client_pid, a.client_start_ns, l.ppid, l.parent_start_ns,
-    a.depth + 1
+  UNION
+  SELECT a.recording, a.mcp_call_id, a.client_pid, a.client_start_ns, l.ppid, l.parent_start_ns
   FROM ancestors a
   JOIN lineage l ON l.recording = a.recording AND l.pid = a.pid
     AND l.start_ns IS NOT DISTINCT FROM a.start_ns
-  WHERE a.depth < 64 AND l.ppid IS NOT NULL
+  WHERE l.ppid IS NOT NULL
     AND NOT (a.pid = a.client_pid AND a.start_ns IS NOT DISTINCT FROM a.client_start_ns)
 ),
 -- the tool call whose process tree started a process incarnation, if any: the link of its exec
