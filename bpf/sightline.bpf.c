@@ -1490,6 +1490,11 @@ __noinline int sl_dns_recv(__s64 fd, __u64 ubuf, __u64 len)
 		return 0;
 	if (id != p->ids[0] && !(p->asked > 1 && id == p->ids[1]))
 		return 0;
+	/* the fd is still an internet socket of the type remembered (as sl_dns_send asks), not
+	 * a file or socket its number was reused by, its close not seen (close_range, a dup2
+	 * over it, an exec closing it) */
+	if (fd >= 0 && inet_sock_type(fd) != p->sotype)
+		return 0;
 	fill_hdr(&e->h, SL_K_DNS);
 	e->fd = fd;
 	e->net_ns = current_net_ns();
@@ -1509,14 +1514,21 @@ __noinline int sl_dns_recv(__s64 fd, __u64 ubuf, __u64 len)
 
 /* A read's entry on a socket of dns_socks a question was sent on: where the answer goes (the
  * buffer, a readv's or recvmsg's first iovec: `arg`, `n` are the call's second and third
- * arguments), for sl_dns_recv at its exit. A global function: its msghdr is off
- * sl_sys_enter's stack, which sl_dns_send's shares the 512 bytes with. */
-__noinline int sl_dns_read_enter(__s64 fd, __u32 how, __u64 arg, __u64 n)
+ * arguments), for sl_dns_recv at its exit. Every other read (another fd, a MSG_PEEK: its bytes
+ * come again with the read that takes them) clears the thread's stash, so that one left by a
+ * read whose exit was not seen is never read at a later exit. A global function: its msghdr
+ * is off sl_sys_enter's stack, which sl_dns_send's shares the 512 bytes with. */
+__noinline int sl_dns_read_enter(__s64 fd, __u32 how, __u64 arg, __u64 n, __u32 peek)
 {
 	__u64 key = (bpf_get_current_pid_tgid() & 0xffffffff00000000ULL) | (__u32)fd;
 	struct dns_peer *p = bpf_map_lookup_elem(&dns_socks, &key);
-	if (!p || !p->asked)
+	if (!p || !p->asked || peek) {
+		struct dns_read *old =
+			bpf_task_storage_get(&dns_reads, bpf_get_current_task_btf(), NULL, 0);
+		if (old)
+			old->buf = 0;
 		return 0;
+	}
 	/* the msghdr and iovec in the scratch buffer (sl_sys_enter's stack is at its limit) */
 	struct {
 		struct user_msghdr m;
@@ -1546,7 +1558,9 @@ __noinline int sl_dns_read_enter(__s64 fd, __u32 how, __u64 arg, __u64 n)
 	return 0;
 }
 
-static __always_inline void dns_read_exit(long ret)
+/* A read's exit: the answer in the buffer stashed at its entry, if that entry was this read's
+ * (the same fd, the first argument, still in the registers). */
+static __always_inline void dns_read_exit(struct pt_regs *regs, long ret)
 {
 	struct dns_read *r = bpf_task_storage_get(&dns_reads, bpf_get_current_task_btf(), NULL, 0);
 	if (!r || !r->buf)
@@ -1554,6 +1568,9 @@ static __always_inline void dns_read_exit(long ret)
 	__u64 buf = r->buf, cap = r->cap;
 	__s64 fd = r->fd;
 	r->buf = 0;
+	__u64 di = 0;
+	if (bpf_probe_read_kernel(&di, sizeof(di), &regs->di) || (int)di != fd)
+		return;
 	if (ret > 0)
 		sl_dns_recv(fd, buf, (__u64)ret < cap ? (__u64)ret : cap);
 }
@@ -1603,12 +1620,15 @@ static __always_inline bool signal_recorded(__u8 op, long a1, long a2, long a3)
  * (PR_SET_KEEPCAPS 8, PR_SET_SECCOMP 22, PR_CAPBSET_DROP 24, PR_SET_SECUREBITS 28,
  * PR_SET_NO_NEW_PRIVS 38, PR_CAP_AMBIENT 47 but its IS_SET 1: RAISE 2, LOWER 3, CLEAR_ALL 4);
  * not the many others (PR_SET_NAME, a thread's name, comes all the time). seccomp(2): its
- * SET_MODE_STRICT 0 and SET_MODE_FILTER 1, not its queries. */
+ * SET_MODE_STRICT 0 and SET_MODE_FILTER 1, not its queries. The kernel takes prctl's option as
+ * int and seccomp's operation as unsigned int (SYSCALL_DEFINE5(prctl, int option, ...),
+ * SYSCALL_DEFINE3(seccomp, unsigned int op, ...)): compare only those 32 bits, or a caller
+ * setting the register's high bits would act unrecorded. */
 static __always_inline bool prctl_recorded(__u8 op, __u64 a1, __u64 a2)
 {
 	if (op == SL_PRIV_SECCOMP)
-		return a1 <= 1;
-	switch (a1) {
+		return (__u32)a1 <= 1;
+	switch ((__s32)a1) {
 	case 8:
 	case 22:
 	case 24:
@@ -2476,7 +2496,9 @@ int BPF_PROG(sl_sys_enter, struct pt_regs *uregs, long nr)
 		if (sock_watch & WATCH_CTX)
 			sock_read_enter(fd);
 		if (sock_watch & WATCH_DNS_SOCKS)
-			sl_dns_read_enter(fd, s->ipc, regs->si, regs->dx);
+			sl_dns_read_enter(fd, s->ipc, regs->si, regs->dx,
+					  s->ipc_read == IPC_RECV &&
+					  ((s->ipc == IPC_MSG ? regs->dx : regs->r10) & SL_MSG_PEEK));
 		return 0;
 	case SH_SOCK_WRITE:
 		sock_write_enter(fd);
@@ -2595,7 +2617,7 @@ int BPF_PROG(sl_sys_exit, struct pt_regs *regs, long ret)
 		if (sock_watch & WATCH_CTX)
 			sock_read_exit(ret);
 		if (sock_watch & WATCH_DNS_SOCKS)
-			dns_read_exit(ret);
+			dns_read_exit(regs, ret);
 		return 0;
 	}
 	struct thread_state *ts = thread_state(false);

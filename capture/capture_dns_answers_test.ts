@@ -9,7 +9,9 @@
  * read); an unconnected one by sendto and recvfrom (musl's); TCP with the length in a read of
  * its own; Go's own resolver (write(2) and read(2) on connected UDP sockets). The responder
  * runs outside the capture. A datagram on the same socket with another
- * id is not an answer.
+ * id is not an answer; an answer peeked at (MSG_PEEK, by recv and recvmsg) and then read is
+ * one row; a header-shaped answer read from a pipe dup2'd over the fd a question went by (its
+ * socket closed unseen) is not an answer.
  */
 import assert from "node:assert/strict";
 import { captureTest, captureWithLog } from "../tests/support/capture.ts";
@@ -109,6 +111,15 @@ s.sendto(bytes(a), u.getsockname()); u.recvfrom(2048)
 t = socket.create_connection(("127.0.0.1", 53))
 m = q("tcp.sightline.test", 1, 0x5678); t.sendall(struct.pack(">H", len(m)) + m)
 n = struct.unpack(">H", t.recv(2))[0]; t.recv(n)
+# peeked at twice (recvfrom, recvmsg), then read: one answer
+c.send(q("peek.sightline.test", 1, 0x1236))
+c.recv(2048, socket.MSG_PEEK); c.recvmsg(2048, 0, socket.MSG_PEEK); c.recv(2048)
+# the fd a question went by, now a pipe's (dup2 closes the socket): what it reads is no answer
+x = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); x.connect(("127.0.0.1", 53))
+x.send(q("reused.sightline.test", 1, 0x6789))
+fake = bytearray(q("reused.sightline.test", 1, 0x6789)); fake[2:4] = b"\\x81\\x80"
+r, wp = os.pipe(); os.write(wp, bytes(fake)); os.dup2(r, x.fileno())
+assert os.read(x.fileno(), 2048) == bytes(fake)
 json.dump({"ok": True}, open(sys.argv[2], "w"))
 `;
 
@@ -204,6 +215,12 @@ unshare -m sh -c 'mount --bind "${dir}/resolv.conf" /etc/resolv.conf &&
             rcode: "NOERROR",
             answers: chain("other-id.sightline.test"),
             to: `127.0.0.1:${p}/dgram`,
+          },
+          {
+            q: "peek.sightline.test A",
+            rcode: "NOERROR",
+            answers: chain("peek.sightline.test"),
+            to: "127.0.0.1:53/dgram",
           },
           {
             q: "sendto.sightline.test A",

@@ -4,7 +4,9 @@
  * PR_CAPBSET_DROP, PR_CAP_AMBIENT raise, lower and clear, PR_SET_SECUREBITS,
  * PR_SET_NO_NEW_PRIVS, PR_SET_SECCOMP, and seccomp(2) SECCOMP_SET_MODE_FILTER — and each is a
  * `privilege` row with what it asked for and its result; its other prctl calls (PR_SET_NAME,
- * PR_GET_KEEPCAPS, PR_CAP_AMBIENT_IS_SET) and seccomp's queries are not rows.
+ * PR_GET_KEEPCAPS, PR_CAP_AMBIENT_IS_SET) and seccomp's queries are not rows. A call whose
+ * option (prctl, an int) or operation and flags (seccomp, unsigned ints) come with the
+ * register's high bits set acts as the low 32 bits say, and is a row named by them.
  */
 import assert from "node:assert/strict";
 import { captureTest, captureWithLog } from "../tests/support/capture.ts";
@@ -35,6 +37,9 @@ int main(int argc, char **argv) {
   R(prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0));
   R(prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog));
   R(syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog));
+  R(syscall(SYS_prctl, (1L << 32) | PR_SET_NO_NEW_PRIVS, 1L, 0L, 0L, 0L));
+  R(syscall(SYS_prctl, (1L << 32) | PR_CAPBSET_DROP, 13L, 0L, 0L, 0L));
+  R(syscall(SYS_seccomp, (1L << 32) | SECCOMP_SET_MODE_FILTER, 1L << 32, &prog));
   fclose(log);
   return 0;
 }
@@ -63,6 +68,9 @@ captureTest(
         ["prctl", "PR_SET_SECUREBITS 0x10"],
         ["prctl", "PR_SET_NO_NEW_PRIVS 1"],
         ["prctl", "PR_SET_SECCOMP filter"],
+        ["seccomp", "SECCOMP_SET_MODE_FILTER"],
+        ["prctl", "PR_SET_NO_NEW_PRIVS 1"],
+        ["prctl", "PR_CAPBSET_DROP CAP_NET_RAW"],
         ["seccomp", "SECCOMP_SET_MODE_FILTER"],
       ];
       assert.equal(rets.length, asked.length, "the probe logged each call's result");

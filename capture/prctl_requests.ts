@@ -1,7 +1,8 @@
 /**
  * What a recorded prctl(2) or seccomp(2) call asked for, as the `request` of its privilege row:
  * the option's name (linux/prctl.h) and its argument, a capability by its name
- * (linux/capability.h; one the table does not know, as `cap N`).
+ * (linux/capability.h; one the table does not know, as `cap N`). The kernel reads prctl's option
+ * as int and seccomp's operation and flags as unsigned int, so only those 32 bits are named.
  */
 
 /** Capabilities by number (linux/capability.h, through CAP_CHECKPOINT_RESTORE 40). */
@@ -57,7 +58,8 @@ const AMBIENT: Record<string, string> = { "2": "RAISE", "3": "LOWER", "4": "CLEA
 /** prctl: `PR_CAPBSET_DROP CAP_NET_RAW`, `PR_CAP_AMBIENT_RAISE CAP_NET_BIND_SERVICE`,
  * `PR_CAP_AMBIENT_CLEAR_ALL`, `PR_SET_KEEPCAPS 1`, `PR_SET_NO_NEW_PRIVS 1`,
  * `PR_SET_SECCOMP filter`, `PR_SET_SECUREBITS 0x2f`. */
-export function prctlRequest(option: bigint, arg2: bigint, arg3: bigint): string {
+export function prctlRequest(register: bigint, arg2: bigint, arg3: bigint): string {
+  const option = BigInt.asIntN(32, register);
   switch (option) {
     case 8n:
       return `PR_SET_KEEPCAPS ${arg2}`;
@@ -78,7 +80,9 @@ export function prctlRequest(option: bigint, arg2: bigint, arg3: bigint): string
 }
 
 /** seccomp(2): `SECCOMP_SET_MODE_STRICT` or `SECCOMP_SET_MODE_FILTER` (and its flags, hex). */
-export function seccompRequest(operation: bigint, flags: bigint): string {
+export function seccompRequest(opRegister: bigint, flagsRegister: bigint): string {
+  const operation = BigInt.asUintN(32, opRegister);
+  const flags = BigInt.asUintN(32, flagsRegister);
   const name = operation === 0n
     ? "SECCOMP_SET_MODE_STRICT"
     : operation === 1n

@@ -268,7 +268,10 @@ Deno.test("detectors: a connect is named by the question whose answer gave its a
   const rec = attack(false);
   // pid 260 asks for good.test (answered 10.4.4.4 through a CNAME) and then for other.test
   // (answered 10.5.5.5), then connects to 10.4.4.4 and to [::ffff:10.5.5.5] (a dual-stack
-  // socket), and to 10.6.6.6, which no answer gave: named by the last question, as before
+  // socket), and to 10.6.6.6, which no answer gave: named by the last question, as before;
+  // an AAAA of an IPv4-mapped address names a connect to that IPv4 address; an answer read
+  // more than 300 s before a connect does not name it (another name on a shared CDN address
+  // asked since does)
   const answer = (t: number, qname: string, answers: string[]) => ({
     ...r.dns(t, 260, qname),
     op: "dns_answer",
@@ -287,6 +290,14 @@ Deno.test("detectors: a connect is named by the question whose answer gave its a
     r.connect(ms(7006), 260, "10.4.4.4", 443),
     { ...r.connect(ms(7007), 260, "::ffff:10.5.5.5", 443), family: "inet6" },
     r.connect(ms(7008), 260, "10.6.6.6", 443),
+    r.dns(ms(7009), 260, "mapped.test"),
+    answer(ms(7010), "mapped.test", ["AAAA ::ffff:10.7.7.7"]),
+    r.connect(ms(7011), 260, "10.7.7.7", 443),
+    r.dns(ms(7012), 260, "cdn-a.test"),
+    answer(ms(7013), "cdn-a.test", ["A 10.8.8.8"]),
+    r.connect(ms(7014), 260, "10.8.8.8", 443),
+    r.dns(ms(7014 + 301_000), 260, "cdn-b.test"),
+    r.connect(ms(7015 + 301_000), 260, "10.8.8.8", 443),
   );
   const { more } = await detect(rec, DEFAULT_DETECT_SETTINGS, {
     dest: "SELECT op, name, name_source FROM net_destinations WHERE pid = 260 ORDER BY ts_ns",
@@ -298,10 +309,18 @@ Deno.test("detectors: a connect is named by the question whose answer gave its a
     { op: "connect", name: "good.test", name_source: "dns_answer" },
     { op: "connect", name: "other.test", name_source: "dns_answer" },
     { op: "connect", name: "other.test", name_source: "dns" },
+    { op: "dns", name: "mapped.test", name_source: "dns" },
+    { op: "connect", name: "mapped.test", name_source: "dns_answer" },
+    { op: "dns", name: "cdn-a.test", name_source: "dns" },
+    { op: "connect", name: "cdn-a.test", name_source: "dns_answer" },
+    { op: "dns", name: "cdn-b.test", name_source: "dns" },
+    { op: "connect", name: "cdn-b.test", name_source: "dns" },
   ]);
   assert.deepEqual(more.said.map((x) => x.summary), [
     "dns answer good.test A: NOERROR CNAME edge.good.test, A 10.4.4.4",
     "dns answer other.test A: NOERROR A 10.5.5.5",
+    "dns answer mapped.test A: NOERROR AAAA ::ffff:10.7.7.7",
+    "dns answer cdn-a.test A: NOERROR A 10.8.8.8",
   ]);
 });
 

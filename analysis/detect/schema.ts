@@ -161,7 +161,8 @@ export const netDestinationsTable = table(
       "utf8",
       "how `name` is known: `dns` (the question, or the process's last one in the 5 s " +
         "before), `dns_answer` (the question of the process's last DNS answer before the " +
-        "connect that gave its address: an A or AAAA record of a `dns_answer` row), `tool_url` (a URL of its tool call on the same port), `proxy_connection` " +
+        "connect that gave its address: an A or AAAA record of a `dns_answer` row, read at most " +
+        "300 s before the connect), `tool_url` (a URL of its tool call on the same port), `proxy_connection` " +
         "(a request to a proxy on the connect's own connection, in `proxy_requests`: its " +
         "socket is the traced one of the same process and descriptor to that port, first " +
         "used after the connect), `proxy_process` (a guess, said in `problems`: no recorded " +

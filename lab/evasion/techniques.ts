@@ -581,7 +581,8 @@ export const TECHNIQUES: Technique[] = [
   {
     id: "prctl-caps",
     title: "capabilities and privileges given up by prctl (PR_CAPBSET_DROP, " +
-      "PR_CAP_AMBIENT_CLEAR_ALL, PR_SET_KEEPCAPS, PR_SET_NO_NEW_PRIVS) and a seccomp filter",
+      "PR_CAP_AMBIENT_CLEAR_ALL, PR_SET_KEEPCAPS, PR_SET_NO_NEW_PRIVS with the option register's " +
+      "high bits set) and a seccomp filter",
     program: "prctl_caps",
     args: [],
     expect: "recorded",

@@ -1,7 +1,9 @@
 -- net_destinations: every connect (internet families, not to DNS port 53) and DNS question of
 -- a session's processes, with the host name it is known by — the DNS question itself; for a
 -- connect, the question whose answer (`dns_answer`, recorded since 0.5.4) its process read last
--- before it gave the connect's address (an A or AAAA record), else the host of a URL of its
+-- before it gave the connect's address (an A or AAAA record), if read in the 300 s before (the
+-- answers' TTLs are not recorded: a fixed bound, so that an hours-old answer for another name
+-- on a shared CDN address does not name a later connect), else the host of a URL of its
 -- tool call on the same port, else the process's last DNS question in the 5 s before (of questions at the same time, the one recorded last; the
 -- process is the incarnation of the pid, `proc_start_ns`: a pid reused is another process,
 -- whose questions name nothing of this one's); but a connect to an HTTP proxy is named by
@@ -44,10 +46,12 @@ dns AS (
   GROUP BY ALL
 ),
 -- the addresses each process's DNS answers gave (A and AAAA records), with the question each
--- answered; of answers at the same time giving the same address, the one recorded last
+-- answered; of answers at the same time giving the same address, the one recorded last. An
+-- AAAA of an IPv4-mapped address (`::ffff:192.0.2.7`) gives the IPv4 one, as the connect's is
+-- compared
 answered AS (
   SELECT a.recording, a.pid, coalesce(a.proc_start_ns, -9223372036854775808) AS incarnation,
-    a.ts_ns, regexp_replace(x.rr, '^A(AAA)? ', '') AS ip, arg_max(dns_name(a.qname), a.event_id) AS name
+    a.ts_ns, regexp_replace(x.rr, '^A(AAA)? (::ffff:)?', '') AS ip, arg_max(dns_name(a.qname), a.event_id) AS name
   FROM actions a
   JOIN first_rows() f ON f.event_table = 'net' AND f.recording = a.recording
   JOIN net r ON r.recording = a.recording AND r.rowid = a.event_id + f.first_rowid,
@@ -92,7 +96,9 @@ named AS (
         WHERE t.recording = n.recording AND t.tool_call_id = n.tool_call_id AND t.kind = 'url'
           AND t.port = n.port AND t.host <> n.addr) AS tool_host,
       CASE WHEN d.ts_ns >= n.ts_ns - 5000000000 THEN d.name END AS dns_name,
-      CASE WHEN n.op = 'connect' THEN w.name END AS answer_name
+      -- an answer names the connect when read at most 300 s before it (see the top)
+      CASE WHEN n.op = 'connect' AND w.ts_ns >= n.ts_ns - 300000000000 THEN w.name
+        END AS answer_name
     FROM nets n
     ASOF LEFT JOIN dns d ON d.recording = n.recording AND d.pid = n.pid
       AND d.incarnation = n.incarnation AND n.ts_ns >= d.ts_ns

@@ -1,7 +1,8 @@
 /* Capabilities and what the process may gain, changed as `setpriv` and sandboxes change them:
  * the bounding set loses CAP_NET_RAW (PR_CAPBSET_DROP), the ambient set is cleared
  * (PR_CAP_AMBIENT_CLEAR_ALL), capabilities are kept across a setuid (PR_SET_KEEPCAPS),
- * no_new_privs is set, and a seccomp filter (allowing everything) is installed by seccomp(2). */
+ * no_new_privs is set (by a raw syscall whose option register has high bits set: the kernel
+ * reads an int), and a seccomp filter (allowing everything) is installed by seccomp(2). */
 #include "evade.h"
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -17,7 +18,7 @@ int main(int argc, char **argv)
 		die("PR_CAP_AMBIENT_CLEAR_ALL");
 	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0))
 		die("PR_SET_KEEPCAPS");
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+	if (syscall(SYS_prctl, (1L << 32) | PR_SET_NO_NEW_PRIVS, 1L, 0L, 0L, 0L))
 		die("PR_SET_NO_NEW_PRIVS");
 	struct sock_filter allow = BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
 	struct sock_fprog prog = {1, &allow};
