@@ -35,7 +35,8 @@
  *   preface or SETTINGS: protocols/stream_start.ts, as for TLS, its first bytes held until
  *   they tell): it starts with a gap of unknown landing (below); bytes that may be HTTP/2
  *   frames withhold every direction of the connection; WebSocket frames from the first byte
- *   (a WebSocket joined after its upgrade: protocols/websocket_start.ts) are a tunnel from
+ *   (a WebSocket joined after its upgrade: protocols/websocket_start.ts; its frames checked to
+ *   the end, a break or gap ending the tunnel: blind after it, never raw) are a tunnel from
  *   the start, as after a `101`.
  *
  * A redactor that holds bytes back (an HTTP/2 header block split across calls, a start not yet
@@ -69,7 +70,7 @@ import {
   StreamStartJudge,
   webSocketSideOf,
 } from "../protocols/stream_start.ts";
-import type { WebSocketSide } from "../protocols/websocket_start.ts";
+import { type WebSocketSide, WebSocketStart } from "../protocols/websocket_start.ts";
 import { type H2RedactorFactory, http1Redactors, takeOut } from "./tls_streams.ts";
 import type { Http2Exchanges } from "../protocols/http2_body_secrets.ts";
 
@@ -153,6 +154,11 @@ interface Stream {
   startHeld?: Uint8Array[];
   /** what decides it, fed those bytes (made once its protocol is known) */
   judge?: StreamStartJudge;
+  /**
+   * tcp: judged WebSocket frames joined after their upgrade (a tunnel): their check, fed every
+   * later byte; at a break or a gap the stream falls back to a gap of unknown landing
+   */
+  ws?: WebSocketStart;
 }
 
 /** a 1xx status line's start: two digits follow */
@@ -291,6 +297,15 @@ export class IpcRedactor<C extends RedactableCall = RedactableCall> {
 
   /** The next input bytes of a stream, through its redactors; switches where a 101 ends. */
   #feed(s: Stream, b: Uint8Array): void {
+    if (s.ws && b.length) {
+      // a joined WebSocket's frames checked to the end: at a break the tunnel ends, these
+      // bytes on after a gap of unknown landing (blind), never raw
+      s.ws.push(b);
+      if (s.ws.broken) {
+        this.#untunnel(s);
+        this.#gap(s, -1);
+      }
+    }
     while (b.length && !s.dead) {
       if (s.proto === undefined) {
         s.pend.push(b);
@@ -351,6 +366,7 @@ export class IpcRedactor<C extends RedactableCall = RedactableCall> {
       ? s.judge.verdict(end, s.conn?.wsSide)
       : undefined;
     if (!start) return;
+    const judge = s.judge;
     s.startHeld = undefined;
     s.judge = undefined;
     if (start === "frames") {
@@ -367,6 +383,22 @@ export class IpcRedactor<C extends RedactableCall = RedactableCall> {
     }
     for (const b of held) this.#feed(s, b);
     this.#drain(s);
+    // its frames checked on (the held bytes were fed to the judge already)
+    if (ws && s.body && !s.dead) s.ws = judge.webSocket;
+  }
+
+  /**
+   * A joined stream taken as WebSocket whose frames broke (or were lost): what its redactors
+   * held goes out, and fresh ones take the rest (after the gap the caller takes), never raw.
+   */
+  #untunnel(s: Stream): void {
+    s.ws = undefined;
+    const rest = s.http?.flush();
+    if (rest?.length) this.#putH1(s, this.#h1After(s, rest));
+    const param = s.param?.flush();
+    if (param?.length) this.#putH1(s, s.body ? s.body.transform(param) : param);
+    if (s.body) this.#putH1(s, s.body.flush());
+    this.#startH1(s);
   }
 
   /** HTTP/2 or HTTP/1 from a stream's undecided bytes, or undefined: more are needed. */
@@ -505,6 +537,9 @@ export class IpcRedactor<C extends RedactableCall = RedactableCall> {
     s.startHeld = undefined;
     s.judge = undefined;
     if (s.dead) return;
+    // a joined WebSocket's frames: checked afresh from the next byte (frames of the same side);
+    // they break where the gap landed inside a frame, and the tunnel ends there (#feed)
+    if (s.proto === "h1" && s.ws) s.ws = new WebSocketStart(s.ws.side);
     if (s.proto === "h1") {
       // a session id cut by the gap: held until now, it goes out (as `*`s) before the gap
       const held = s.http ? afterGap(s.http) : new Uint8Array(0);

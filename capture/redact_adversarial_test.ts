@@ -21,6 +21,7 @@ import { readMcpHttpFixture } from "../protocols/testdata/mcp_http_fixture.ts";
 import { encodeIndexed, encodeLiteral } from "../protocols/hpack_encode.ts";
 import { encodeFrame, FrameType } from "../protocols/http2_frame.ts";
 import { huffmanEncode } from "../protocols/hpack_huffman.ts";
+import { webSocketFrameHeader } from "../protocols/websocket_frame.ts";
 
 const enc = new TextEncoder();
 
@@ -501,6 +502,47 @@ Deno.test("adversarial: a fresh request and answer (no secret) come out unchange
     for (const [how, run] of RUNS) {
       for (const [way, pieces] of everyCalling(input)) {
         assert.deepEqual(run(pieces, dir), input, `${how} dir ${dir}, ${way}`);
+      }
+    }
+  }
+});
+
+Deno.test("adversarial: a joined direction that only looks like WebSocket frames at its start (non-ASCII text: `°` is a masked binary frame of 48 bytes; a lone ping; a bare binary frame), then an MCP POST with a JSON-RPC secret, whole, byte by byte and at every split: no 8 bytes of the secret out", async () => {
+  await loadH2Redactor();
+  const rpc = JSON.stringify({
+    jsonrpc: "2.0",
+    id: 3,
+    method: "tools/call",
+    params: { name: "x", arguments: { api_key: KEYS.gemini, note: "hi" } },
+  });
+  const post = bytesOf(
+    `POST /mcp HTTP/1.1\r\nHost: x\r\nContent-Length: ${rpc.length}\r\n\r\n${rpc}`,
+  );
+  // C2 B0: FIN, RSV1, binary, masked, 48 bytes: 54 bytes of UTF-8 text are one whole frame
+  const degree = new TextEncoder().encode("° was the reading at noon, and it held steady");
+  const utf8 = concatBytes([degree, new Uint8Array(54 - degree.length).fill(0x2e)]);
+  assert.equal(webSocketFrameHeader(utf8) !== null, true, "the text reads as a frame header");
+  const cases: [string, Uint8Array][] = [
+    ["non-ASCII UTF-8 text", utf8],
+    ["a lone masked ping", Uint8Array.from([0x89, 0x80, 1, 2, 3, 4])],
+    ["a bare masked binary frame", Uint8Array.from([0x82, 0x80, 1, 2, 3, 4])],
+  ];
+  for (const [label, first] of cases) {
+    const input = concatBytes([first, post]);
+    // the lookalike its own first call, the POST after it (as the reported case), and every
+    // other calling
+    const ways: [string, Piece[]][] = [["two calls", [{ data: first }, { data: post }]]];
+    ways.push(...everyCalling(input));
+    for (const [how, run] of RUNS) {
+      for (const [way, pieces] of ways) {
+        const out = run(pieces, 0);
+        const found = leak(out, [KEYS.gemini]);
+        assert.equal(found, null, `${how} ${label}, ${way}: ${found} out`);
+        // masked in place, or withheld whole where its first bytes may be HTTP/2 frames (the ping's)
+        assert.ok(
+          out.length === input.length || out.length === 0,
+          `${how} ${label}, ${way}: every byte's place, or withheld`,
+        );
       }
     }
   }

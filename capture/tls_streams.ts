@@ -23,7 +23,8 @@
  * starts with a gap of unknown landing (below), and one whose bytes may be HTTP/2 frames is
  * withheld, both directions; one whose bytes are WebSocket frames from the first byte
  * (protocols/websocket_start.ts: a WebSocket joined after its upgrade) is a tunnel from its
- * start, as after a `101`.
+ * start, as after a `101`, its frames checked to its end: at the first break (or loss) the
+ * direction goes on after a gap of unknown landing, blind, never raw.
  *
  * After a gap (a lost call, a truncated or partly lost payload), an HTTP/1 redactor masks the
  * rest of the line the gap lands in (its header name may be what was lost) unless the framing
@@ -54,7 +55,7 @@ import {
   StreamStartJudge,
   webSocketSideOf,
 } from "../protocols/stream_start.ts";
-import type { WebSocketSide } from "../protocols/websocket_start.ts";
+import { type WebSocketSide, WebSocketStart } from "../protocols/websocket_start.ts";
 import {
   type BodySecretMasker,
   createHttp1BodySecrets,
@@ -118,6 +119,13 @@ interface Direction {
   startHeld?: TlsCall[];
   /** what decides it, fed those calls */
   judge?: StreamStartJudge;
+  /**
+   * judged WebSocket frames joined after their upgrade (a tunnel): their check, fed every later
+   * byte; at a break or a loss the direction falls back to a gap of unknown landing
+   */
+  ws?: WebSocketStart;
+  /** of the held calls replayed, those `ws` was fed already (by the start's judge) */
+  wsFed?: number;
 }
 
 interface Conn {
@@ -241,6 +249,20 @@ export class TlsStreams {
 
     const gapBefore = call.seq !== d.nextSeq;
     d.nextSeq = call.seq + 1n;
+    if (d.ws) {
+      // a joined WebSocket's frames checked to the end: after a lost call, afresh from this
+      // call's first byte (frames of the same side); at a break, or a loss inside a call (past
+      // which they cannot be followed), the tunnel ends, this call on after a gap of unknown
+      // landing (blind), never raw
+      if (gapBefore) {
+        d.ws = new WebSocketStart(d.ws.side);
+        d.wsFed = 0;
+      }
+      const lossy = call.holes !== undefined || call.lost > 0 || call.truncated;
+      if (d.wsFed) d.wsFed--; // a held call its start's judge was fed
+      else if (!lossy) d.ws.push(call.data);
+      if (lossy || d.ws.broken) this.#untunnel(d);
+    }
     if (gapBefore && h2) this.#kill(d);
     else if (gapBefore) this.#h1Gap(d, undefined); // whole calls lost: how many bytes, unknown
 
@@ -284,6 +306,7 @@ export class TlsStreams {
    */
   #started(c: Conn, d: Direction, start: StreamStart): void {
     const held = d.startHeld ?? [];
+    const judge = d.judge;
     d.started = true;
     d.startHeld = undefined;
     d.judge = undefined;
@@ -304,11 +327,31 @@ export class TlsStreams {
     if (start === "gap") d.nextSeq = -1n; // its first call comes after a gap of unknown length
     const ws = webSocketSideOf(start);
     if (ws) {
-      // WebSocket frames joined after their upgrade: a tunnel from the start, as after a 101
+      // WebSocket frames joined after their upgrade: a tunnel from the start, as after a 101,
+      // its frames checked on to its end by the judge's check, which was fed the held calls up
+      // to the first missing one (judgeCall)
       c.wsSide = ws;
       d.body?.tunnel();
+      d.ws = d.body ? judge?.webSocket : undefined;
+      const missing = held.findIndex((h, k) => h.seq !== held[0].seq + BigInt(k));
+      d.wsFed = missing < 0 ? held.length : missing;
     }
     for (const h of held) this.push(h);
+  }
+
+  /**
+   * A joined direction taken as WebSocket whose frames broke (or were lost): what its redactors
+   * held goes out, and fresh ones take the rest after a gap of unknown landing (blind), never
+   * raw.
+   */
+  #untunnel(d: Direction): void {
+    d.ws = undefined;
+    d.wsFed = 0;
+    this.#outH1(d, this.#h1After(d, d.redactor!.flush()));
+    this.#outH1(d, this.#h1Body(d, d.param!.flush()));
+    this.#outH1(d, d.body!.flush());
+    [d.redactor, d.param, d.body] = http1Redactors(d.shared, this.#digest);
+    this.#h1Gap(d, undefined);
   }
 
   /** Bytes of a direction through its redactors, out. */

@@ -53,7 +53,7 @@ import { isJsonRpcBody, looksLikeJson } from "./jsonrpc.ts";
 import { FirstMemberReader, isMcpRequestHeader, SseEndpointProbe } from "./mcp_http_rule.ts";
 import { concatBytes } from "../kit/bytes.ts";
 import { isStartLine } from "./start_line.ts";
-import { decodeContentSync } from "./content_encoding.ts";
+import { decodeContentSync, parseContentEncoding } from "./content_encoding.ts";
 
 /**
  * The state the two directions of one connection share: methods of unanswered requests, and
@@ -626,8 +626,10 @@ export function createHttp1BodySecrets(
         else if (name === "transfer-encoding") chunked = /chunked/i.test(value);
         else if (name === "content-type") sse = /^text\/event-stream/i.test(value);
         else if (name === "content-encoding") {
-          encoding = value;
-          encoded = !/^(identity)?$/i.test(value);
+          // repeated fields form one list of codings (RFC 9110 §5.3): joined, never replaced;
+          // encoded when any coding is not identity
+          encoding = encoding === "" ? value : value === "" ? encoding : `${encoding}, ${value}`;
+          encoded = parseContentEncoding(encoding).length > 0;
         } else if (name === "upgrade" && !response) upgrade = true;
         else if (!response && isMcpRequestHeader(name, value)) mcpHeaders = true;
         return;

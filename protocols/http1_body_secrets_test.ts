@@ -323,6 +323,27 @@ Deno.test("an encoded body (gzip stored, or any coding but identity) on an MCP c
   }
 });
 
+Deno.test("Content-Encoding sent twice (gzip, then identity or empty) is one list: the gzip JSON-RPC body is masked, at every split", async () => {
+  const { gzipSync } = await import("node:zlib");
+  const rpc = '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"arguments":' +
+    '{"api_key":"ghp_Tz8Kq3Wm6Yx1Vr5Nb9Lc2Hj7"}}}';
+  const stored = latin1(new Uint8Array(gzipSync(enc.encode(rpc), { level: 0 })));
+  for (const second of ["identity", "", "Identity, identity"]) {
+    for (const mcp of ["Mcp-Session-Id: abc\r\n", ""]) {
+      const req = `POST /mcp HTTP/1.1\r\nHost: localhost\r\n${mcp}Content-Encoding: gzip\r\n` +
+        `Content-Encoding: ${second}\r\nContent-Length: ${stored.length}\r\n\r\n${stored}`;
+      for (let at = 0; at <= req.length; at += 3) {
+        const out = latin1(
+          mask([bytes(req.slice(0, at)), bytes(req.slice(at))], { methods: [] }),
+        );
+        assert.equal(out.length, req.length);
+        assert.ok(!out.includes("Tz8Kq3Wm"), `${second}/${mcp} at ${at}: ${out}`);
+        assert.ok(out.startsWith("POST /mcp HTTP/1.1"));
+      }
+    }
+  }
+});
+
 Deno.test("an encoded JSON-RPC request on a connection not yet MCP's (no MCP header) is decoded and masked whole, at every split; one cut or not decodable is masked", async () => {
   const { gzipSync } = await import("node:zlib");
   const rpc =

@@ -11,8 +11,9 @@
  * status line (protocols/start_line.ts), the HTTP/2 client preface (RFC 9113 3.4), or, on an
  * HTTP/2 connection, a SETTINGS frame (the server's first frame). WebSocket frames that
  * follow one another exactly from the first byte to where a call ends (websocket_start.ts,
- * which text can never pass) are a WebSocket joined after its upgrade ("ws-client",
- * "ws-server": a tunnel from the start, as after a `101`), unless they are HTTP/2 frames just
+ * which ASCII text cannot pass) are a WebSocket joined after its upgrade ("ws-client",
+ * "ws-server": a tunnel from the start, as after a `101`, its frames checked to its end: at a
+ * break it falls back to a gap of unknown landing), unless they are HTTP/2 frames just
  * as well. Anything else is a gap of unknown landing ("gap": the HTTP/1 redactors' gap
  * machinery, blind, until a start line) or, when the bytes look like HTTP/2 frames or the
  * connection is HTTP/2, "frames": withheld, never read by the HTTP/1 redactor. At most
@@ -66,6 +67,14 @@ export class StreamStartJudge {
     this.#proto = proto;
   }
 
+  /**
+   * The WebSocket frames' check fed so far: after a "ws-" verdict, the redactor feeds it every
+   * later byte of the direction, and falls back to a gap where it breaks (websocket_start.ts).
+   */
+  get webSocket(): WebSocketStart {
+    return this.#ws;
+  }
+
   /** The next call's bytes (none lost before them). */
   push(chunk: Uint8Array): void {
     const k = Math.min(chunk.length, MAX_START - this.#headLen);
@@ -99,7 +108,7 @@ export class StreamStartJudge {
     const line = this.#lineVerdict;
     if (line === "status" || line === "request") return "start";
     if (line === "maybe" && !ended && head.length < MAX_START) return undefined;
-    // no start line: WebSocket frames joined after their upgrade, or anything (text cannot pass)
+    // no start line: WebSocket frames joined after their upgrade, or anything (ASCII cannot pass)
     const ws = this.#ws.verdict(ended, wsPeer);
     if (ws === undefined) return undefined;
     // frames of either kind: HTTP/2's read as WebSocket would pass raw; withheld

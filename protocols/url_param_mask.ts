@@ -47,10 +47,12 @@ export type ParamNames = string | readonly string[];
 const nameList = (names: ParamNames): readonly string[] =>
   typeof names === "string" ? [names] : names;
 
-/** The longest query parameter name judged by `isSecretParam`. */
+/** The longest query parameter name judged by `isSecretParam` (its %XX escapes decoded). */
 const MAX_PARAM_NAME = 48;
-/** Bytes looked at before a `=`: the longest name, after `\u0026` (six bytes) at most. */
-const SCAN = MAX_PARAM_NAME + 6;
+/** The longest name as it stands: every byte of the longest one may be a %XX escape. */
+const MAX_RAW_NAME = 3 * MAX_PARAM_NAME;
+/** Bytes looked at before a `=`: the longest name as it stands, after `\u0026` (six bytes). */
+const SCAN = MAX_RAW_NAME + 6;
 
 /**
  * Whether a query parameter (its name lowercase, as it stands between `?` or `&` and `=`, its
@@ -59,9 +61,10 @@ const SCAN = MAX_PARAM_NAME + 6;
  * `X-Amz-Security-Token` and `X-Amz-Credential` of a presigned URL, `client_secret` ...
  */
 export function isSecretParam(lowercaseName: string): boolean {
-  if (lowercaseName.length > MAX_PARAM_NAME) return false;
-  // a server decodes a name's %XX escapes before it reads it (`?%6Bey=` is `?key=`): so does this
+  // a server decodes a name's %XX escapes before it reads it (`?%6Bey=` is `?key=`): so does
+  // this, and judges the decoded name's length (an escaped name is up to three times as long)
   const name = lowercaseName.includes("%") ? percentDecoded(lowercaseName) : lowercaseName;
+  if (name.length > MAX_PARAM_NAME) return false;
   return SECRET_KEY.test(name) || SIGNATURES.has(name);
 }
 
@@ -682,6 +685,6 @@ function nameValueStarts(s: string, names: ParamNames): number[] {
  * spells names).
  */
 const QUERY_NAME = new RegExp(
-  `([?&#;]|\\\\u0026)([a-z0-9\\-_.%\\[\\]]{1,${MAX_PARAM_NAME}})=`,
+  `([?&#;]|\\\\u0026)([a-z0-9\\-_.%\\[\\]]{1,${MAX_RAW_NAME}})=`,
   "g",
 );

@@ -592,3 +592,22 @@ Deno.test("a chunk seam in a parameter NAME too long to follow (an extension pas
     }
   }
 });
+
+Deno.test("isSecretParam judges a name after decoding its %XX escapes: a secret name escaped whole (three times as long) is still a secret; a name over 48 bytes decoded is not", () => {
+  const escaped = (s: string) => Array.from(s, (c) => "%" + c.charCodeAt(0).toString(16)).join("");
+  // `client_secret_for_the_upstream_provider_api` (43 bytes), escaped: 129 bytes as it stands
+  const long = "client_secret_for_the_upstream_provider_api";
+  assert.ok(isSecretParam(long));
+  assert.ok(escaped(long).length > 48);
+  assert.ok(isSecretParam(escaped(long)), "escaped whole");
+  assert.ok(isSecretParam(escaped("api_key")));
+  assert.ok(!isSecretParam(escaped("page")));
+  assert.ok(!isSecretParam("x".repeat(49) + "_key"), "too long, decoded");
+  // and in a stream: the value after an escaped secret name is masked
+  const url = `GET /v1?${escaped(long)}=sk-live-abcdefgh12345678&page=2 HTTP/1.1\r\n\r\n`;
+  const out = new TextDecoder().decode(
+    createParamRedactor(SECRET_PARAM).transform(new TextEncoder().encode(url)),
+  );
+  assert.ok(!out.includes("abcdefgh"), out);
+  assert.ok(out.includes("&page=2 HTTP/1.1"), out);
+});

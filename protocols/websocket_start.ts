@@ -15,12 +15,18 @@
  * exactly where a call ends: two whole frames or more, or one whole FIN frame that is the whole
  * first call (or, once no more bytes come, all that came). Every byte held must be consistent.
  *
- * Text can never pass: a byte below 0x80 is never a FIN frame's first byte nor the second byte
- * of a masked one, and the only data frame headers made of printable ASCII (`A`, `B`: RSV1, no
- * FIN) must be followed by a continuation or control frame, whose first bytes (0x00, 0x80,
- * 0x88-0x8A) are no printable text. So `AIzaSy...`, `Authorization: Bearer ...` or
- * `{"api_key":...}` at a joined direction's start stay masked. Random bytes pass about once in
- * 10^4 for a short first call (a valid first byte, ~3%, and a length that lands on its end).
+ * ASCII text cannot pass: a byte below 0x80 is never a FIN frame's first byte nor the second
+ * byte of a masked one, and the only data frame headers made of printable ASCII (`A`, `B`:
+ * RSV1, no FIN) must be followed by a continuation or control frame, whose first bytes (0x00,
+ * 0x80, 0x88-0x8A) are no printable text. So `AIzaSy...`, `Authorization: Bearer ...` or
+ * `{"api_key":...}` at a joined direction's start stay masked. Non-ASCII UTF-8 can pass (`°`,
+ * C2 B0, is a FIN binary RSV1 masked frame of 48 bytes), and so can binary data: random bytes
+ * about once in 10^4 for a short first call (a valid first byte, ~3%, and a length that lands
+ * on its end). A lone control frame (ping, pong, close) proves nothing: a data frame that
+ * begins a message is needed. So the verdict is not final: the redactors keep pushing every
+ * later byte of a direction taken as WebSocket (`broken` once its frames no longer follow one
+ * another), and at the first break the direction falls back to a gap of unknown landing
+ * (blind masking), never raw.
  *
  * A push parser: fed call by call (`push`), it holds nothing but a frame header's bytes.
  */
@@ -48,7 +54,12 @@ export class WebSocketStart {
   /** non-empty calls fed */
   #calls = 0;
 
-  constructor() {
+  /**
+   * `side`: the side the frames must be (a run checked on after a loss, from the next call's
+   * first byte: frames masked as before it)
+   */
+  constructor(side?: WebSocketSide) {
+    if (side) this.#masked = side === "client";
     this.#run = new FrameRun<WebSocketFrameHeader>(
       (b) => {
         const h = webSocketFrameHeader(b);
@@ -74,7 +85,7 @@ export class WebSocketStart {
       if (this.#open) return false; // a new message inside a fragmented one
       this.#open = !h.fin;
       this.#begun = true;
-    } else this.#begun = true; // a control frame
+    } // a control frame: allowed, but it begins nothing (a lone ping proves no WebSocket)
     return true;
   }
 
@@ -88,7 +99,20 @@ export class WebSocketStart {
     return true;
   }
 
-  /** The next call's bytes (none lost before them). */
+  /**
+   * The bytes fed (before and after the verdict) are no run of WebSocket frames: a header that
+   * begins no frame, or breaks the masking or fragmentation rules.
+   */
+  get broken(): boolean {
+    return this.#run.broken;
+  }
+
+  /** The side its frames are so far (masked: the client's), undefined before any. */
+  get side(): WebSocketSide | undefined {
+    return this.#masked === undefined ? undefined : this.#masked ? "client" : "server";
+  }
+
+  /** The next call's bytes (none lost before them); after the verdict too, to check the rest. */
   push(chunk: Uint8Array): void {
     if (!chunk.length) return;
     this.#run.push(chunk);

@@ -207,3 +207,39 @@ Deno.test("the stream's start: frames judged ws-client / ws-server; HTTP/2 frame
   assert.equal(verdict([enc.encode(LOOKALIKES[0])]), "gap");
   assert.equal(verdict([enc.encode(LOOKALIKES[1])]), "gap");
 });
+
+Deno.test("random text with non-ASCII UTF-8 (°, é, —, emoji) may read as frames at first (`°` is a masked binary frame of 48 bytes), but never past a start line: the check breaks there; a lone control frame proves nothing", () => {
+  let seed = 0x1b873593;
+  const rand = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
+  const alphabet = ["A", "B", " ", "\n", "a", "{", '"', "0", "°", "é", "—", "😀", "ü", "ß"];
+  const post = enc.encode('POST /mcp HTTP/1.1\r\nContent-Length: 20\r\n\r\n{"api_key":"abcdef"}');
+  let judged = 0;
+  const inputs = [concatBytes([enc.encode("°"), new Uint8Array(52).fill(0x41)])];
+  for (let k = 0; k < 400; k++) {
+    const n = 1 + Math.floor(rand() * 80);
+    inputs.push(
+      enc.encode(
+        Array.from({ length: n }, () => alphabet[Math.floor(rand() * alphabet.length)]).join(""),
+      ),
+    );
+  }
+  for (const bytes of inputs) {
+    for (const [way, calls] of callings(bytes)) {
+      const w = new WebSocketStart();
+      for (const c of calls) w.push(c);
+      const v = w.verdict(false);
+      if (v !== "client" && v !== "server") continue;
+      judged++;
+      w.push(post);
+      assert.ok(w.broken, `${JSON.stringify(new TextDecoder().decode(bytes))} ${way}: not broken`);
+    }
+  }
+  assert.ok(judged > 0, "the `°` text is judged frames at first");
+  // a lone ping, pong or close (masked or not), whole, ended: no proof
+  for (const op of [0x89, 0x8a, 0x88]) {
+    for (const b of [[op, 0x80, 1, 2, 3, 4], [op, 0]]) {
+      assert.equal(judge([Uint8Array.from(b)]).ended, null, `${b}`);
+      assert.equal(judge([Uint8Array.from(b), Uint8Array.from(b)]).ended, null, `${b} twice`);
+    }
+  }
+});
