@@ -28,6 +28,12 @@ async function cutWalks(
   }
 }
 
+/** The first five of `rows` as `say` puts each, then how many more (`and N more NOUN`). */
+function listed(rows: unknown[][], say: (row: unknown[]) => string, noun = ""): string {
+  const more = rows.length > 5 ? ` and ${rows.length - 5} more${noun}` : "";
+  return rows.slice(0, 5).map(say).join(", ") + more;
+}
+
 /** Says the processes of `recording` in `b` whose fork chain was too deep to follow. */
 export async function deepForksProblem(
   c: DuckDBConnection,
@@ -37,14 +43,11 @@ export async function deepForksProblem(
   const rows = await cutWalks(c, "process_programs_cut", recording);
   if (!rows.length) return;
   const n = rows.length;
-  const shown = rows.slice(0, 5).map(([pid, _from, comm]) => `pid ${pid}${comm ? ` ${comm}` : ""}`);
-  const more = n > 5 ? ` and ${n - 5} more` : "";
+  const shown = listed(rows, ([pid, _from, comm]) => `pid ${pid}${comm ? ` ${comm}` : ""}`);
   b.problem(
     "process_programs",
     "truncated",
-    `${n} process${n === 1 ? "'s" : "es'"} program could not be found (${
-      shown.join(", ")
-    }${more}): ` +
+    `${n} process${n === 1 ? "'s" : "es'"} program could not be found (${shown}): ` +
       "the walk up ancestors that had forked without exec'ing stopped at 64 generations; their " +
       "exe is null in process_programs, file_events and net_events from their fork until they exec",
   );
@@ -60,16 +63,16 @@ export async function deepCallersProblem(
   const rows = await cutWalks(c, "llm_calls_cut", recording);
   if (!rows.length) return;
   const calls = rows.reduce((s, r) => s + Number(r[1]), 0);
-  const shown = rows.slice(0, 5).map(([pid, n, comm]) =>
-    `pid ${pid}${comm ? ` ${comm}` : ""}: ${n}`
+  const shown = listed(
+    rows,
+    ([pid, n, comm]) => `pid ${pid}${comm ? ` ${comm}` : ""}: ${n}`,
+    " processes",
   );
-  const more = rows.length > 5 ? ` and ${rows.length - 5} more processes` : "";
   b.problem(
     "llm_calls",
     "truncated",
-    `${calls} LLM call${calls === 1 ? "'s" : "s'"} agent may be misnamed (${
-      shown.join(", ")
-    }${more}): the walk up their process's lineage stopped at 64 generations before any ` +
+    `${calls} LLM call${calls === 1 ? "'s" : "s'"} agent may be misnamed (${shown}): the walk ` +
+      "up their process's lineage stopped at 64 generations before any " +
       "program that names an agent; their agent is the nearest program's name, or null",
   );
 }
@@ -84,13 +87,12 @@ export async function deepLaunchersProblem(
   const rows = await cutWalks(c, "lineage_cut", recording);
   if (!rows.length) return;
   const n = rows.length;
-  const shown = rows.slice(0, 5).map(([pid, name]) => `pid ${pid}${name ? ` ${name}` : ""}`);
-  const more = n > 5 ? ` and ${n - 5} more` : "";
+  const shown = listed(rows, ([pid, name]) => `pid ${pid}${name ? ` ${name}` : ""}`);
   b.problem(
     "lineage",
     "truncated",
     `${n} agent${n === 1 ? "'s" : "s'"} ancestors were followed 64 generations up and no ` +
-      `further (${shown.join(", ")}${more}): those above are \`outside\` in lineage, though one ` +
+      `further (${shown}): those above are \`outside\` in lineage, though one ` +
       "may have launched that agent alone (`launcher`)",
   );
 }
