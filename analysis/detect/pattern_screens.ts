@@ -49,9 +49,12 @@ export function patternScreens(
   };
 }
 
+/** The query that reads the pattern tables' regexes for the screens (sql/pattern_regexes.sql). */
+export const PATTERN_REGEXES = "pattern_regexes";
+
 /** The screens of the pattern tables an analysed database holds (loaded by the detectors). */
 export async function readPatternScreens(c: DuckDBConnection): Promise<PatternScreens> {
-  const rows = await queryRows(c, readSql(new URL("./sql/", import.meta.url), "pattern_regexes"));
+  const rows = await queryRows(c, readSql(new URL("./sql/", import.meta.url), PATTERN_REGEXES));
   const of = (kind: string) =>
     rows.filter((r) => r.kind === kind).map((r) => ({
       regex: String(r.regex),

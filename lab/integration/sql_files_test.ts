@@ -20,6 +20,7 @@ import {
   DETECT_PROBLEM_QUERIES,
   SQL_DIR as DETECT_SQL,
 } from "../../analysis/detect/build.ts";
+import { PATTERN_REGEXES } from "../../analysis/detect/pattern_screens.ts";
 import { buildLinksAndFindings } from "../../analysis/detect/insights.ts";
 import { buildTrace } from "../../analysis/observer/trace.ts";
 import {
@@ -36,6 +37,7 @@ import {
 } from "../../analysis/correlate/build.ts";
 import { withDb } from "../../analysis/analysed_db.ts";
 import {
+  MCP_CALLED,
   MCP_FINDINGS,
   MCP_HTTPS,
   MCP_LINKS,
@@ -193,7 +195,10 @@ Deno.test("every .sql file is a build step, an evaluation query or a trace query
     ].sort(),
   );
   const detect = sqlFilesIn(DETECT_SQL);
-  assert.deepEqual(detect, [...DETECT_ORDER, DETECT_MACROS, ...DETECT_PROBLEM_QUERIES].sort());
+  assert.deepEqual(
+    detect,
+    [...DETECT_ORDER, DETECT_MACROS, ...DETECT_PROBLEM_QUERIES, PATTERN_REGEXES].sort(),
+  );
   assert.deepEqual(sqlFilesIn(EVAL_SQL), EVAL_FILES);
   assert.deepEqual(sqlFilesIn(OBSERVER_SQL), OBSERVER_FILES);
   assert.deepEqual(sqlFilesIn(SIMULATOR_SQL), [
@@ -221,6 +226,7 @@ Deno.test("every .sql file is a build step, an evaluation query or a trace query
       MCP_TIED,
       MCP_UNANSWERED,
       MCP_RECEIVER_ENDED,
+      MCP_CALLED,
       ...mcpTables,
       ...MCP_LINKS,
       ...MCP_FINDINGS,
