@@ -361,14 +361,17 @@ function everyCalling(input: Uint8Array): [string, Piece[]][] {
 
 const RUNS: [string, (p: Piece[], d: 0 | 1) => Uint8Array][] = [["tls", tlsRun], ["tcp", ipcRun]];
 
+/** An MCP tools/call whose arguments carry a key: what follows a joined start in these tests. */
+const RPC_WITH_KEY = JSON.stringify({
+  jsonrpc: "2.0",
+  id: 3,
+  method: "tools/call",
+  params: { name: "x", arguments: { api_key: KEYS.gemini, note: "hi" } },
+});
+
 Deno.test("adversarial: a connection joined mid-stream (a head's value, a JSON-RPC body's tail, a pretty-printed body's lines, an SSE event), whole, byte by byte and at every split: no 8 bytes of a secret out, every byte's place kept", async () => {
   await loadH2Redactor();
-  const rpc = JSON.stringify({
-    jsonrpc: "2.0",
-    id: 3,
-    method: "tools/call",
-    params: { name: "x", arguments: { api_key: KEYS.gemini, note: "hi" } },
-  });
+  const rpc = RPC_WITH_KEY;
   const next = `POST /mcp HTTP/1.1\r\nHost: x\r\nContent-Length: ${rpc.length}\r\n\r\n${rpc}`;
   const cases: [string, string, string[], 0 | 1][] = [
     [
@@ -509,12 +512,7 @@ Deno.test("adversarial: a fresh request and answer (no secret) come out unchange
 
 Deno.test("adversarial: a joined direction that only looks like WebSocket frames at its start (non-ASCII text: `°` is a masked binary frame of 48 bytes; a lone ping; a bare binary frame), then an MCP POST with a JSON-RPC secret, whole, byte by byte and at every split: no 8 bytes of the secret out", async () => {
   await loadH2Redactor();
-  const rpc = JSON.stringify({
-    jsonrpc: "2.0",
-    id: 3,
-    method: "tools/call",
-    params: { name: "x", arguments: { api_key: KEYS.gemini, note: "hi" } },
-  });
+  const rpc = RPC_WITH_KEY;
   const post = bytesOf(
     `POST /mcp HTTP/1.1\r\nHost: x\r\nContent-Length: ${rpc.length}\r\n\r\n${rpc}`,
   );
