@@ -1617,7 +1617,8 @@ static __always_inline bool signal_recorded(__u8 op, long a1, long a2, long a3)
 }
 
 /* prctl options recorded: those that change a process's capabilities or what it may gain
- * (PR_SET_KEEPCAPS 8, PR_SET_SECCOMP 22, PR_CAPBSET_DROP 24, PR_SET_SECUREBITS 28,
+ * (PR_SET_DUMPABLE 4 and PR_SET_PTRACER 0x59616d61, which change who may ptrace it too,
+ * PR_SET_KEEPCAPS 8, PR_SET_SECCOMP 22, PR_CAPBSET_DROP 24, PR_SET_SECUREBITS 28,
  * PR_SET_NO_NEW_PRIVS 38, PR_CAP_AMBIENT 47 but its IS_SET 1: RAISE 2, LOWER 3, CLEAR_ALL 4);
  * not the many others (PR_SET_NAME, a thread's name, comes all the time). seccomp(2): its
  * SET_MODE_STRICT 0 and SET_MODE_FILTER 1, not its queries. The kernel takes prctl's option as
@@ -1629,6 +1630,8 @@ static __always_inline bool prctl_recorded(__u8 op, __u64 a1, __u64 a2)
 	if (op == SL_PRIV_SECCOMP)
 		return (__u32)a1 <= 1;
 	switch ((__s32)a1) {
+	case 4:
+	case 0x59616d61:
 	case 8:
 	case 22:
 	case 24:

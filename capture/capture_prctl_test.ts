@@ -4,7 +4,7 @@
  * PR_CAPBSET_DROP, PR_CAP_AMBIENT raise, lower and clear, PR_SET_SECUREBITS,
  * PR_SET_NO_NEW_PRIVS, PR_SET_SECCOMP, and seccomp(2) SECCOMP_SET_MODE_FILTER — and each is a
  * `privilege` row with what it asked for and its result; its other prctl calls (PR_SET_NAME,
- * PR_GET_KEEPCAPS, PR_CAP_AMBIENT_IS_SET) and seccomp's queries are not rows. A call whose
+ * PR_GET_KEEPCAPS, PR_GET_DUMPABLE, PR_CAP_AMBIENT_IS_SET) and seccomp's queries are not rows. A call whose
  * option (prctl, an int) or operation and flags (seccomp, unsigned ints) come with the
  * register's high bits set acts as the low 32 bits say, and is a row named by them.
  */
@@ -26,8 +26,15 @@ int main(int argc, char **argv) {
   struct sock_fprog prog = {1, &allow};
   prctl(PR_SET_NAME, "sl-probe");
   prctl(PR_GET_KEEPCAPS);
+  prctl(PR_GET_DUMPABLE);
   prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, 10, 0, 0);
   syscall(SYS_seccomp, 2 /* SECCOMP_GET_ACTION_AVAIL */, 0, &(unsigned){SECCOMP_RET_ALLOW});
+  R(prctl(PR_SET_DUMPABLE, 0));
+  R(prctl(PR_SET_DUMPABLE, 1));
+  R(prctl(PR_SET_PTRACER, 1));
+  R(prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY));
+  R(prctl(PR_SET_PTRACER, 0));
+  R(syscall(SYS_prctl, (1L << 32) | PR_SET_DUMPABLE, 0L, 0L, 0L, 0L));
   R(prctl(PR_SET_KEEPCAPS, 1));
   R(prctl(PR_CAPBSET_DROP, 13));
   R(prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, 10, 0, 0));
@@ -60,6 +67,12 @@ captureTest(
       const rows = rec.privilege.filter((p) => p.op === "prctl" || p.op === "seccomp")
         .map((p) => ({ op: p.op, request: p.request, ret: p.ret, t: p.target_pid }));
       const asked = [
+        ["prctl", "PR_SET_DUMPABLE 0"],
+        ["prctl", "PR_SET_DUMPABLE 1"],
+        ["prctl", "PR_SET_PTRACER 1"],
+        ["prctl", "PR_SET_PTRACER_ANY"],
+        ["prctl", "PR_SET_PTRACER 0"],
+        ["prctl", "PR_SET_DUMPABLE 0"],
         ["prctl", "PR_SET_KEEPCAPS 1"],
         ["prctl", "PR_CAPBSET_DROP CAP_NET_RAW"],
         ["prctl", "PR_CAP_AMBIENT_RAISE CAP_NET_BIND_SERVICE"],

@@ -55,12 +55,18 @@ const capName = (n: bigint) => CAPS[Number(n)] ?? `cap ${n}`;
 const SECCOMP_MODES: Record<string, string> = { "1": "strict", "2": "filter" };
 const AMBIENT: Record<string, string> = { "2": "RAISE", "3": "LOWER", "4": "CLEAR_ALL" };
 
-/** prctl: `PR_CAPBSET_DROP CAP_NET_RAW`, `PR_CAP_AMBIENT_RAISE CAP_NET_BIND_SERVICE`,
+/** prctl: `PR_SET_DUMPABLE 0`, `PR_SET_PTRACER 1234` (a pid; 0: none), `PR_SET_PTRACER_ANY`,
+ * `PR_CAPBSET_DROP CAP_NET_RAW`, `PR_CAP_AMBIENT_RAISE CAP_NET_BIND_SERVICE`,
  * `PR_CAP_AMBIENT_CLEAR_ALL`, `PR_SET_KEEPCAPS 1`, `PR_SET_NO_NEW_PRIVS 1`,
  * `PR_SET_SECCOMP filter`, `PR_SET_SECUREBITS 0x2f`. */
 export function prctlRequest(register: bigint, arg2: bigint, arg3: bigint): string {
   const option = BigInt.asIntN(32, register);
   switch (option) {
+    case 4n:
+      return `PR_SET_DUMPABLE ${arg2}`;
+    case 0x59616d61n:
+      // PR_SET_PTRACER_ANY is (unsigned long)-1: any other value is a pid (0: none)
+      return BigInt.asIntN(64, arg2) === -1n ? "PR_SET_PTRACER_ANY" : `PR_SET_PTRACER ${arg2}`;
     case 8n:
       return `PR_SET_KEEPCAPS ${arg2}`;
     case 22n:

@@ -17,3 +17,11 @@ Deno.test("a seccomp operation and flags with high bits set are named by their u
   assert.equal(seccompRequest(HIGH, 0n), "SECCOMP_SET_MODE_STRICT");
   assert.equal(seccompRequest(1n, HIGH | 8n), "SECCOMP_SET_MODE_FILTER flags 0x8");
 });
+
+Deno.test("PR_SET_DUMPABLE and PR_SET_PTRACER are named, PR_SET_PTRACER_ANY only for -1 as a long", () => {
+  assert.equal(prctlRequest(HIGH | 4n, 0n, 0n), "PR_SET_DUMPABLE 0");
+  assert.equal(prctlRequest(0x59616d61n, -1n, 0n), "PR_SET_PTRACER_ANY");
+  assert.equal(prctlRequest(0x59616d61n, 0xffffffffn, 0n), "PR_SET_PTRACER 4294967295");
+  assert.equal(prctlRequest(0x59616d61n, 1234n, 0n), "PR_SET_PTRACER 1234");
+  assert.equal(prctlRequest(0x59616d61n, 0n, 0n), "PR_SET_PTRACER 0");
+});
