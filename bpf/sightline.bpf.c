@@ -1437,7 +1437,8 @@ static __always_inline bool dns_sock(long fd)
 }
 
 /* A write to a socket of dns_socks (glibc's resolver writes a TCP question's length and the
- * question as two iovecs of one writev; Go's writes a UDP question with write(2)). */
+ * question as two iovecs of one writev, A's and AAAA's together as four; Go's writes a UDP
+ * question with write(2)). */
 static __always_inline void dns_sock_write(long fd, void *buf, __u64 len)
 {
 	if (dns_sock(fd))
@@ -1452,7 +1453,15 @@ static __always_inline void dns_sock_writev(long fd, struct iovec *v, __u64 n)
 	if (bpf_probe_read_user(&iov, sizeof(iov), v))
 		return;
 	dns_send(fd, NULL, 0, false, iov.iov_base, iov.iov_len, 0, n == 1 ? DNS_WHOLE : 0);
-	if (n > 1 && iov.iov_len == 2 && bpf_probe_read_user(&iov, sizeof(iov), v + 1) == 0)
+	if (n < 2 || iov.iov_len != 2 || bpf_probe_read_user(&iov, sizeof(iov), v + 1))
+		return;
+	dns_send(fd, NULL, 0, false, iov.iov_base, iov.iov_len, 0, DNS_STREAM_ONLY);
+	/* a second length and question: both of glibc's over TCP (their answers are matched to
+	 * the last two ids sent, as UDP's) */
+	if (n < 4 || bpf_probe_read_user(&iov, sizeof(iov), v + 2) || iov.iov_len != 2)
+		return;
+	dns_send(fd, NULL, 0, false, iov.iov_base, 2, 0, DNS_STREAM_ONLY);
+	if (bpf_probe_read_user(&iov, sizeof(iov), v + 3) == 0)
 		dns_send(fd, NULL, 0, false, iov.iov_base, iov.iov_len, 0, DNS_STREAM_ONLY);
 }
 

@@ -3,7 +3,8 @@
  * the question it answers, its rcode and its A, AAAA and CNAME records, however the resolver
  * reads them: glibc's (`getent ahosts` against a responder on 127.0.0.1:53, named in a
  * resolv.conf bound over /etc/resolv.conf in a mount namespace of its own: A and AAAA sent
- * together by sendmmsg, read by recvfrom; an NXDOMAIN), and python3's sockets as other
+ * together by sendmmsg, read by recvfrom; an NXDOMAIN; with `options use-vc`, over TCP: both
+ * questions in one writev of four iovecs, each length and answer read on its own), and python3's sockets as other
  * resolvers use them: a connected UDP socket by send and recv; one by write(2) and read(2)
  * (Go's resolver: the question, too, is a row only since writes on connected UDP sockets are
  * read); an unconnected one by sendto and recvfrom (musl's); TCP with the length in a read of
@@ -73,14 +74,25 @@ def udp(s):
     while True:
         q, peer = s.recvfrom(2048)
         s.sendto(answer(q), peer)
+def exactly(c, n):
+    b = b""
+    while len(b) < n:
+        more = c.recv(n - len(b))
+        if not more: return None
+        b += more
+    return b
+def conn(c):
+    while True:
+        n = exactly(c, 2)
+        q = n and exactly(c, struct.unpack(">H", n)[0])
+        if not q: break
+        a = answer(q)
+        c.sendall(struct.pack(">H", len(a)) + a)
+    c.close()
 def tcp(l):
     while True:
         c, _ = l.accept()
-        n = struct.unpack(">H", c.recv(2))[0]
-        q = b""
-        while len(q) < n: q += c.recv(n - len(q))
-        a = answer(q)
-        c.sendall(struct.pack(">H", len(a)) + a); c.close()
+        threading.Thread(target=conn, args=(c,), daemon=True).start()
 u53 = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u53.bind(("127.0.0.1", 53))
 uo = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); uo.bind(("127.0.0.1", 0))
 t53 = socket.socket(); t53.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -130,6 +142,7 @@ captureTest(
     await Deno.writeTextFile(`${dir}/responder.py`, RESPONDER_PY);
     await Deno.writeTextFile(`${dir}/client.py`, CLIENT_PY);
     await Deno.writeTextFile(`${dir}/resolv.conf`, "nameserver 127.0.0.1\n");
+    await Deno.writeTextFile(`${dir}/resolv-vc.conf`, "nameserver 127.0.0.1\noptions use-vc\n");
     const go = await goTool();
     assert.ok(go, "the go tool (golang-go)");
     await Deno.mkdir(`${dir}/go`);
@@ -142,6 +155,8 @@ python3 "${dir}/client.py" "$1" "$2"
 unshare -m sh -c 'mount --bind "${dir}/resolv.conf" /etc/resolv.conf &&
   getent ahosts glibc.sightline.test > "${dir}/glibc.out"; getent ahosts gone.sightline.test;
   test $? = 2'
+unshare -m sh -c 'mount --bind "${dir}/resolv-vc.conf" /etc/resolv.conf &&
+  getent ahosts vc.sightline.test > "${dir}/vc.out"'
 `,
     );
     const responder = new Deno.Command("python3", {
@@ -158,9 +173,19 @@ unshare -m sh -c 'mount --bind "${dir}/resolv.conf" /etc/resolv.conf &&
       await captureWithLog(["sh", `${dir}/run.sh`, port], async ({ rec }) => {
         const glibc = await Deno.readTextFile(`${dir}/glibc.out`);
         assert.match(glibc, /^192\.0\.2\.7 /m, "getent got the responder's answer");
+        const vc = await Deno.readTextFile(`${dir}/vc.out`);
+        assert.match(vc, /^2001:db8::7 /m, "getent over TCP (use-vc) got both answers");
+        assert.match(vc, /^192\.0\.2\.7 /m, "getent over TCP (use-vc) got both answers");
         const p = Number(port);
         const asked = rec.net.filter((n) => n.op === "dns").map((n) => `${n.qname} ${n.qtype}`);
-        for (const q of ["write-read.sightline.test AAAA", "go.sightline.test A"]) {
+        for (
+          const q of [
+            "write-read.sightline.test AAAA",
+            "go.sightline.test A",
+            "vc.sightline.test A",
+            "vc.sightline.test AAAA",
+          ]
+        ) {
           assert.ok(asked.includes(q), `${q} asked: ${asked.join(", ")}`);
         }
         const answers = rec.net.filter((n) => n.op === "dns_answer")
@@ -232,6 +257,18 @@ unshare -m sh -c 'mount --bind "${dir}/resolv.conf" /etc/resolv.conf &&
             q: "tcp.sightline.test A",
             rcode: "NOERROR",
             answers: chain("tcp.sightline.test"),
+            to: "127.0.0.1:53/stream",
+          },
+          {
+            q: "vc.sightline.test A",
+            rcode: "NOERROR",
+            answers: chain("vc.sightline.test"),
+            to: "127.0.0.1:53/stream",
+          },
+          {
+            q: "vc.sightline.test AAAA",
+            rcode: "NOERROR",
+            answers: ["AAAA 2001:db8::7"],
             to: "127.0.0.1:53/stream",
           },
           {
