@@ -9,8 +9,9 @@
  *   event_load exec COUNT RATE        COUNT times fork + exec /bin/true + wait
  *                                     (fork, exec and exit process events per iteration)
  *   event_load sys OP COUNT [REPS]    COUNT times one plain system call, as fast as possible:
- *                                     getpid(2), openat(2)+close(2) of /dev/null, or read(2)
- *                                     of one byte of /dev/zero (OP: getpid, open, read);
+ *                                     getpid(2), openat(2)+close(2) of /dev/null, read(2)
+ *                                     of one byte of /dev/zero or write(2) of one byte to
+ *                                     /dev/null (OP: getpid, open, read, write);
  *                                     also prints the thread's CPU time (cpu_ns), which
  *                                     other processes' load inflates less than wall time;
  *                                     with REPS, that many loops of COUNT, and also the
@@ -120,11 +121,13 @@ int main(int argc, char **argv)
 		const char *op = argv[2];
 		long n = atol(argv[3]);
 		long reps = argc == 5 ? atol(argv[4]) : 1;
-		char b;
+		char b = 0;
 		int zero = open("/dev/zero", O_RDONLY | O_CLOEXEC);
-		if (zero < 0 || reps < 1 ||
-		    (strcmp(op, "getpid") && strcmp(op, "open") && strcmp(op, "read"))) {
-			fprintf(stderr, "event_load: sys getpid|open|read COUNT [REPS]\n");
+		int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+		if (zero < 0 || null < 0 || reps < 1 ||
+		    (strcmp(op, "getpid") && strcmp(op, "open") && strcmp(op, "read") &&
+		     strcmp(op, "write"))) {
+			fprintf(stderr, "event_load: sys getpid|open|read|write COUNT [REPS]\n");
 			return 2;
 		}
 		long long t0 = now_ns(), c0 = cpu_ns(), fastest = -1;
@@ -136,6 +139,10 @@ int main(int argc, char **argv)
 			} else if (!strcmp(op, "open")) {
 				for (long i = 0; i < n; i++)
 					close(openat(AT_FDCWD, "/dev/null", O_RDONLY | O_CLOEXEC));
+			} else if (!strcmp(op, "write")) {
+				for (long i = 0; i < n; i++)
+					if (write(null, &b, 1) != 1)
+						return 1;
 			} else {
 				for (long i = 0; i < n; i++)
 					if (read(zero, &b, 1) != 1)

@@ -7,6 +7,8 @@
  * `--untraced PAIRS` does the same for what an untraced process pays per system call (PAIRS
  * pairs of blocks without and with a capture, at least 6: fewer leave the 95% interval
  * unbounded; `--quick` for the quick sizes otherwise).
+ * `--dns-gate PAIRS` measures, and prints, what an untraced process pays per read(2) and write(2)
+ * while the capture watches DNS sockets (untraced.ts dnsGateCosts); it writes nothing.
  * Exits 0, 1 on an error, 2 on a bad command line.
  */
 import { filePath } from "../../kit/file_path.ts";
@@ -21,12 +23,12 @@ import {
 import { lifetimeMarkdown, throughputMarkdown, untracedMarkdown, withKeptNotes } from "./report.ts";
 import { EVENT_LOAD, run, type ThroughputResult, untracedOptions } from "./run.ts";
 import { captureLifetime } from "./lifetime.ts";
-import { untracedSyscalls } from "./untraced.ts";
+import { dnsGateCosts, untracedSyscalls } from "./untraced.ts";
 import { MIN_PAIRS } from "./untraced_costs.ts";
 import { buildCTool } from "../c_tool.ts";
 
 const USAGE =
-  "usage: deno task bench:capture [--quick] [--seconds N] [--out DIR] | --lifetime RUNS [--out DIR] | --untraced PAIRS [--quick] [--out DIR]";
+  "usage: deno task bench:capture [--quick] [--seconds N] [--out DIR] | --lifetime RUNS [--out DIR] | --untraced PAIRS [--quick] [--out DIR] | --dns-gate PAIRS";
 const DEFAULT_OUT = filePath("../../reports/bench", import.meta.url);
 
 export async function main(args: string[]): Promise<number> {
@@ -36,8 +38,19 @@ export async function main(args: string[]): Promise<number> {
     out: { type: "string" },
     lifetime: { type: "string" },
     untraced: { type: "string" },
+    "dns-gate": { type: "string" },
   }, { positionals: false });
   const log = (l: string) => console.error(l);
+  const dnsPairs = untracedPairs(values["dns-gate"], "dns-gate");
+  if (dnsPairs !== undefined) {
+    if (Deno.uid() !== 0) throw new Error("the capture benchmark needs root (eBPF)");
+    const tmp = "/tmp/sightline-bench/throughput";
+    await Deno.mkdir(tmp, { recursive: true });
+    const gen = await buildCTool(EVENT_LOAD);
+    const g = await dnsGateCosts(gen, untracedOptions(false, tmp, log, dnsPairs));
+    console.log(JSON.stringify(g, null, 2));
+    return 0;
+  }
   const lifetime = intOption("lifetime", values.lifetime, 1);
   const untraced = untracedPairs(values.untraced);
   if (lifetime !== undefined && untraced !== undefined) {
@@ -91,12 +104,13 @@ export async function main(args: string[]): Promise<number> {
   return 0;
 }
 
-/** `--untraced PAIRS`: a whole number, at least MIN_PAIRS (fewer leave the interval unbounded). */
-export function untracedPairs(value: string | undefined): number | undefined {
-  const pairs = intOption("untraced", value, 1);
+/** `--untraced PAIRS` (or `--dns-gate PAIRS`: `flag`): a whole number, at least MIN_PAIRS (fewer
+ * leave the interval unbounded). */
+export function untracedPairs(value: string | undefined, flag = "untraced"): number | undefined {
+  const pairs = intOption(flag, value, 1);
   if (pairs !== undefined && pairs < MIN_PAIRS) {
     throw usageError(
-      `--untraced wants at least ${MIN_PAIRS} pairs (fewer leave the 95% interval unbounded), ` +
+      `--${flag} wants at least ${MIN_PAIRS} pairs (fewer leave the 95% interval unbounded), ` +
         `got ${pairs}`,
     );
   }

@@ -182,10 +182,32 @@ async function attached(before: Set<number>): Promise<void> {
   throw new Error("the capture's syscall programs were not attached within 10 s");
 }
 
-/** A capture of a sleeping process, up and settled; `before`: the programs loaded before it. */
-async function bystander(tmp: string, settled: Settled) {
+/** The captured process of a capture watching DNS sockets: once told (a line on stdin), it
+ * connects a UDP socket to 127.0.0.1:53 and sends a DNS question on it (the capture then
+ * watches reads and writes for answers and questions: sock_watch's WATCH_DNS_SOCKS), says
+ * so, and sleeps with the socket open. */
+const DNS_SLEEPER_PY = `
+import socket, struct, sys, time
+sys.stdin.readline()
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.connect(("127.0.0.1", 53))
+s.send(struct.pack(">HHHHHH", 0x4d2, 0x0100, 1, 0, 0, 0) + b"\\x05bench\\x09sightline\\x04test\\0" + struct.pack(">HH", 1, 1))
+print("sent", flush=True)
+time.sleep(600)
+`;
+
+/**
+ * A capture of a sleeping process, up and settled; `before`: the programs loaded before it.
+ * With `dns`, the process sends a DNS question once the capture is attached (DNS_SLEEPER_PY).
+ */
+async function bystander(tmp: string, settled: Settled, dns = false) {
   const before = await programIds();
-  const sleeper = new Deno.Command("sleep", { args: ["600"] }).spawn();
+  const sleeper = dns
+    ? new Deno.Command("python3", {
+      args: ["-c", DNS_SLEEPER_PY],
+      stdin: "piped",
+      stdout: "piped",
+    }).spawn()
+    : new Deno.Command("sleep", { args: ["600"] }).spawn();
   const stop = new AbortController();
   const cap = capture({
     pids: [sleeper.pid],
@@ -219,6 +241,15 @@ async function bystander(tmp: string, settled: Settled) {
       );
     }
     settled(await settle(loader), "a capture's start");
+    if (dns) {
+      const w = sleeper.stdin.getWriter();
+      await w.write(new TextEncoder().encode("go\n"));
+      const said = await sleeper.stdout.getReader().read();
+      if (!new TextDecoder().decode(said.value).startsWith("sent")) {
+        throw new Error("the captured process did not send its DNS question");
+      }
+      settled(await settle(loader), "a capture's DNS question");
+    }
   } catch (e) {
     await end().catch(() => {});
     throw e;
@@ -254,7 +285,7 @@ async function emptyPrograms(bin: string, settled: Settled) {
 }
 
 /** What is attached to the syscall tracepoints in an arm of an A/B. */
-export type ArmState = "nothing" | "empty programs" | "capture";
+export type ArmState = "nothing" | "empty programs" | "capture" | "capture watching DNS";
 
 /**
  * Puts the machine in a state, stopping what the last one attached; counts (and logs) the
@@ -262,6 +293,7 @@ export type ArmState = "nothing" | "empty programs" | "capture";
  */
 function stateKeeper(tmp: string, nullTp: string, log: (line: string) => void) {
   let cap: Awaited<ReturnType<typeof bystander>> | undefined;
+  let capState: ArmState | undefined;
   let empty: Awaited<ReturnType<typeof emptyPrograms>> | undefined;
   const settled: Settled = (ok, after) => {
     if (ok) return;
@@ -275,10 +307,11 @@ function stateKeeper(tmp: string, nullTp: string, log: (line: string) => void) {
       return cap;
     },
     async to(state: ArmState) {
-      if (state !== "capture" && cap) [cap] = [undefined, await cap.stop()];
+      if (state !== capState && cap) [cap] = [undefined, await cap.stop()];
       if (state !== "empty programs" && empty) [empty] = [undefined, await empty.stop()];
-      if (state === "capture" && !cap) {
-        cap = await bystander(tmp, settled);
+      if ((state === "capture" || state === "capture watching DNS") && !cap) {
+        cap = await bystander(tmp, settled, state === "capture watching DNS");
+        capState = state;
         k.captures++;
       }
       if (state === "empty programs" && !empty) empty = await emptyPrograms(nullTp, settled);
@@ -293,9 +326,12 @@ interface Blocks {
   all: Record<string, number[]>;
 }
 
-const noBlocks = (): Blocks => ({
-  fastest: Object.fromEntries(OPS.map(({ op }) => [op, []])),
-  all: Object.fromEntries(OPS.map(({ op }) => [op, []])),
+/** A loop's call: its event_load sys OP and what it is. */
+type Op = { readonly op: string; readonly what: string };
+
+const noBlocks = (ops: readonly Op[]): Blocks => ({
+  fastest: Object.fromEntries(ops.map(({ op }) => [op, []])),
+  all: Object.fromEntries(ops.map(({ op }) => [op, []])),
 });
 
 /**
@@ -309,8 +345,9 @@ async function pairedBlocks(
   pairs: number,
   enter: (arm: "a" | "b") => Promise<void>,
   what: string,
+  ops: readonly Op[] = OPS,
 ): Promise<{ a: Blocks; b: Blocks; bFirst: boolean[] }> {
-  const blocks = { a: noBlocks(), b: noBlocks() };
+  const blocks = { a: noBlocks(ops), b: noBlocks(ops) };
   const bFirst: boolean[] = [];
   let block = 0;
   for (let i = 0; i <= pairs; i++) {
@@ -320,8 +357,8 @@ async function pairedBlocks(
       await enter(arm);
       // the calls' order turns from block to block
       const n = block++;
-      for (let k = 0; k < OPS.length; k++) {
-        const { op } = OPS[(n + k) % OPS.length];
+      for (let k = 0; k < ops.length; k++) {
+        const { op } = ops[(n + k) % ops.length];
         const ns = await loopCpu(gen, op, o.calls, o.reps);
         if (i === 0) continue;
         blocks[arm].fastest[op].push(ns.fastest);
@@ -339,8 +376,9 @@ function blockCosts(
   what: string,
   r: Awaited<ReturnType<typeof pairedBlocks>>,
   basis: "fastest" | "all",
+  ops: readonly Op[] = OPS,
 ): SyscallCost[] {
-  return OPS.map(({ op, what: call }) => {
+  return ops.map(({ op, what: call }) => {
     const c = pairedCost(
       op,
       call,
@@ -464,4 +502,72 @@ async function programCosts(
     out.push(programsPerCall(op, what, loops, idles, o.windows * o.windowCalls, syscalls));
   }
   return out;
+}
+
+/** The calls of the DNS gate's A/Bs: getpid, which no gate looks at (a control), and the
+ * read and write that the gate on sock_watch lets through once DNS sockets are watched. */
+export const DNS_GATE_OPS = [
+  { op: "getpid", what: "getpid(2) (not in the syscall table)" },
+  { op: "read", what: "read(2) of 1 byte of /dev/zero" },
+  { op: "write", what: "write(2) of 1 byte to /dev/null" },
+] as const;
+
+export interface DnsGate {
+  date: string;
+  load: [string, string];
+  pairs: number;
+  captures: number;
+  unsettled: number;
+  seconds: number;
+  /** nothing against a capture whose process has a DNS socket (the gate open) */
+  all: SyscallCost[];
+  /** a capture of a sleeping process (the gate shut) against one watching DNS */
+  gate: SyscallCost[];
+}
+
+/**
+ * What a process outside the capture pays per read(2) and write(2) once the capture watches
+ * DNS sockets: sl_sys_enter's gate on sock_watch then lets every read and write on the host
+ * through to the traced set's test. Two A/Bs of the fastest loop's thread CPU per call: nothing
+ * against a capture watching DNS, and a capture that does not against one that does.
+ */
+export async function dnsGateCosts(gen: string, o: UntracedOptions): Promise<DnsGate> {
+  const t0 = performance.now();
+  const load0 = loadavg();
+  const keep = stateKeeper(o.tmp, "", o.log);
+  const arms = (a: ArmState, b: ArmState) => (arm: "a" | "b") => keep.to(arm === "a" ? a : b);
+  let all, gate;
+  const statsFound = await setStats("0");
+  try {
+    all = await pairedBlocks(
+      gen,
+      o,
+      o.pairs,
+      arms("nothing", "capture watching DNS"),
+      "DNS gate, nothing against a capture watching DNS",
+      DNS_GATE_OPS,
+    );
+    gate = await pairedBlocks(
+      gen,
+      o,
+      o.pairs,
+      arms("capture", "capture watching DNS"),
+      "DNS gate, a capture against one watching DNS",
+      DNS_GATE_OPS,
+    );
+  } finally {
+    await setStats(statsFound);
+    await keep.to("nothing");
+    await Deno.remove(`${o.tmp}/untraced-rec`, { recursive: true }).catch(() => {});
+  }
+  return {
+    date: new Date().toISOString(),
+    load: [load0, loadavg()],
+    pairs: o.pairs,
+    captures: keep.captures,
+    unsettled: keep.unsettled,
+    seconds: (performance.now() - t0) / 1000,
+    all: blockCosts(o, "nothing against a capture watching DNS", all, "fastest", DNS_GATE_OPS),
+    gate: blockCosts(o, "a capture against one watching DNS", gate, "fastest", DNS_GATE_OPS),
+  };
 }
