@@ -1301,6 +1301,25 @@ static __always_inline bool dns_question_like(__u8 *h, void *buf, __u64 len)
 }
 
 /*
+ * Where a DNS message starts in `len` bytes written to or read from a TCP socket: 2 bytes in,
+ * past its two-byte length, or 0 when that length came alone just before (`*prefix`, the
+ * socket's flag for that direction, says so; the call clears it); -1 when none starts there:
+ * the length alone (two bytes: no message is that short), remembered in `*prefix`, or fewer
+ * bytes than the length. Returned by value (a pointer to the buffer and length, taken to move
+ * them, put sl_dns_send's stack past its 512 bytes).
+ */
+static __always_inline int stream_message_start(__u8 *prefix, __u64 len)
+{
+	if (len == 2) {
+		*prefix = 1;
+		return -1;
+	}
+	int skip = *prefix ? 0 : 2;
+	*prefix = 0;
+	return len < (__u64)skip ? -1 : skip;
+}
+
+/*
  * Emits the first bytes of a DNS message sent to port 53 (explicitly, or on a socket connected
  * there), or of a datagram to another UDP port that looks like a DNS question
  * (dns_question_like). On TCP, a message starts with its two-byte length, which may go in a write of its
@@ -1340,17 +1359,11 @@ __noinline int sl_dns_send(const struct dns_out *m)
 		e->sotype = p->sotype;
 		__builtin_memcpy(e->addr, p->addr, 16);
 		if (p->sotype == SOCK_STREAM) {
-			if (len == 2) { /* the length alone */
-				p->prefix_sent = 1;
+			int skip = stream_message_start(&p->prefix_sent, len);
+			if (skip < 0)
 				return 0;
-			}
-			if (!p->prefix_sent) {
-				if (len < 2)
-					return 0;
-				buf += 2;
-				len -= 2;
-			}
-			p->prefix_sent = 0;
+			buf += skip;
+			len -= skip;
 		}
 	}
 	/* a second iovec is a message of its own only after TCP's two-byte length */
@@ -1479,17 +1492,11 @@ __noinline int sl_dns_recv(__s64 fd, __u64 ubuf, __u64 len)
 		return 0;
 	void *buf = (void *)ubuf;
 	if (p->sotype == SOCK_STREAM) {
-		if (len == 2 && !p->prefix_read) { /* the length alone */
-			p->prefix_read = 1;
+		int skip = stream_message_start(&p->prefix_read, len);
+		if (skip < 0)
 			return 0;
-		}
-		if (!p->prefix_read) {
-			if (len < 2)
-				return 0;
-			buf += 2;
-			len -= 2;
-		}
-		p->prefix_read = 0;
+		buf += skip;
+		len -= skip;
 	}
 	struct sl_dns *e = scratch_of(&scratch_ev);
 	if (!e || len < 12 || bpf_probe_read_user(e->data, 12, buf))
