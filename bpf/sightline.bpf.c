@@ -247,21 +247,6 @@ struct thread_state {
 	__u64 pending_seal;   /* the context it sealed last, waiting for its write, or 0 */
 };
 
-/* A thread's read in progress on a socket of dns_socks a question was sent on (a map of its
- * own: thread_state's initial value is built on sl_sys_enter's stack, at its limit). */
-struct dns_read {
-	__u64 buf; /* where it reads to (0: none) */
-	__u64 cap; /* how many bytes that buffer holds */
-	__s64 fd;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct dns_read);
-} dns_reads SEC(".maps");
-
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
@@ -1528,69 +1513,6 @@ __noinline int sl_dns_recv(__s64 fd, __u64 ubuf, __u64 len)
 	return 0;
 }
 
-/* A read's entry on a socket of dns_socks a question was sent on: where the answer goes (the
- * buffer, a readv's or recvmsg's first iovec: `arg`, `n` are the call's second and third
- * arguments), for sl_dns_recv at its exit. Every other read (another fd, a MSG_PEEK: its bytes
- * come again with the read that takes them) clears the thread's stash, so that one left by a
- * read whose exit was not seen is never read at a later exit. A global function: its msghdr
- * is off sl_sys_enter's stack, which sl_dns_send's shares the 512 bytes with. */
-__noinline int sl_dns_read_enter(__s64 fd, __u32 how, __u64 arg, __u64 n, __u32 peek)
-{
-	__u64 key = (bpf_get_current_pid_tgid() & 0xffffffff00000000ULL) | (__u32)fd;
-	struct dns_peer *p = bpf_map_lookup_elem(&dns_socks, &key);
-	if (!p || !p->asked || peek) {
-		struct dns_read *old =
-			bpf_task_storage_get(&dns_reads, bpf_get_current_task_btf(), NULL, 0);
-		if (old)
-			old->buf = 0;
-		return 0;
-	}
-	/* the msghdr and iovec in the scratch buffer (sl_sys_enter's stack is at its limit) */
-	struct {
-		struct user_msghdr m;
-		struct iovec iov;
-	} *w = scratch_of(&scratch_ev);
-	if (!w)
-		return 0;
-	w->iov.iov_base = (void *)arg;
-	w->iov.iov_len = n;
-	if (how == IPC_IOV) {
-		if (!n || bpf_probe_read_user(&w->iov, sizeof(w->iov), (void *)arg))
-			return 0;
-	} else if (how == IPC_MSG) {
-		if (bpf_probe_read_user(&w->m, sizeof(w->m), (void *)arg) || !w->m.msg_iov ||
-		    !w->m.msg_iovlen ||
-		    bpf_probe_read_user(&w->iov, sizeof(w->iov), w->m.msg_iov))
-			return 0;
-	}
-	struct dns_read init = {};
-	struct dns_read *r = bpf_task_storage_get(&dns_reads, bpf_get_current_task_btf(), &init,
-						  BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!r)
-		return 0;
-	r->fd = fd;
-	r->buf = (__u64)w->iov.iov_base;
-	r->cap = w->iov.iov_len;
-	return 0;
-}
-
-/* A read's exit: the answer in the buffer stashed at its entry, if that entry was this read's
- * (the same fd, the first argument, still in the registers). */
-static __always_inline void dns_read_exit(struct pt_regs *regs, long ret)
-{
-	struct dns_read *r = bpf_task_storage_get(&dns_reads, bpf_get_current_task_btf(), NULL, 0);
-	if (!r || !r->buf)
-		return;
-	__u64 buf = r->buf, cap = r->cap;
-	__s64 fd = r->fd;
-	r->buf = 0;
-	__u64 di = 0;
-	if (bpf_probe_read_kernel(&di, sizeof(di), &regs->di) || (int)di != fd)
-		return;
-	if (ret > 0)
-		sl_dns_recv(fd, buf, (__u64)ret < cap ? (__u64)ret : cap);
-}
-
 /* ---------------------------------------------------------------- other processes, credentials */
 
 /* ptrace requests recorded: those that attach to a process or write into it */
@@ -2485,6 +2407,51 @@ static __always_inline __u64 spec_value(const __u64 *args, __s8 v)
 
 #include "ipc.bpf.h"
 
+/*
+ * A read's exit (`ret` bytes) on a socket of dns_socks a question was sent on: the answer in its
+ * buffer (a readv's or recvmsg's first iovec), all from the call's registers at its exit
+ * (x86-64 leaves the argument registers as they were: `uregs`), so that its entry need not
+ * look at reads at all (an untraced process's reads pass sl_sys_enter's gate untouched while
+ * only DNS sockets are watched). A peek (MSG_PEEK) is not the answer read: its bytes come
+ * again with the read that takes them. `how`: IPC_HOW of the call's sys_spec. A global
+ * function, verified once; the registers and msghdr in the scratch buffer.
+ */
+__noinline int sl_dns_read_exit(__u64 uregs, __u32 how, __s64 ret)
+{
+	if (ret <= 0)
+		return 0;
+	__u32 recv = how >> 4;
+	how &= 15;
+	struct {
+		__u64 r10, r9, r8, ax, cx, dx, si, di; /* pt_regs from r10 to di */
+		struct user_msghdr m;
+		struct iovec iov;
+	} *w = scratch_of(&scratch_ev);
+	if (!w || bpf_probe_read_kernel(w, 64, (void *)uregs + offsetof(struct pt_regs, r10)))
+		return 0;
+	__s64 fd = (int)w->di;
+	__u64 key = (bpf_get_current_pid_tgid() & 0xffffffff00000000ULL) | (__u32)fd;
+	struct dns_peer *p = bpf_map_lookup_elem(&dns_socks, &key);
+	if (!p || !p->asked)
+		return 0;
+	if (recv == IPC_RECV && ((how == IPC_MSG ? w->dx : w->r10) & SL_MSG_PEEK))
+		return 0;
+	w->iov.iov_base = (void *)w->si;
+	w->iov.iov_len = w->dx;
+	if (how == IPC_IOV) {
+		if (!w->dx || bpf_probe_read_user(&w->iov, sizeof(w->iov), (void *)w->si))
+			return 0;
+	} else if (how == IPC_MSG) {
+		if (bpf_probe_read_user(&w->m, sizeof(w->m), (void *)w->si) || !w->m.msg_iov ||
+		    !w->m.msg_iovlen ||
+		    bpf_probe_read_user(&w->iov, sizeof(w->iov), w->m.msg_iov))
+			return 0;
+	}
+	__u64 buf = (__u64)w->iov.iov_base, cap = w->iov.iov_len;
+	sl_dns_recv(fd, buf, (__u64)ret < cap ? (__u64)ret : cap);
+	return 0;
+}
+
 SEC("raw_tp/sys_enter")
 int BPF_PROG(sl_sys_enter, struct pt_regs *uregs, long nr)
 {
@@ -2492,10 +2459,11 @@ int BPF_PROG(sl_sys_enter, struct pt_regs *uregs, long nr)
 		return 0;
 	const struct sys_spec *s = &sys_specs[nr];
 	__u8 h = s->handler;
-	/* reads and writes for TLS contexts or DNS over TCP; closes for those and dns_socks */
+	/* reads for TLS contexts (a DNS answer is looked for at the read's exit only); writes for
+	 * those and DNS questions; closes for those and dns_socks */
 	if (h == SH_NONE || (h >= SH_WATCH_FIRST && h <= SH_WATCH_LAST &&
-			     !(sock_watch & (h == SH_CLOSE ? (WATCH_CTX | WATCH_DNS_TCP | WATCH_DNS_SOCKS)
-							   : (WATCH_CTX | WATCH_DNS_TCP | WATCH_DNS_SOCKS)))))
+			     !(sock_watch & (h == SH_SOCK_READ ? WATCH_CTX
+							       : (WATCH_CTX | WATCH_DNS_TCP | WATCH_DNS_SOCKS)))))
 		return 0;
 	__u64 id = bpf_get_current_pid_tgid();
 	if (!is_traced(id >> 32))
@@ -2512,12 +2480,7 @@ int BPF_PROG(sl_sys_enter, struct pt_regs *uregs, long nr)
 	__u64 clone3_flags = 0, clone3_args = 0;
 	switch (h) {
 	case SH_SOCK_READ:
-		if (sock_watch & WATCH_CTX)
-			sock_read_enter(fd);
-		if (sock_watch & WATCH_DNS_SOCKS)
-			sl_dns_read_enter(fd, s->ipc, regs->si, regs->dx,
-					  s->ipc_read == IPC_RECV &&
-					  ((s->ipc == IPC_MSG ? regs->dx : regs->r10) & SL_MSG_PEEK));
+		sock_read_enter(fd);
 		return 0;
 	case SH_SOCK_WRITE:
 		sock_write_enter(fd);
@@ -2627,8 +2590,9 @@ int BPF_PROG(sl_sys_exit, struct pt_regs *regs, long ret)
 	if (nr >= SYS_NR_MAX)
 		return 0;
 	__u8 h = sys_specs[nr].handler;
-	if (ipc_enabled && sys_specs[nr].ipc)
-		sl_ipc_exit((__u64)regs, IPC_HOW(sys_specs[nr]), ret);
+	__u32 how = IPC_HOW(sys_specs[nr]);
+	if (ipc_enabled && (how & 15))
+		sl_ipc_exit((__u64)regs, how, ret);
 	if (h == SH_NONE || h > SH_EXIT_LAST ||
 	    (h == SH_SOCK_READ && !(sock_watch & (WATCH_CTX | WATCH_DNS_SOCKS))))
 		return 0;
@@ -2636,7 +2600,7 @@ int BPF_PROG(sl_sys_exit, struct pt_regs *regs, long ret)
 		if (sock_watch & WATCH_CTX)
 			sock_read_exit(ret);
 		if (sock_watch & WATCH_DNS_SOCKS)
-			dns_read_exit(regs, ret);
+			sl_dns_read_exit((__u64)regs, how, ret);
 		return 0;
 	}
 	struct thread_state *ts = thread_state(false);

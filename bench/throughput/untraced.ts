@@ -482,9 +482,10 @@ async function programCosts(
   gen: string,
   before: Set<number>,
   o: UntracedOptions,
+  ops: readonly (Op & { readonly syscalls: number })[] = OPS,
 ): Promise<ProgramsPerCall[]> {
   const out: ProgramsPerCall[] = [];
-  for (const { op, what, syscalls } of OPS) {
+  for (const { op, what, syscalls } of ops) {
     const loops: ProgramCounters[][] = [], idles: ProgramCounters[][] = [];
     let loopMs = 0;
     for (let w = 0; w < o.windows; w++) {
@@ -507,9 +508,9 @@ async function programCosts(
 /** The calls of the DNS gate's A/Bs: getpid, which no gate looks at (a control), and the
  * read and write that the gate on sock_watch lets through once DNS sockets are watched. */
 export const DNS_GATE_OPS = [
-  { op: "getpid", what: "getpid(2) (not in the syscall table)" },
-  { op: "read", what: "read(2) of 1 byte of /dev/zero" },
-  { op: "write", what: "write(2) of 1 byte to /dev/null" },
+  { op: "getpid", what: "getpid(2) (not in the syscall table)", syscalls: 1 },
+  { op: "read", what: "read(2) of 1 byte of /dev/zero", syscalls: 1 },
+  { op: "write", what: "write(2) of 1 byte to /dev/null", syscalls: 1 },
 ] as const;
 
 export interface DnsGate {
@@ -523,6 +524,8 @@ export interface DnsGate {
   all: SyscallCost[];
   /** a capture of a sleeping process (the gate shut) against one watching DNS */
   gate: SyscallCost[];
+  /** the programs' own time per call (bpf_stats), with the gate shut and open */
+  programs: { shut: ProgramsPerCall[]; open: ProgramsPerCall[] };
 }
 
 /**
@@ -537,6 +540,7 @@ export async function dnsGateCosts(gen: string, o: UntracedOptions): Promise<Dns
   const keep = stateKeeper(o.tmp, "", o.log);
   const arms = (a: ArmState, b: ArmState) => (arm: "a" | "b") => keep.to(arm === "a" ? a : b);
   let all, gate;
+  const programs: { shut: ProgramsPerCall[]; open: ProgramsPerCall[] } = { shut: [], open: [] };
   const statsFound = await setStats("0");
   try {
     all = await pairedBlocks(
@@ -555,6 +559,20 @@ export async function dnsGateCosts(gen: string, o: UntracedOptions): Promise<Dns
       "DNS gate, a capture against one watching DNS",
       DNS_GATE_OPS,
     );
+    for (const state of ["capture", "capture watching DNS"] as const) {
+      await keep.to(state);
+      await setStats("1");
+      try {
+        programs[state === "capture" ? "shut" : "open"] = await programCosts(
+          gen,
+          keep.capture!.before,
+          o,
+          DNS_GATE_OPS,
+        );
+      } finally {
+        await setStats("0");
+      }
+    }
   } finally {
     await setStats(statsFound);
     await keep.to("nothing");
@@ -569,5 +587,6 @@ export async function dnsGateCosts(gen: string, o: UntracedOptions): Promise<Dns
     seconds: (performance.now() - t0) / 1000,
     all: blockCosts(o, "nothing against a capture watching DNS", all, "fastest", DNS_GATE_OPS),
     gate: blockCosts(o, "a capture against one watching DNS", gate, "fastest", DNS_GATE_OPS),
+    programs,
   };
 }
