@@ -2434,6 +2434,9 @@ __noinline int sl_dns_read_exit(__u64 uregs, __u32 how, __s64 ret)
 	struct dns_peer *p = bpf_map_lookup_elem(&dns_socks, &key);
 	if (!p || !p->asked)
 		return 0;
+	/* an ia32 call's number names another call (its arguments are in other registers) */
+	if (bpf_get_current_task_btf()->thread_info.status & TS_COMPAT)
+		return 0;
 	if (recv == IPC_RECV && ((how == IPC_MSG ? w->dx : w->r10) & SL_MSG_PEEK))
 		return 0;
 	w->iov.iov_base = (void *)w->si;
