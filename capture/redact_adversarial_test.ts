@@ -15,7 +15,7 @@ import type { TlsCall } from "./tls_assembler.ts";
 import { type RedactedCall, TlsStreams } from "./tls_streams.ts";
 import { IpcRedactor, type RedactableCall } from "./ipc_redact.ts";
 import { h2RedactorFactory, loadH2Redactor } from "./h2_glue.ts";
-import { TEST_DIGEST } from "../protocols/testing.ts";
+import { h2KeysUnderPlainNames, TEST_DIGEST } from "../protocols/testing.ts";
 import { concatBytes } from "../kit/bytes.ts";
 import { readMcpHttpFixture } from "../protocols/testdata/mcp_http_fixture.ts";
 import { encodeIndexed, encodeLiteral } from "../protocols/hpack_encode.ts";
@@ -544,4 +544,46 @@ Deno.test("adversarial: a joined direction that only looks like WebSocket frames
       }
     }
   }
+});
+
+Deno.test("adversarial: keys under header names no rule makes secret, over HTTP/2 (literal, Huffman, into the dynamic table and referenced by index, folded; a client's and a server's) and HTTP/1 obs-fold lines, whole, byte by byte, at every split and cut by gaps: no 8 bytes of a key out", async () => {
+  await loadH2Redactor();
+  const keys = [KEYS.anthropic, KEYS.gemini, KEYS.jsonrpc, KEYS.openai, KEYS.proxy];
+  const huffman = (k: string) =>
+    Array.from(huffmanEncode(bytesOf(k)), (c) => String.fromCharCode(c)).join("");
+  const secrets = [...keys, ...keys.map(huffman)];
+  const client = h2KeysUnderPlainNames(keys).data;
+  const answer = Uint8Array.from([
+    ...encodeIndexed(8), // :status 200
+    ...encodeLiteral("x-echo", KEYS.gemini, "incremental", true),
+    ...encodeLiteral(31, KEYS.openai, "without"), // content-type
+  ]);
+  const server = concatBytes([
+    encodeFrame(FrameType.SETTINGS, 0, 0, []),
+    encodeFrame(FrameType.HEADERS, 4, 1, answer),
+    encodeFrame(
+      FrameType.HEADERS,
+      5,
+      3,
+      Uint8Array.from([...encodeIndexed(8), ...encodeIndexed(62)]),
+    ),
+  ]);
+  for (const [dir, input] of [[0, client], [1, server]] as const) {
+    for (const [how, run] of RUNS) {
+      for (const [way, pieces] of everyCalling(input)) {
+        const out = run(pieces, dir);
+        const found = leak(out, secrets);
+        assert.equal(found, null, `${how} h2 dir ${dir}, ${way}: ${JSON.stringify(found)} out`);
+        assert.equal(out.length, input.length, `${how} h2 dir ${dir}, ${way}: recorded, masked`);
+      }
+    }
+  }
+  // HTTP/1: keys on lines folded onto fields whose values went through (and onto a secret's)
+  const folded = httpRequest(
+    `POST /v1/messages HTTP/1.1\r\nHost: api.anthropic.com\r\nX-Upstream: primary\r\n ${KEYS.anthropic}\r\n` +
+      `X-Forward:\r\n\t"${KEYS.gemini}"\r\nX-Note: a\r\n b\r\n  ${KEYS.jsonrpc}\r\n` +
+      `Authorization: Bearer\r\n ${KEYS.openai}\r\n`,
+    JSON.stringify({ model: "claude-sonnet-4-5", max_tokens: 16 }),
+  );
+  check("obs-fold", folded, [KEYS.anthropic, KEYS.gemini, KEYS.jsonrpc, KEYS.openai], 0, 200);
 });

@@ -3,7 +3,11 @@
  * the capture side: the output has exactly the input's length and bytes, except that the
  * values of secret header fields in HEADERS / PUSH_PROMISE / CONTINUATION header blocks are
  * masked (see `maskHeaderBlock` in hpack.ts for how, and why the dynamic table stays
- * consistent for a later decoder of the masked stream), and so are the values of a secret URL
+ * consistent for a later decoder of the masked stream) — secret by their name, or by a value
+ * that begins with a known key's prefix whatever the name (head_line_rule.ts
+ * valueHasKeyPrefix, the HTTP/1 redactor's rule): literal values, raw or Huffman-coded, judged
+ * decoded, a value added to the dynamic table masked before it is, so a later reference to it
+ * by index decodes to the mask — and so are the values of a secret URL
  * parameter (`secretParam`, MCP's `sessionId=` / `session_id=`): inside `:path` values (`partialMask` in
  * hpack.ts: the rest of the path stays readable; with the recording's `digest`, a
  * `sessionId=` value becomes its URL-safe keyed string, of its length and Huffman bits, the
@@ -40,6 +44,7 @@ import {
   secretMask,
 } from "./hpack.ts";
 import { latin1Decode, latin1Encode } from "./latin1.ts";
+import { valueHasKeyPrefix } from "./head_line_rule.ts";
 import { isDigestHeader, type SessionDigest } from "./session_digest.ts";
 import { huffmanEncode } from "./hpack_huffman.ts";
 import {
@@ -253,8 +258,10 @@ export function createHttp2Redactor(
     if (!range) return undefined;
     const name = f.name.toLowerCase();
     let mask;
-    if (isSecret(name)) {
-      mask = options.digest && isDigestHeader(name)
+    const secretName = isSecret(name);
+    // a value that begins with a known key's prefix is masked whatever its name, as over HTTP/1
+    if (secretName || valueHasKeyPrefix(f.value)) {
+      mask = secretName && options.digest && isDigestHeader(name)
         ? digestMask(range, f.value, f.representation, options.digest)
         : secretMask(range, f.value.length, f.representation);
     } else if (secretParam !== null && f.value.includes("=")) {
