@@ -542,3 +542,54 @@ Deno.test("redactor: a value that begins with a known key's prefix is masked wha
   const plain = h2KeysUnderPlainNames(keys.map((k) => "v" + k.slice(1))).data;
   assert.deepEqual(redact([plain]), plain);
 });
+
+Deno.test("redactor: DATA of a stream this direction sent no HEADERS on (begun before the capture joined) is masked blind, pad length kept; a stream's own DATA after its HEADERS as it is, any chunking", () => {
+  const rpc = utf8(
+    '{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"api_key":"ghp_Tz8Kq3"}}',
+  );
+  const fine = utf8("no secret here, a stream opened in view");
+  const head = (id: number, end: boolean) =>
+    encodeFrame(FrameType.HEADERS, Flag.END_HEADERS | (end ? Flag.END_STREAM : 0), id, [
+      ...encodeIndexed(8),
+    ]);
+  // a server's direction joined at its SETTINGS: stream 5 (padded) and 7 begun before
+  const padded = concatBytes([Uint8Array.of(3), rpc, Uint8Array.of(0, 0, 0)]);
+  const input = concatBytes([
+    encodeFrame(FrameType.SETTINGS, 0, 0, []),
+    encodeFrame(FrameType.DATA, Flag.PADDED, 5, padded),
+    encodeFrame(FrameType.DATA, Flag.END_STREAM, 7, rpc),
+    head(9, false),
+    encodeFrame(FrameType.DATA, 0, 9, fine),
+    encodeFrame(FrameType.DATA, Flag.END_STREAM, 9, fine),
+    // stream 9 ended: DATA on it again is no stream's in view
+    encodeFrame(FrameType.DATA, 0, 9, rpc),
+    head(11, true),
+    encodeFrame(FrameType.DATA, 0, 11, rpc),
+  ]);
+  const out = assertSameForAllChunkings(input, (chunks) => redact(chunks));
+  assert.equal(out.length, input.length);
+  assert.ok(!includes(out, "ghp_"), "no key out");
+  assert.ok(!includes(out, "jsonrpc"), "the blind data masked whole");
+  const frames: { id: number; payload: Uint8Array }[] = [];
+  for (let p = 0; p < out.length;) {
+    const len = (out[p] << 16) | (out[p + 1] << 8) | out[p + 2];
+    frames.push({ id: out[p + 8], payload: out.subarray(p + 9, p + 9 + len) });
+    p += 9 + len;
+  }
+  const star = (b: Uint8Array) => b.every((c) => c === 42);
+  assert.equal(frames[1].payload[0], 3, "the pad length kept");
+  assert.ok(star(frames[1].payload.subarray(1)));
+  for (const k of [2, 6, 8]) assert.ok(star(frames[k].payload), `frame ${k} masked`);
+  assert.deepEqual(frames[4].payload, fine);
+  assert.deepEqual(frames[5].payload, fine);
+  // a client's: its preface, then DATA before any HEADERS
+  const client = concatBytes([
+    HTTP2_PREFACE,
+    encodeFrame(FrameType.SETTINGS, 0, 0, []),
+    encodeFrame(FrameType.DATA, 0, 1, rpc),
+    head(3, false),
+    encodeFrame(FrameType.DATA, Flag.END_STREAM, 3, fine),
+  ]);
+  const cout = assertSameForAllChunkings(client, (chunks) => redact(chunks));
+  assert.ok(!includes(cout, "ghp_") && includes(cout, "no secret here"));
+});
