@@ -214,6 +214,7 @@ function leak(out: Uint8Array, secrets: string[]): string | null {
 }
 
 const bytesOf = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
+const latin1 = (b: Uint8Array) => Array.from(b, (c) => String.fromCharCode(c)).join("");
 
 /** Every two-call split, and `gaps` cases of a gap at a drawn place, the rest split at random. */
 function check(label: string, text: string, secrets: string[], dir: 0 | 1, gaps: number) {
@@ -546,17 +547,20 @@ Deno.test("adversarial: a joined direction that only looks like WebSocket frames
   }
 });
 
-Deno.test("adversarial: keys under header names no rule makes secret, over HTTP/2 (literal, Huffman, into the dynamic table and referenced by index, folded; a client's and a server's) and HTTP/1 obs-fold lines, whole, byte by byte, at every split and cut by gaps: no 8 bytes of a key out", async () => {
+Deno.test("adversarial: keys under header names no rule makes secret, over HTTP/2 (literal, Huffman, into the dynamic table and referenced by index, folded; a client's and a server's; a `*-key` name's value masked, an idempotency-key's kept) and HTTP/1 obs-fold lines, whole, byte by byte, at every split and cut by gaps: no 8 bytes of a key out", async () => {
   await loadH2Redactor();
   const keys = [KEYS.anthropic, KEYS.gemini, KEYS.jsonrpc, KEYS.openai, KEYS.proxy];
   const huffman = (k: string) =>
     Array.from(huffmanEncode(bytesOf(k)), (c) => String.fromCharCode(c)).join("");
-  const secrets = [...keys, ...keys.map(huffman)];
+  const secrets = [...keys, ...keys.map(huffman), KEYS.password, huffman(KEYS.password)];
   const client = h2KeysUnderPlainNames(keys).data;
   const answer = Uint8Array.from([
     ...encodeIndexed(8), // :status 200
     ...encodeLiteral("x-echo", KEYS.gemini, "incremental", true),
     ...encodeLiteral(31, KEYS.openai, "without"), // content-type
+    // a `*-key` name is a secret's whatever its value; a nonce's (`idempotency-key`) is kept
+    ...encodeLiteral("x-llm-key", KEYS.password, "incremental", true),
+    ...encodeLiteral("idempotency-key", "req-7f3a9c", "without"),
   ]);
   const server = concatBytes([
     encodeFrame(FrameType.SETTINGS, 0, 0, []),
@@ -575,6 +579,7 @@ Deno.test("adversarial: keys under header names no rule makes secret, over HTTP/
         const found = leak(out, secrets);
         assert.equal(found, null, `${how} h2 dir ${dir}, ${way}: ${JSON.stringify(found)} out`);
         assert.equal(out.length, input.length, `${how} h2 dir ${dir}, ${way}: recorded, masked`);
+        if (dir === 1) assert.ok(latin1(out).includes("req-7f3a9c"), `${how} ${way}: nonce kept`);
       }
     }
   }
