@@ -4,7 +4,9 @@
  * HTTP/1.x: a streaming, same-length rewrite. Any line that starts with a secret header name
  * and a colon (blanks before the colon too) has its value replaced by `*` octets up to the LF
  * that ends the line (CRs kept: text after a bare CR is masked too), and so does a line folded
- * onto it (obs-fold: it begins with a blank); a session
+ * onto it (obs-fold, RFC 9112 5.2: it begins with a blank); a line folded onto a field whose
+ * value went through is that value's too, judged as a value's start (a key's prefix after its
+ * blanks: masked); a session
  * header's (`Mcp-Session-Id`) by its keyed digest (protocols/session_digest.ts), so that two
  * sessions stay two, held back until its line ends. It keeps state
  * across chunks (a header split over two TLS writes is still found) and never needs to look
@@ -121,6 +123,13 @@ export function createHttp1Redactor(
   let nameEnded = false;
   /** the line before was a secret's (masked or digested): a line folded onto it is masked */
   let afterSecret = false;
+  /**
+   * this line is a header field's (a token name and its colon) or folded onto one; at its LF,
+   * `afterField`: the line before was, so a line folded onto it goes on with its value, whose
+   * folded part is judged as a value's start (keyPrefixOf)
+   */
+  let fieldLine = false;
+  let afterField = false;
   /** Digest state: the bytes of the line after the colon, held */
   const held = digest ? new Uint8Array(MAX_DIGEST_VALUE) : new Uint8Array(0);
   let heldLen = 0;
@@ -284,6 +293,8 @@ export function createHttp1Redactor(
         if (c === LF) {
           afterSecret = state === LineState.Mask || state === LineState.Digest ||
             state === LineState.Cut;
+          afterField = fieldLine;
+          fieldLine = false;
           state = LineState.Name;
           nameLen = 0;
           nameEnded = false;
@@ -297,8 +308,12 @@ export function createHttp1Redactor(
             // whitespace kept (the fold still reads as one)
             state = LineState.Mask;
             leadingSpace = true;
-          } else if (c === COLON) {
-            const verdict = judge();
+          } else if (c === COLON || (nameLen === 0 && afterField && (c === SP || c === HT))) {
+            // a field's value begins (or, obs-fold, goes on after a field let through: its
+            // folded part is judged as a value's start, the blank that folds it kept)
+            const fold = c !== COLON;
+            fieldLine = fold || (nameToken && nameLen > 0);
+            const verdict = fold ? Verdict.Keep : judge();
             if (verdict === Verdict.Digest) {
               state = LineState.Digest;
               parts ??= [];
@@ -309,7 +324,7 @@ export function createHttp1Redactor(
               leadingSpace = true;
             } else {
               // a value that begins with a known key's prefix is masked whatever its name
-              const v = nameToken && nameLen ? valuePrefix(chunk, i + 1) : "no";
+              const v = fieldLine ? valuePrefix(chunk, i + 1) : "no";
               if (v === "yes") {
                 state = LineState.Mask;
                 leadingSpace = true;
@@ -391,6 +406,7 @@ export function createHttp1Redactor(
       gapped = false;
       leadingSpace = false;
       afterSecret = false;
+      afterField = fieldLine = false;
       nameLen = 0;
       nameEnded = false;
       nameHash = FNV_START;

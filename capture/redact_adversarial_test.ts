@@ -15,7 +15,7 @@ import type { TlsCall } from "./tls_assembler.ts";
 import { type RedactedCall, TlsStreams } from "./tls_streams.ts";
 import { IpcRedactor, type RedactableCall } from "./ipc_redact.ts";
 import { h2RedactorFactory, loadH2Redactor } from "./h2_glue.ts";
-import { TEST_DIGEST } from "../protocols/testing.ts";
+import { h2KeysUnderPlainNames, TEST_DIGEST } from "../protocols/testing.ts";
 import { concatBytes } from "../kit/bytes.ts";
 import { readMcpHttpFixture } from "../protocols/testdata/mcp_http_fixture.ts";
 import { encodeIndexed, encodeLiteral } from "../protocols/hpack_encode.ts";
@@ -214,6 +214,7 @@ function leak(out: Uint8Array, secrets: string[]): string | null {
 }
 
 const bytesOf = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
+const latin1 = (b: Uint8Array) => Array.from(b, (c) => String.fromCharCode(c)).join("");
 
 /** Every two-call split, and `gaps` cases of a gap at a drawn place, the rest split at random. */
 function check(label: string, text: string, secrets: string[], dir: 0 | 1, gaps: number) {
@@ -541,6 +542,79 @@ Deno.test("adversarial: a joined direction that only looks like WebSocket frames
           out.length === input.length || out.length === 0,
           `${how} ${label}, ${way}: every byte's place, or withheld`,
         );
+      }
+    }
+  }
+});
+
+Deno.test("adversarial: keys under header names no rule makes secret, over HTTP/2 (literal, Huffman, into the dynamic table and referenced by index, folded; a client's and a server's; a `*-key` name's value masked, an idempotency-key's kept) and HTTP/1 obs-fold lines, whole, byte by byte, at every split and cut by gaps: no 8 bytes of a key out", async () => {
+  await loadH2Redactor();
+  const keys = [KEYS.anthropic, KEYS.gemini, KEYS.jsonrpc, KEYS.openai, KEYS.proxy];
+  const huffman = (k: string) =>
+    Array.from(huffmanEncode(bytesOf(k)), (c) => String.fromCharCode(c)).join("");
+  const secrets = [...keys, ...keys.map(huffman), KEYS.password, huffman(KEYS.password)];
+  const client = h2KeysUnderPlainNames(keys).data;
+  const answer = Uint8Array.from([
+    ...encodeIndexed(8), // :status 200
+    ...encodeLiteral("x-echo", KEYS.gemini, "incremental", true),
+    ...encodeLiteral(31, KEYS.openai, "without"), // content-type
+    // a `*-key` name is a secret's whatever its value; a nonce's (`idempotency-key`) is kept
+    ...encodeLiteral("x-llm-key", KEYS.password, "incremental", true),
+    ...encodeLiteral("idempotency-key", "req-7f3a9c", "without"),
+  ]);
+  const server = concatBytes([
+    encodeFrame(FrameType.SETTINGS, 0, 0, []),
+    encodeFrame(FrameType.HEADERS, 4, 1, answer),
+    encodeFrame(
+      FrameType.HEADERS,
+      5,
+      3,
+      Uint8Array.from([...encodeIndexed(8), ...encodeIndexed(62)]),
+    ),
+  ]);
+  for (const [dir, input] of [[0, client], [1, server]] as const) {
+    for (const [how, run] of RUNS) {
+      for (const [way, pieces] of everyCalling(input)) {
+        const out = run(pieces, dir);
+        const found = leak(out, secrets);
+        assert.equal(found, null, `${how} h2 dir ${dir}, ${way}: ${JSON.stringify(found)} out`);
+        assert.equal(out.length, input.length, `${how} h2 dir ${dir}, ${way}: recorded, masked`);
+        if (dir === 1) assert.ok(latin1(out).includes("req-7f3a9c"), `${how} ${way}: nonce kept`);
+      }
+    }
+  }
+  // HTTP/1: keys on lines folded onto fields whose values went through (and onto a secret's)
+  const folded = httpRequest(
+    `POST /v1/messages HTTP/1.1\r\nHost: api.anthropic.com\r\nX-Upstream: primary\r\n ${KEYS.anthropic}\r\n` +
+      `X-Forward:\r\n\t"${KEYS.gemini}"\r\nX-Note: a\r\n b\r\n  ${KEYS.jsonrpc}\r\n` +
+      `Authorization: Bearer\r\n ${KEYS.openai}\r\n`,
+    JSON.stringify({ model: "claude-sonnet-4-5", max_tokens: 16 }),
+  );
+  check("obs-fold", folded, [KEYS.anthropic, KEYS.gemini, KEYS.jsonrpc, KEYS.openai], 0, 200);
+});
+
+Deno.test("adversarial: an HTTP/2 connection joined at a SETTINGS frame (the HPACK table and the streams begun before unknown): DATA of a stream begun before the join, then a request referring to a table entry it never saw, whole, byte by byte and at every split: no 8 bytes of a secret out", async () => {
+  await loadH2Redactor();
+  const body = bytesOf(RPC_WITH_KEY);
+  const auth = `Bearer ${KEYS.openai}`;
+  const input = concatBytes([
+    encodeFrame(FrameType.SETTINGS, 0, 0, []),
+    encodeFrame(FrameType.DATA, 1, 5, body), // stream 5: its HEADERS before the join
+    // a request naming its field by a table entry added before the join (unknown): its value
+    // cannot be judged by its name, so the block is never let out
+    encodeFrame(
+      FrameType.HEADERS,
+      5,
+      7,
+      Uint8Array.from([...encodeIndexed(3), ...encodeLiteral(70, auth, "without")]),
+    ),
+  ]);
+  for (const dir of [0, 1] as const) {
+    for (const [how, run] of RUNS) {
+      for (const [way, pieces] of everyCalling(input)) {
+        const out = run(pieces, dir);
+        const found = leak(out, [KEYS.gemini, KEYS.openai]);
+        assert.equal(found, null, `${how} dir ${dir}, ${way}: ${found} out`);
       }
     }
   }

@@ -380,3 +380,29 @@ Deno.test("HTTP/1 redaction: obs-fold lines, text after a bare CR, `Name :` — 
   assert.equal(got, want);
   for (const s of ["sk-", "sid-"]) assert.ok(!got.includes(s), s);
 });
+
+Deno.test("HTTP/1 redaction: a line folded onto a field whose value went through is judged as that value's start (a key's prefix masked), at every split point", () => {
+  // obs-fold (RFC 9112 5.2): a reader joins ` sk-ant-...` to `X-Foo: a`; the folded part of a
+  // field no name makes secret is judged as a value's start, and a line folded after a part
+  // judged a key is masked too (as a secret's); an indented body line after the head is none
+  const text = "POST / HTTP/1.1\r\nX-Foo: a\r\n sk-ant-api03-Qw7Zr2\r\n more\r\n" +
+    'X-Bar:\r\n\t\t"AIzaSyQp4Wk8Nz2X"\r\nX-Baz: b\r\n c\r\n\tghp_Tz8Kq3Wm6Yx1\r\n' +
+    "X-Keep: d\r\n skipper\r\n gpt-4o\r\nContent-Length: 23\r\n\r\n" +
+    "  sk-in-a-body-is-kept\r\n";
+  const want = "POST / HTTP/1.1\r\nX-Foo: a\r\n *******************\r\n ****\r\n" +
+    "X-Bar:\r\n\t\t******************\r\nX-Baz: b\r\n c\r\n\t****************\r\n" +
+    "X-Keep: d\r\n skipper\r\n gpt-4o\r\nContent-Length: 23\r\n\r\n" +
+    "  sk-in-a-body-is-kept\r\n";
+  const b = enc.encode(text);
+  assert.equal(assertSameForAllChunkings(b, (chunks) => run(chunks)), want);
+  // byte by byte and at every split point (assertSameForAllChunkings compares them to whole)
+  assert.equal(run([...b].map((x) => new Uint8Array([x]))), want);
+  for (let i = 0; i <= b.length; i++) {
+    assert.equal(run([b.slice(0, i), b.slice(i)]), want, `split at ${i}`);
+  }
+  // the stream ends while a folded line's start may still begin a key: masked
+  assert.equal(run([enc.encode("X-Foo: a\r\n AIz")]), "X-Foo: a\r\n ***");
+  // a line folded onto a start line, or onto a line that is no field's, is no field's value
+  assert.equal(run([enc.encode("GET / HTTP/1.1\r\n sk-x\r\n")]), "GET / HTTP/1.1\r\n sk-x\r\n");
+  assert.equal(run([enc.encode('{"a":\r\n sk-x\r\n')]), '{"a":\r\n sk-x\r\n');
+});

@@ -64,6 +64,35 @@ export function keyPrefixOf(b: Uint8Array, more: boolean): "yes" | "no" | "maybe
 }
 
 /**
+ * Whether a whole header field value (latin1 text, as an HPACK decoder gives it) is a key by the
+ * rule capture/redact.ts applies to HTTP/1 values whatever their names: it begins, after blanks,
+ * with a known key's prefix (keyPrefixOf), or so does a line folded into it (after a CR or LF:
+ * obs-fold, RFC 9112 5.2, which HTTP/1 judges at the folded line's start). The HTTP/2
+ * redactor's judgement of every header value (protocols/http2_redactor.ts), so that a key sent
+ * under a name no rule knows is masked over HTTP/2 as over HTTP/1.
+ */
+export function valueHasKeyPrefix(value: string): boolean {
+  for (let at = 0; at >= 0;) {
+    let a = at;
+    while (a < value.length && (value.charCodeAt(a) === 32 || value.charCodeAt(a) === 9)) a++;
+    const b = new Uint8Array(Math.min(MAX_KEY_PREFIX, value.length - a));
+    for (let i = 0; i < b.length; i++) b[i] = value.charCodeAt(a + i);
+    if (keyPrefixOf(b, false) === "yes") return true;
+    at = nextLineStart(value, at);
+  }
+  return false;
+}
+
+/** Where the text after the next CR or LF from `at` begins (-1: none). */
+function nextLineStart(value: string, at: number): number {
+  for (let i = at; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c === CR || c === LF) return i + 1;
+  }
+  return -1;
+}
+
+/**
  * One head line (its bytes to and with its LF, if any), as it may go out: itself, or masked
  * (a copy) by the rule above.
  */

@@ -1,6 +1,6 @@
 /** Tests of the head-line rule (head_line_rule.ts): which head lines after a gap go through. */
 import assert from "node:assert/strict";
-import { maskHeadLine } from "./head_line_rule.ts";
+import { maskHeadLine, valueHasKeyPrefix } from "./head_line_rule.ts";
 import { latin1Decode, latin1Encode } from "./latin1.ts";
 
 const rule = (line: string) => latin1Decode(maskHeadLine(latin1Encode(line)));
@@ -57,4 +57,22 @@ Deno.test("a line that is no well-formed field line is masked whole, CR and LF k
     assert.equal(out.replace(/[\r\n]/g, ""), "*".repeat(line.replace(/[\r\n]/g, "").length), out);
     assert.equal(out.replace(/\*/g, ""), line.replace(/[^\r\n]/g, ""));
   }
+});
+
+Deno.test("a whole value is a key by its start (after blanks, maybe quoted) or a folded line's start, as HTTP/1 judges it", () => {
+  for (
+    const value of [
+      "sk-ant-api03-x",
+      '  \t"AIzaSyQp4"',
+      "'ghp_x",
+      "xoxp-1",
+      "eyJ",
+      "a\r\n sk-proj-x",
+      "a\n\tAKIAIOSF",
+      "a\rASIAx",
+    ]
+  ) assert.equal(valueHasKeyPrefix(value), true, JSON.stringify(value));
+  for (
+    const value of ["", "sk", "skipper", "AIr-x", "gpt-4o", "Bearer sk-x", "a sk-x", "x\r\n", "eyj"]
+  ) assert.equal(valueHasKeyPrefix(value), false, JSON.stringify(value));
 });

@@ -3,7 +3,11 @@
  * the capture side: the output has exactly the input's length and bytes, except that the
  * values of secret header fields in HEADERS / PUSH_PROMISE / CONTINUATION header blocks are
  * masked (see `maskHeaderBlock` in hpack.ts for how, and why the dynamic table stays
- * consistent for a later decoder of the masked stream), and so are the values of a secret URL
+ * consistent for a later decoder of the masked stream) — secret by their name, or by a value
+ * that begins with a known key's prefix whatever the name (head_line_rule.ts
+ * valueHasKeyPrefix, the HTTP/1 redactor's rule): literal values, raw or Huffman-coded, judged
+ * decoded, a value added to the dynamic table masked before it is, so a later reference to it
+ * by index decodes to the mask — and so are the values of a secret URL
  * parameter (`secretParam`, MCP's `sessionId=` / `session_id=`): inside `:path` values (`partialMask` in
  * hpack.ts: the rest of the path stays readable; with the recording's `digest`, a
  * `sessionId=` value becomes its URL-safe keyed string, of its length and Huffman bits, the
@@ -12,6 +16,15 @@
  * digested as in `:path`; one a frame's end cuts is `*`s, and so is its rest in the stream's next
  * DATA frame, since holding it across frames would hold every frame after it; pad length and
  * padding are left as they are).
+ *
+ * A DATA frame on a stream this direction has sent no HEADERS on (or has ended) is of a stream
+ * begun before the capture joined the connection (a connection judged started at a SETTINGS
+ * frame: protocols/stream_start.ts), whose headers, an MCP exchange's or not, are unknown: its
+ * data octets are masked blind (`*`s, its pad length kept), as an HTTP/1 stream's after a gap.
+ * Header values need no such care there: a field whose name or value is in a dynamic-table
+ * entry added before the join is an index the decoder does not hold, an HPACK error, and fails
+ * closed (below); every entry it does hold is the one the peer means (both tables keep the
+ * newest entries, evicting the oldest first).
  *
  * Streaming: bytes of frames that carry no header block (DATA, SETTINGS, ...) are passed
  * through as soon as their 9-octet frame header is known, as views of the input (adjacent ones
@@ -36,10 +49,12 @@ import {
   type HpackDecoderOptions,
   type HpackRepresentation,
   type HpackValueHook,
+  MASK_OCTET,
   partialMask,
   secretMask,
 } from "./hpack.ts";
 import { latin1Decode, latin1Encode } from "./latin1.ts";
+import { valueHasKeyPrefix } from "./head_line_rule.ts";
 import { isDigestHeader, type SessionDigest } from "./session_digest.ts";
 import { huffmanEncode } from "./hpack_huffman.ts";
 import {
@@ -174,6 +189,14 @@ export function createHttp2Redactor(
     ? null
     : createHttp2BodySecrets(options.bodies ?? { asked: new Set() }, options.bodyOptions);
   let dataFrame = false; // the current frame is a DATA frame whose data octets are looked at
+  /**
+   * streams this direction has sent HEADERS on and not ended: a DATA frame on any other is of
+   * a stream begun before the capture joined the connection (RFC 9113 5.1, 8.1: a stream's
+   * HEADERS come before its DATA, each way), whose headers (an MCP exchange's or not) are
+   * unknown: its data octets are masked blind (`blindData`), never passed as they are
+   */
+  const opened = new Set<number>();
+  let blindData = false;
   let dataBody = false; // ... and its stream's body is (http2_body_secrets.ts)
   let blockIsHeaders = false, blockEndStream = false; // the header block in progress
   /** pieces of output drained so far: `out[k]` is piece `drained + k` */
@@ -253,8 +276,10 @@ export function createHttp2Redactor(
     if (!range) return undefined;
     const name = f.name.toLowerCase();
     let mask;
-    if (isSecret(name)) {
-      mask = options.digest && isDigestHeader(name)
+    const secretName = isSecret(name);
+    // a value that begins with a known key's prefix is masked whatever its name, as over HTTP/1
+    if (secretName || valueHasKeyPrefix(f.value)) {
+      mask = secretName && options.digest && isDigestHeader(name)
         ? digestMask(range, f.value, f.representation, options.digest)
         : secretMask(range, f.value.length, f.representation);
     } else if (secretParam !== null && f.value.includes("=")) {
@@ -309,7 +334,8 @@ export function createHttp2Redactor(
     const type = frame.type;
     if (type === FrameType.HEADERS && frame.flags & Flag.END_STREAM) {
       dataMaskers.delete(frame.streamId); // trailers: the stream sends no more DATA
-    }
+      opened.delete(frame.streamId);
+    } else if (type === FrameType.HEADERS) openStream(frame.streamId);
     if (type !== FrameType.CONTINUATION) {
       if (inBlock) return fail("framing", "new header block before END_HEADERS");
       const skip = type === FrameType.PUSH_PROMISE ? 4 : frame.flags & Flag.PRIORITY ? 5 : 0;
@@ -436,12 +462,14 @@ export function createHttp2Redactor(
         case Phase.PassThrough: {
           const take = Math.min(passRemaining, n - i);
           if (dataFrame) passData(bytes, i, i + take);
+          else if (blindData) passBlind(bytes, i, i + take);
           else passView(bytes, i, i + take);
           i += take;
           passRemaining -= take;
           if (passRemaining === 0) {
             phase = Phase.FrameHeader;
             if (dataFrame) endData();
+            blindData = false;
           }
           break;
         }
@@ -466,9 +494,21 @@ export function createHttp2Redactor(
   function startData(): void {
     dataMasker = null;
     dataFrame = false;
+    blindData = false;
     if (frame.type === FrameType.RST_STREAM) {
       dataMaskers.delete(frame.streamId);
+      opened.delete(frame.streamId);
       bodies?.reset(frame.streamId, sink);
+    }
+    if (frame.type === FrameType.DATA) {
+      const known = opened.has(frame.streamId);
+      if (frame.flags & Flag.END_STREAM) opened.delete(frame.streamId);
+      if (!known && frame.length > 0) {
+        // a stream begun before the capture joined: its data masked blind (pad length kept)
+        blindData = true;
+        padPending = (frame.flags & Flag.PADDED) !== 0;
+        return;
+      }
     }
     if (frame.type !== FrameType.DATA || (secretParam === null && bodies === null)) return;
     if (frame.length === 0) return endData();
@@ -488,6 +528,22 @@ export function createHttp2Redactor(
     if (!dataFrame) return;
     padPending = (frame.flags & Flag.PADDED) !== 0;
     maskLeft = padPending ? 0 : frame.length;
+  }
+
+  /** A stream this direction has sent HEADERS on (the oldest let go past MAX_OPEN_STREAMS). */
+  function openStream(id: number): void {
+    opened.add(id);
+    if (opened.size > MAX_OPEN_STREAMS) opened.delete(opened.values().next().value!);
+  }
+
+  /** Payload octets [start, end) of a DATA frame of a stream begun before the join: `*`s. */
+  function passBlind(bytes: Uint8Array, start: number, end: number): void {
+    const masked = bytes.slice(start, end).fill(MASK_OCTET);
+    if (padPending && end > start) {
+      padPending = false;
+      masked[0] = bytes[start];
+    }
+    out.push(masked);
   }
 
   /** The DATA frame has ended (its END_STREAM ends its stream's masking). */
@@ -609,6 +665,13 @@ export function createHttp2Redactor(
     },
   };
 }
+
+/**
+ * The most streams a direction keeps as opened (HEADERS sent, not ended; a stream the peer
+ * resets stays in it): past it the oldest is let go, and its DATA, if any comes, is masked
+ * blind (over-redaction, never under-). RFC 9113 suggests at least 100 concurrent streams.
+ */
+const MAX_OPEN_STREAMS = 4096;
 
 /**
  * A session header's value replaced by its keyed string S(v) (session_digest.ts), the same in

@@ -6,9 +6,12 @@ import { createHttp2Redactor, isDefaultSecretHeader } from "./http2_redactor.ts"
 import { createHttp2Parser, type Http2Direction, type Http2HeadersEvent } from "./http2.ts";
 import { encodeFrame, Flag, FrameType, HTTP2_PREFACE } from "./http2_frame.ts";
 import { encodeIndexed, encodeLiteral } from "./hpack_encode.ts";
+import { huffmanEncode } from "./hpack_huffman.ts";
+import { keyPrefixOf } from "./head_line_rule.ts";
 import {
   assertSameForAllChunkings,
   concatBytes,
+  h2KeysUnderPlainNames,
   TEST_DIGEST,
   testDigest,
   testParamDigest,
@@ -493,4 +496,100 @@ Deno.test("redactor with the recording's digest: a sessionId split across two DA
       );
     }
   }
+});
+
+Deno.test("redactor: a value that begins with a known key's prefix is masked whatever its name (plain, Huffman, into the dynamic table, referenced by index, folded), whole, byte by byte and at every split", () => {
+  const keys = [
+    "sk-ant-api03-Qw7Zr2Lk9Xv4Tn8P",
+    "AIzaSyQp4Wk8Nz2Xr7Mv5Jc9Hb3Td",
+    "ghp_Tz8Kq3Wm6Yx1Vr5Nb9Lc2Hj7",
+    "eyJhbGciOiJIUzI1NiJ9.e30.Zx8",
+    "xoxb-1234-5678-Pq4Zx8Wn2Kv6",
+  ];
+  const { data, keep, masked } = h2KeysUnderPlainNames(keys);
+  const out = assertSameForAllChunkings(data, (chunks) => redact(chunks));
+  assert.equal(out.length, data.length);
+  // no 8 bytes of a key, nor of its Huffman code, on the wire
+  for (const k of keys) {
+    const huff = huffmanEncode(utf8(k));
+    for (let a = 0; a + 8 <= k.length; a++) {
+      assert.ok(!includes(out, k.slice(a, a + 8)), `${k.slice(a, a + 8)} out`);
+    }
+    for (let a = 0; a + 8 <= huff.length; a++) {
+      const piece = String.fromCharCode(...huff.subarray(a, a + 8));
+      assert.ok(!includes(out, piece), `${k}'s Huffman code out`);
+    }
+  }
+  // the masked stream decodes: each key's field there, masked (its length kept), the rest kept
+  const heads = headersOf("client", out);
+  assert.equal(heads.length, 2);
+  const byName = (h: Http2HeadersEvent, name: string) =>
+    h.headers.filter(([n]) => n === name).map(([, v]) => v);
+  heads.forEach((h, k) => {
+    const got = h.headers.filter(([n]) => masked[k].includes(n));
+    assert.deepEqual(got.map(([n]) => n), masked[k], `stream ${h.streamId}: the masked fields`);
+    for (const [n, v] of got) {
+      assert.equal(keyPrefixOf(utf8(v.trimStart()), false), "no", `${n}: ${v}`);
+      assert.ok(!/[a-wyzA-Z]/.test(v), `${n}: masked, ${v}`);
+    }
+  });
+  for (const [n, v] of keep) assert.ok(heads.some((h) => byName(h, n).includes(v)), n);
+  // the references by index decode to what went into the table: the masks
+  assert.deepEqual(byName(heads[1], "user-agent"), byName(heads[0], "user-agent"));
+  assert.deepEqual(byName(heads[1], "x-relay")[0], byName(heads[0], "x-relay")[0]);
+  assert.equal(byName(heads[0], "x-relay")[0].length, keys[2].length, "the table entry's size");
+  // the same stream with no key in it goes through unchanged
+  const plain = h2KeysUnderPlainNames(keys.map((k) => "v" + k.slice(1))).data;
+  assert.deepEqual(redact([plain]), plain);
+});
+
+Deno.test("redactor: DATA of a stream this direction sent no HEADERS on (begun before the capture joined) is masked blind, pad length kept; a stream's own DATA after its HEADERS as it is, any chunking", () => {
+  const rpc = utf8(
+    '{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"api_key":"ghp_Tz8Kq3"}}',
+  );
+  const fine = utf8("no secret here, a stream opened in view");
+  const head = (id: number, end: boolean) =>
+    encodeFrame(FrameType.HEADERS, Flag.END_HEADERS | (end ? Flag.END_STREAM : 0), id, [
+      ...encodeIndexed(8),
+    ]);
+  // a server's direction joined at its SETTINGS: stream 5 (padded) and 7 begun before
+  const padded = concatBytes([Uint8Array.of(3), rpc, Uint8Array.of(0, 0, 0)]);
+  const input = concatBytes([
+    encodeFrame(FrameType.SETTINGS, 0, 0, []),
+    encodeFrame(FrameType.DATA, Flag.PADDED, 5, padded),
+    encodeFrame(FrameType.DATA, Flag.END_STREAM, 7, rpc),
+    head(9, false),
+    encodeFrame(FrameType.DATA, 0, 9, fine),
+    encodeFrame(FrameType.DATA, Flag.END_STREAM, 9, fine),
+    // stream 9 ended: DATA on it again is no stream's in view
+    encodeFrame(FrameType.DATA, 0, 9, rpc),
+    head(11, true),
+    encodeFrame(FrameType.DATA, 0, 11, rpc),
+  ]);
+  const out = assertSameForAllChunkings(input, (chunks) => redact(chunks));
+  assert.equal(out.length, input.length);
+  assert.ok(!includes(out, "ghp_"), "no key out");
+  assert.ok(!includes(out, "jsonrpc"), "the blind data masked whole");
+  const frames: { id: number; payload: Uint8Array }[] = [];
+  for (let p = 0; p < out.length;) {
+    const len = (out[p] << 16) | (out[p + 1] << 8) | out[p + 2];
+    frames.push({ id: out[p + 8], payload: out.subarray(p + 9, p + 9 + len) });
+    p += 9 + len;
+  }
+  const star = (b: Uint8Array) => b.every((c) => c === 42);
+  assert.equal(frames[1].payload[0], 3, "the pad length kept");
+  assert.ok(star(frames[1].payload.subarray(1)));
+  for (const k of [2, 6, 8]) assert.ok(star(frames[k].payload), `frame ${k} masked`);
+  assert.deepEqual(frames[4].payload, fine);
+  assert.deepEqual(frames[5].payload, fine);
+  // a client's: its preface, then DATA before any HEADERS
+  const client = concatBytes([
+    HTTP2_PREFACE,
+    encodeFrame(FrameType.SETTINGS, 0, 0, []),
+    encodeFrame(FrameType.DATA, 0, 1, rpc),
+    head(3, false),
+    encodeFrame(FrameType.DATA, Flag.END_STREAM, 3, fine),
+  ]);
+  const cout = assertSameForAllChunkings(client, (chunks) => redact(chunks));
+  assert.ok(!includes(cout, "ghp_") && includes(cout, "no secret here"));
 });

@@ -28,8 +28,9 @@ export const DEFAULT_SECRET_HEADERS: readonly string[] = [
  * `ocp-apim-subscription-key`, `private-token`), which the list alone would let through.
  * So is a name ending in `-key` (KEY_NAME). Over-redaction of a header that only looks like one
  * is the safe side; token counts (`x-ratelimit-remaining-tokens`) and `sec-websocket-key` stay
- * readable. (capture/redact.ts also masks, over HTTP/1, a value that begins with a known key's
- * prefix whatever its name: protocols/head_line_rule.ts keyPrefixOf.)
+ * readable. (A value that begins with a known key's prefix is masked whatever its name too:
+ * over HTTP/1 by capture/redact.ts, over HTTP/2 by http2_redactor.ts, by one rule,
+ * protocols/head_line_rule.ts keyPrefixOf / valueHasKeyPrefix.)
  */
 export function isDefaultSecretHeader(lowercaseName: string): boolean {
   return DEFAULT_SECRET_HEADERS.includes(lowercaseName) ||

@@ -18,7 +18,10 @@
  * machinery, blind, until a start line) or, when the bytes look like HTTP/2 frames or the
  * connection is HTTP/2, "frames": withheld, never read by the HTTP/1 redactor. At most
  * MAX_LINE bytes are held, once per direction, to decide (MAX_WEBSOCKET_START while they may
- * be WebSocket frames); a fresh connection's bytes come out as they would have.
+ * be WebSocket frames); a fresh connection's bytes come out as they would have. (An HTTP/2
+ * direction judged started at a SETTINGS frame may still be a connection joined under way: its
+ * HPACK table and the streams begun before are unknown, which the HTTP/2 redactor makes safe,
+ * http2_redactor.ts: an unknown table index fails closed, DATA of an unknown stream is masked.)
  *
  * `gapPlan` is how an HTTP/1 direction's body masker goes on after a gap (the one decision
  * both redactors make): blind (the JSON masker over what follows, until a start line) or not,

@@ -9,7 +9,7 @@ import { concatBytes } from "../kit/bytes.ts";
 import { seededRandom } from "../kit/random.ts";
 import { createSessionDigest } from "./session_digest.ts";
 import { encodeFrame, Flag, FrameType, HTTP2_PREFACE } from "./http2_frame.ts";
-import { encodeLiteral } from "./hpack_encode.ts";
+import { encodeIndexed, encodeLiteral } from "./hpack_encode.ts";
 
 /** Parses hex, ignoring whitespace and `|` separators. */
 export function hex(text: string): Uint8Array {
@@ -124,6 +124,59 @@ export function h2HeadersWithHole(secret: string): { data: Uint8Array; holes: nu
   const at = HTTP2_PREFACE.length + settings.length + 9 + 2;
   data.fill(0, at, at + 13);
   return { data, holes: [at, at + 13] };
+}
+
+/**
+ * A client's HTTP/2 stream (preface, SETTINGS, two requests) whose header values begin with
+ * known keys' prefixes (`keys`: five) under names no rule makes secret, in every way HPACK can
+ * carry them: a literal plain, Huffman-coded and never indexed, Huffman-coded into the dynamic
+ * table (cut by a CONTINUATION inside it), plain into the table under an indexed name, after a
+ * folded line; the second request refers to both table entries by index and sends a key under
+ * a table entry's name after blanks. `keep`: the values no key, which must stay as they are;
+ * `masked`: the names whose values must not (stream 1's, then stream 3's, in order).
+ */
+export function h2KeysUnderPlainNames(keys: readonly string[]): {
+  data: Uint8Array;
+  keep: [string, string][];
+  masked: string[][];
+} {
+  const first = [
+    [...encodeIndexed(3), ...encodeIndexed(7), ...encodeLiteral(4, "/v1/x", "without")],
+    encodeLiteral("x-upstream", keys[0], "without"),
+    encodeLiteral("x-forward", keys[1], "never", true),
+    encodeLiteral("x-relay", keys[2], "incremental", true), // dynamic: 62, later 64
+    encodeLiteral(58, keys[3], "incremental"), // user-agent, dynamic: 62, later 63
+    encodeLiteral("x-folded", `a\r\n ${keys[4]}`, "without"),
+    encodeLiteral("x-note", "skipper", "without"),
+    encodeLiteral("x-model", "gpt-4o", "incremental", true), // dynamic: 62
+  ];
+  const block = Uint8Array.from(first.flat());
+  // a CONTINUATION cuts the Huffman-coded key going into the table
+  const cut = first.slice(0, 3).flat().length + 12;
+  const second = Uint8Array.from([
+    ...encodeIndexed(3),
+    ...encodeIndexed(7),
+    ...encodeIndexed(4),
+    ...encodeIndexed(63), // user-agent: keys[3], masked when it went in
+    ...encodeIndexed(64), // x-relay: keys[2]
+    ...encodeLiteral(64, `  ${keys[0]}`, "without", true),
+    ...encodeIndexed(62), // x-model
+  ]);
+  const data = concatBytes([
+    HTTP2_PREFACE,
+    encodeFrame(FrameType.SETTINGS, 0, 0, []),
+    encodeFrame(FrameType.HEADERS, 0, 1, block.subarray(0, cut)),
+    encodeFrame(FrameType.CONTINUATION, Flag.END_HEADERS, 1, block.subarray(cut)),
+    encodeFrame(FrameType.HEADERS, Flag.END_HEADERS | Flag.END_STREAM, 3, second),
+  ]);
+  return {
+    data,
+    keep: [[":path", "/v1/x"], ["x-note", "skipper"], ["x-model", "gpt-4o"]],
+    masked: [
+      ["x-upstream", "x-forward", "x-relay", "user-agent", "x-folded"],
+      ["user-agent", "x-relay", "x-relay"],
+    ],
+  };
 }
 
 /**
