@@ -14,7 +14,7 @@
  * `Content-Encoding` but identity (gzip, br, any: not decoded) is masked whole (`*`s, same
  * length) where it would be scanned (an MCP connection's, an answer to a request not seen),
  * else goes through at once but a request's: an encoded request on a connection not yet MCP's is
- * held to its end and decoded (content_encoding.ts), masked whole if it is JSON-RPC, cut, or not
+ * held to its end and decoded (content_decode_sync.ts), masked whole if it is JSON-RPC, cut, or not
  * decodable, else let out as it came; a JSON body (an event) is held until it ends, then masked
  * if it is JSON-RPC.
  * The test is cheap for a body that is not: a JSON-RPC body holds the bytes `"jsonrpc"`, so a
@@ -53,7 +53,8 @@ import { isJsonRpcBody, looksLikeJson } from "./jsonrpc.ts";
 import { FirstMemberReader, isMcpRequestHeader, SseEndpointProbe } from "./mcp_http_rule.ts";
 import { concatBytes } from "../kit/bytes.ts";
 import { isStartLine } from "./start_line.ts";
-import { decodeContentSync, parseContentEncoding } from "./content_encoding.ts";
+import { decodeContentSync } from "./content_decode_sync.ts";
+import { parseContentEncoding } from "./content_codings.ts";
 
 /**
  * The state the two directions of one connection share: methods of unanswered requests, and
