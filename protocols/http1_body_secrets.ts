@@ -157,9 +157,10 @@ const MAX_PRESIZE = 64 << 20;
  * LLM API's (Codex zstd-compresses its Responses requests: the instructions, tool definitions
  * and whole conversation each turn, ~1 MiB of text at a 272k-token context, images as base64
  * beside it), so 16 MiB decoded holds them with room, while a decompression bomb stops there
- * (a 204 KB gzip of 200 MiB: ~20 ms, reports/bench/capture.md Session 40; 64 MiB before). The
- * encoded cap is the same: a coding enlarges what it cannot compress by a fraction of a percent
- * (deflate's stored blocks 5 bytes in 64 KiB), so a body past it encoded would decode past it.
+ * (a 204 KB gzip of 200 MiB of zeros: ~14 ms of CPU, against ~31 ms at 64 MiB:
+ * reports/bench/capture.md Session 40). The encoded cap is the same: a coding enlarges what it
+ * cannot compress by a fraction of a percent (deflate's stored blocks 5 bytes in 64 KiB), so a
+ * body past it encoded would decode past it.
  */
 export const MAX_DECODED_BODY = 16 << 20;
 export const MAX_ENCODED_BODY = MAX_DECODED_BODY;
