@@ -73,6 +73,7 @@ import {
 import { type WebSocketSide, WebSocketStart } from "../protocols/websocket_start.ts";
 import { type H2RedactorFactory, http1Redactors, takeOut } from "./tls_streams.ts";
 import type { Http2Exchanges } from "../protocols/http2_body_secrets.ts";
+import type { BodyMaskCounts } from "../protocols/http1_body_secrets.ts";
 
 /** What the redactor needs of a call (ipc_streams.ts's IpcCall); `data` and `lost` are set. */
 export interface RedactableCall {
@@ -173,17 +174,21 @@ export class IpcRedactor<C extends RedactableCall = RedactableCall> {
   #emit: (call: C) => void;
   /** the recording's keyed digest of session ids (its key in memory only) */
   #digest: SessionDigest;
+  /** bodies masked whole unjudged (an encoded request past a cap), for the warnings */
+  #counts: BodyMaskCounts | undefined;
 
   /**
    * `h2Redactor`: the HTTP/2 redactor's factory (without one, HTTP/2 goes through the HTTP/1
    * redactor, as in tls_streams.ts). `digest`: the recording's (default: a fresh key, this
-   * object's: one per recording). `emit` gets each call, its data redacted, in order.
+   * object's: one per recording). `counts`: where the body maskers count what they mask whole
+   * unjudged. `emit` gets each call, its data redacted, in order.
    */
   constructor(
-    opts: { h2Redactor?: H2RedactorFactory; digest?: SessionDigest },
+    opts: { h2Redactor?: H2RedactorFactory; digest?: SessionDigest; counts?: BodyMaskCounts },
     emit: (call: C) => void,
   ) {
     this.#h2 = opts.h2Redactor;
+    this.#counts = opts.counts;
     this.#emit = emit;
     this.#digest = opts.digest ?? createSessionDigest();
   }
@@ -471,6 +476,7 @@ export class IpcRedactor<C extends RedactableCall = RedactableCall> {
     [s.http, s.param, s.body] = http1Redactors(
       s.conn ? (s.conn.h1 ??= { methods: [] }) : undefined,
       this.#digest,
+      this.#counts,
     );
   }
 

@@ -31,6 +31,7 @@ import { IpcRedactor } from "./ipc_redact.ts";
 import { addHole } from "./tls_assembler.ts";
 import type { H2RedactorFactory } from "./tls_streams.ts";
 import type { SessionDigest } from "../protocols/session_digest.ts";
+import type { BodyMaskCounts } from "../protocols/http1_body_secrets.ts";
 import { noDamage, type StreamDamage } from "./stream_damage.ts";
 
 /** One kernel ipc chunk (SL_K_IPC) as the decoder gives it; the owner's uid is not needed. */
@@ -202,7 +203,8 @@ export class IpcRows {
    * HTTP/2 redactor's factory, for h2c on loopback (see ipc_redact.ts); `netNsOf`: a
    * process's network namespace as last recorded (0 or none: not known; see the module
    * comment); `digest`: the recording's keyed digest of session ids, shared with its TLS
-   * streams (default: a fresh key).
+   * streams (default: a fresh key); `counts`: where its body maskers count what they mask whole
+   * unjudged.
    */
   constructor(
     clock: Clock,
@@ -211,13 +213,14 @@ export class IpcRows {
       h2Redactor?: H2RedactorFactory;
       netNsOf?: (pid: number) => number | undefined;
       digest?: SessionDigest;
+      counts?: BodyMaskCounts;
     } = {},
   ) {
     this.#clock = clock;
     const of = opts.netNsOf;
     this.#netNsOf = of ? (pid) => of(pid) ?? 0 : () => 0;
     this.#redactor = opts.keepSecrets ? null : new IpcRedactor<IpcCall>(
-      { h2Redactor: opts.h2Redactor, digest: opts.digest },
+      { h2Redactor: opts.h2Redactor, digest: opts.digest, counts: opts.counts },
       (c) => this.#add(c),
     );
   }

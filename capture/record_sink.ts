@@ -33,6 +33,7 @@ import { HookVerifier } from "./hook_verifier.ts";
 import { TlsAssembler } from "./tls_assembler.ts";
 import { PER_DIRECTION_CONTEXT } from "./tls_targets.ts";
 import { type H2RedactorFactory, TlsStreams } from "./tls_streams.ts";
+import { type BodyMaskCounts, encodedOverCapWarning } from "../protocols/http1_body_secrets.ts";
 import { damageWarnings, noDamage } from "./stream_damage.ts";
 import { dnsRefusedWarnings } from "./dns.ts";
 import { ArgvAssembler, type ArgvDamage, argvWarnings } from "./argv_assembler.ts";
@@ -126,6 +127,9 @@ export class RecordSink {
   readonly #ipcCalls: IpcAssembler;
   /** what tls.arrow misses (ipc's: IpcRows.damage) */
   #tlsDamage = noDamage();
+  /** bodies the redactors masked whole unjudged (encoded requests past a cap), TLS and ipc */
+  #tlsMasked: BodyMaskCounts = { encodedOverCap: 0 };
+  #ipcMasked: BodyMaskCounts = { encodedOverCap: 0 };
   /** execs whose argv goes on in SL_K_ARGV records, until it is in */
   readonly #argv: ArgvAssembler;
 
@@ -151,7 +155,12 @@ export class RecordSink {
     // (the recording schema: "the same for one id within a recording")
     const digest = createSessionDigest();
     this.#streams = new TlsStreams(
-      { keepSecrets: opts.keepSecrets ?? false, h2Redactor: opts.h2Redactor, digest },
+      {
+        keepSecrets: opts.keepSecrets ?? false,
+        h2Redactor: opts.h2Redactor,
+        digest,
+        counts: this.#tlsMasked,
+      },
       ({ call, data, lost, withheld }) => {
         if (call.truncated) this.#tlsDamage.cut++;
         this.#tlsDamage.lost += BigInt(lost - withheld);
@@ -208,6 +217,7 @@ export class RecordSink {
       h2Redactor: opts.h2Redactor,
       netNsOf: (pid) => this.#netNs.get(pid),
       digest,
+      counts: this.#ipcMasked,
     });
     this.#ipcCalls = new IpcAssembler(opts.maxTlsBytes, (c) => this.#ipcRows.push(c));
   }
@@ -440,6 +450,8 @@ export class RecordSink {
         this.#maxTlsBytes,
       ),
       ...damageWarnings("ipc", "cleartext HTTP over TCP", ipc.http, this.#maxTlsBytes),
+      ...encodedOverCapWarning("TLS plaintext", this.#tlsMasked.encodedOverCap),
+      ...encodedOverCapWarning("cleartext HTTP over TCP", this.#ipcMasked.encodedOverCap),
       ...argvWarnings(this.#argv.damage),
       ...dnsRefusedWarnings(this.#dnsRefused, this.#dnsAnswersRefused),
       ...outlivedWarnings(this.#running),

@@ -11,6 +11,7 @@ import { writeManifest } from "../recording/manifest.ts";
 import { UNKNOWN_HOOKS } from "../recording/blind_spots.ts";
 import { UNUSED_PROCESS_COLUMNS } from "../recording/schema.ts";
 import { Kind } from "./events.ts";
+import { MAX_DECODED_BODY } from "../protocols/http1_body_secrets.ts";
 import { readRecording, tlsStreams } from "../recording/recording.ts";
 import {
   fixtureSink,
@@ -198,6 +199,72 @@ Deno.test("record sink: one session-id key a recording — the same Mcp-Session-
     assert.ok(tls && !tls.includes("*"), tls);
     assert.equal(afterGap, tls);
     assert.equal(ipc, tls);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("record sink: an encoded request past the redactor's caps (a gzip bomb) over TLS and over TCP is written masked, and each is said in a manifest warning", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "sl-sink-bomb-" });
+  try {
+    const { manifest, sink } = fixtureSink(dir);
+    const { gzipSync } = await import("node:zlib");
+    const key = "ghp_Sink8Kq3Wm6Yx1Vr5Nb9Lc";
+    const json = new Uint8Array(MAX_DECODED_BODY + (1 << 20)).fill(0x20);
+    json.set(new TextEncoder().encode(`{"model":"m","api_key":"${key}","pad":"`));
+    json.set(new TextEncoder().encode('"}'), json.length - 2);
+    const bomb = new Uint8Array(gzipSync(json));
+    const head = new TextEncoder().encode(
+      `POST /v1/x HTTP/1.1\r\nHost: h\r\nContent-Encoding: gzip\r\nContent-Length: ${bomb.length}\r\n\r\n`,
+    );
+    const req = new Uint8Array(head.length + bomb.length);
+    req.set(head);
+    req.set(bomb, head.length);
+    const ev = { hflags: 0, pid: 300, tid: 300, uid: 0, ts: 2_000_000n };
+    sink.push({
+      ...ev,
+      kind: Kind.TLS,
+      conn: 0x51n,
+      seq: 0n,
+      total: req.length,
+      offset: 0,
+      target: 0,
+      dir: 0 as const,
+      data: req,
+    });
+    sink.push({
+      ...ev,
+      kind: Kind.IPC,
+      inode: 0x61n,
+      peerInode: 0n,
+      streamOff: 0n,
+      total: req.length,
+      offset: 0,
+      len: req.length,
+      fd: 7,
+      dir: 0,
+      fdkind: 3,
+      lport: 50000,
+      rport: 8080,
+      laddr: "127.0.0.1",
+      raddr: "127.0.0.1",
+      data: req,
+    });
+    await sink.settled();
+    sink.finish();
+    writeManifest(dir, manifest);
+    const rec = readRecording(dir);
+    for (const row of [rec.tls[0], rec.ipc[0]]) {
+      assert.equal(row.data.length, req.length);
+      assert.ok(row.data.subarray(head.length).every((c: number) => c === 0x2a));
+    }
+    for (const where of ["TLS plaintext", "cleartext HTTP over TCP"]) {
+      const said = manifest.warnings.filter((w) =>
+        w.startsWith(`1 encoded request body`) && w.includes(` in ${where},`)
+      );
+      assert.equal(said.length, 1, `${where}: ${manifest.warnings.join(" | ")}`);
+      assert.match(said[0], /masked whole .* past 16 MiB encoded or decoded/);
+    }
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -22,6 +22,11 @@ import { encodeIndexed, encodeLiteral } from "../protocols/hpack_encode.ts";
 import { encodeFrame, FrameType } from "../protocols/http2_frame.ts";
 import { huffmanEncode } from "../protocols/hpack_huffman.ts";
 import { webSocketFrameHeader } from "../protocols/websocket_frame.ts";
+import {
+  type BodyMaskCounts,
+  MAX_DECODED_BODY,
+  MAX_ENCODED_BODY,
+} from "../protocols/http1_body_secrets.ts";
 
 const enc = new TextEncoder();
 
@@ -154,10 +159,10 @@ function tlsCall(dir: 0 | 1, seq: number, data: Uint8Array, over: Partial<TlsCal
   };
 }
 
-function tlsRun(pieces: Piece[], dir: 0 | 1): Uint8Array {
+function tlsRun(pieces: Piece[], dir: 0 | 1, counts?: BodyMaskCounts): Uint8Array {
   const out: RedactedCall[] = [];
   const s = new TlsStreams(
-    { keepSecrets: false, h2Redactor: h2RedactorFactory, digest: TEST_DIGEST },
+    { keepSecrets: false, h2Redactor: h2RedactorFactory, digest: TEST_DIGEST, counts },
     (r) => out.push(r),
   );
   let seq = 0;
@@ -176,9 +181,9 @@ function tlsRun(pieces: Piece[], dir: 0 | 1): Uint8Array {
   return concatBytes(out.map((r) => r.data));
 }
 
-function ipcRun(pieces: Piece[], dir: 0 | 1): Uint8Array {
+function ipcRun(pieces: Piece[], dir: 0 | 1, counts?: BodyMaskCounts): Uint8Array {
   const out: RedactableCall[] = [];
-  const r = new IpcRedactor({ h2Redactor: h2RedactorFactory, digest: TEST_DIGEST }, (c) => {
+  const r = new IpcRedactor({ h2Redactor: h2RedactorFactory, digest: TEST_DIGEST, counts }, (c) => {
     out.push(c);
   });
   let off = 0;
@@ -360,7 +365,10 @@ function everyCalling(input: Uint8Array): [string, Piece[]][] {
   return ways;
 }
 
-const RUNS: [string, (p: Piece[], d: 0 | 1) => Uint8Array][] = [["tls", tlsRun], ["tcp", ipcRun]];
+const RUNS: [string, (p: Piece[], d: 0 | 1, counts?: BodyMaskCounts) => Uint8Array][] = [
+  ["tls", tlsRun],
+  ["tcp", ipcRun],
+];
 
 /** An MCP tools/call whose arguments carry a key: what follows a joined start in these tests. */
 const RPC_WITH_KEY = JSON.stringify({
@@ -615,6 +623,62 @@ Deno.test("adversarial: an HTTP/2 connection joined at a SETTINGS frame (the HPA
         const out = run(pieces, dir);
         const found = leak(out, [KEYS.gemini, KEYS.openai]);
         assert.equal(found, null, `${how} dir ${dir}, ${way}: ${found} out`);
+      }
+    }
+  }
+});
+
+Deno.test("adversarial: encoded requests past the caps (bombs of gzip, br and zstd; a stored gzip past MAX_ENCODED_BODY), over TLS and TCP, whole, in 16 KiB calls and at random: masked whole, counted, no 8 bytes of the key out", async () => {
+  const zlib = await import("node:zlib");
+  // deno-lint-ignore no-explicit-any
+  const z = zlib as any;
+  /** a JSON body: `first` member, a key, then `n` spaces */
+  const padded = (first: string, n: number) => {
+    const head = enc.encode(`{"${first}":"2.0","params":{"api_key":"${KEYS.jsonrpc}"},"pad":"`);
+    const b = new Uint8Array(head.length + n + 2).fill(0x20);
+    b.set(head);
+    b.set(enc.encode('"}'), b.length - 2);
+    return b;
+  };
+  const over = MAX_DECODED_BODY + 1;
+  const bodies: [string, Uint8Array][] = [
+    ["gzip", zlib.gzipSync(padded("jsonrpc", over))],
+    ["br", zlib.brotliCompressSync(padded("model", over))],
+    ["zstd", z.zstdCompressSync(padded("method", over))],
+    ["gzip", zlib.gzipSync(padded("model", MAX_ENCODED_BODY), { level: 0 })],
+  ];
+  const rand = random(40);
+  for (const [coding, raw] of bodies) {
+    const body = new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
+    const head = enc.encode(
+      `POST /messages?x=1 HTTP/1.1\r\nHost: localhost\r\nContent-Encoding: ${coding}\r\n` +
+        `Content-Length: ${body.length}\r\n\r\n`,
+    );
+    const input = concatBytes([head, body]);
+    const sliced = (next: () => number) => {
+      const pieces: Piece[] = [];
+      for (let a = 0; a < input.length;) {
+        const n = next();
+        pieces.push({ data: input.subarray(a, a + n) });
+        a += n;
+      }
+      return pieces;
+    };
+    const ways: [string, Piece[]][] = [
+      ["whole", [{ data: input }]],
+      ["16 KiB calls", sliced(() => 16384)],
+      ["at random", sliced(() => 1 + Math.floor(rand() * 40000))],
+    ];
+    for (const [how, run] of RUNS) {
+      for (const [way, pieces] of ways) {
+        const label = `${how} ${coding} ${body.length} bytes ${way}`;
+        const counts: BodyMaskCounts = { encodedOverCap: 0 };
+        const out = run(pieces, 0, counts);
+        assert.equal(out.length, input.length, label);
+        assert.deepEqual(out.subarray(0, head.length), head, label);
+        assert.ok(out.subarray(head.length).every((c) => c === 0x2a), `${label}: masked whole`);
+        assert.equal(leak(out, [KEYS.jsonrpc]), null, label);
+        assert.equal(counts.encodedOverCap, 1, label);
       }
     }
   }

@@ -13,6 +13,7 @@ import { cacheWarning } from "./inspect_cache.ts";
 import { attachFailureWarning, notKnownWarning } from "./attach.ts";
 import { workerWarning } from "./off_thread.ts";
 import { pairingWarnings } from "./conn_pairing.ts";
+import { encodedOverCapWarning } from "../protocols/http1_body_secrets.ts";
 
 Deno.test("restated warnings: the capture's summaries of what the rows show are known as such; the rest are not", () => {
   const damage = { cut: 2, lost: 100n, withheld: 7n };
@@ -38,6 +39,8 @@ Deno.test("restated warnings: the capture's summaries of what the rows show are 
       "taken through io_uring are not recorded",
   ));
   const own = [
+    ...encodedOverCapWarning("TLS plaintext", 2),
+    ...encodedOverCapWarning("cleartext HTTP over TCP", 1),
     cacheWarning("Permission denied"),
     workerWarning("Module not found", 2),
     notKnownWarning([{ path: "/usr/bin/x", dev: "1", ino: "2", error: "the map is full" }])!,
@@ -63,6 +66,6 @@ Deno.test("restated warnings: the capture's summaries of what the rows show are 
     // rustls records maybe on the wrong connection: the rows do not say so
     ...pairingWarnings({ calls: 3, bytes: 90, contexts: 1 }, { contexts: 1, moves: 2 }),
   ];
-  assert.equal(own.length, 8, "set-up: every warning made");
+  assert.equal(own.length, 10, "set-up: every warning made");
   for (const w of own) assert.ok(!restatesRows(w), w);
 });

@@ -57,6 +57,7 @@ import {
 } from "../protocols/stream_start.ts";
 import { type WebSocketSide, WebSocketStart } from "../protocols/websocket_start.ts";
 import {
+  type BodyMaskCounts,
   type BodySecretMasker,
   createHttp1BodySecrets,
   type Http1Exchanges,
@@ -183,13 +184,24 @@ export class TlsStreams {
   #emit: (r: RedactedCall) => void;
   /** the recording's keyed digest of session ids (its key in memory only) */
   #digest: SessionDigest;
+  /** bodies masked whole unjudged (an encoded request past a cap), for the warnings */
+  #counts: BodyMaskCounts | undefined;
 
-  /** `digest`: the recording's (default: a fresh key, this object's: one per recording) */
+  /**
+   * `digest`: the recording's (default: a fresh key, this object's: one per recording);
+   * `counts`: where the body maskers count what they mask whole unjudged
+   */
   constructor(
-    opts: { keepSecrets: boolean; h2Redactor?: H2RedactorFactory; digest?: SessionDigest },
+    opts: {
+      keepSecrets: boolean;
+      h2Redactor?: H2RedactorFactory;
+      digest?: SessionDigest;
+      counts?: BodyMaskCounts;
+    },
     emit: (r: RedactedCall) => void,
   ) {
     this.#keepSecrets = opts.keepSecrets;
+    this.#counts = opts.counts;
     this.#h2 = opts.h2Redactor;
     this.#emit = emit;
     this.#digest = opts.digest ?? createSessionDigest();
@@ -235,7 +247,7 @@ export class TlsStreams {
     }
     if (!d.redactor) {
       d.shared = c.h1 ??= { methods: [] };
-      [d.redactor, d.param, d.body] = http1Redactors(d.shared, this.#digest);
+      [d.redactor, d.param, d.body] = http1Redactors(d.shared, this.#digest, this.#counts);
     }
 
     if (!d.started) {
@@ -350,7 +362,7 @@ export class TlsStreams {
     this.#outH1(d, this.#h1After(d, d.redactor!.flush()));
     this.#outH1(d, this.#h1Body(d, d.param!.flush()));
     this.#outH1(d, d.body!.flush());
-    [d.redactor, d.param, d.body] = http1Redactors(d.shared, this.#digest);
+    [d.redactor, d.param, d.body] = http1Redactors(d.shared, this.#digest, this.#counts);
     this.#h1Gap(d, undefined);
   }
 
@@ -529,17 +541,18 @@ function withheld(call: TlsCall): RedactedCall {
  * An HTTP/1 direction's redactors, in the order its bytes go through them (here and in
  * ipc_redact.ts): secret header values, then the `sessionId=` URL parameter, then the
  * secret-named JSON values of JSON-RPC bodies (`shared` with the other direction: which
- * requests were HEADs, whether the connection is MCP's).
+ * requests were HEADs, whether the connection is MCP's; `counts`: what it masks whole unjudged).
  */
 export function http1Redactors(
   shared: Http1Exchanges | undefined,
   digest: SessionDigest,
+  counts?: BodyMaskCounts,
 ): [Http1Redactor, ParamRedactor, BodySecretMasker] {
   return [
     createHttp1Redactor(undefined, digest),
     // a value a chunked body's chunk boundary cuts goes on after it (chunk_seam.ts)
     createParamRedactor(SECRET_PARAM, { digest, hold: true, chunkSeams: true }),
-    createHttp1BodySecrets(shared),
+    createHttp1BodySecrets(shared, counts),
   ];
 }
 

@@ -24,6 +24,17 @@ import type { Transform } from "node:stream";
 import { ProtocolError } from "./protocol_error.ts";
 import { concatBytes } from "../kit/bytes.ts";
 import { createZstdFrameSplitter } from "./zstd_frames.ts";
+import {
+  errorCode,
+  isZlibWrapped,
+  parseContentEncoding,
+  type Stage,
+  stageFor,
+} from "./content_codings.ts";
+
+// the synchronous decoder (which loads node:zlib when first used) and the coding list, here too
+export { decodeContentSync } from "./content_decode_sync.ts";
+export { parseContentEncoding };
 
 export interface ContentDecoderCallbacks {
   /** A decoded chunk; `inputEnd` counts the encoded bytes handed to the decoder so far. */
@@ -42,32 +53,6 @@ export interface ContentDecoder {
   feed(bytes: Uint8Array): void;
   /** Signals the end of input; resolves when all output (or an error) has been delivered. */
   end(): Promise<void>;
-}
-
-/** Splits a Content-Encoding header value (or values) into lowercase codings, in applied order. */
-export function parseContentEncoding(value: string | readonly string[] | undefined): string[] {
-  if (value === undefined) return [];
-  const values = typeof value === "string" ? [value] : value;
-  return values.flatMap((v) => v.split(",")).map((c) => c.trim().toLowerCase())
-    .filter((c) => c !== "" && c !== "identity");
-}
-
-type Stage = "gzip" | "deflate" | "br" | "zstd";
-
-function stageFor(coding: string): Stage | null {
-  switch (coding) {
-    case "gzip":
-    case "x-gzip":
-      return "gzip";
-    case "deflate":
-      return "deflate";
-    case "br":
-      return "br";
-    case "zstd":
-      return "zstd";
-    default:
-      return null;
-  }
 }
 
 /** Which codings this runtime can decode (probed once by decoding a tiny sample). */
@@ -91,15 +76,6 @@ export function supportedContentCodings(): Record<string, boolean> {
       return z.zstdDecompressSync(z.zstdCompressSync(sample));
     }),
   };
-}
-
-/**
- * Whether a `deflate` body is zlib-wrapped (RFC 9110 says it is, but raw deflate is common): a
- * zlib header has CM = 8 and a 16-bit check value divisible by 31.
- */
-function isZlibWrapped(firstBytes: Uint8Array): boolean {
-  const [cmf, flg] = firstBytes;
-  return (cmf & 0x0f) === 8 && ((cmf << 8) | flg) % 31 === 0;
 }
 
 function makeTransform(stage: Stage, firstBytes: Uint8Array): Transform {
@@ -346,87 +322,4 @@ export async function decodeContent(
   await d.end();
   if (error) throw error;
   return concatBytes(parts);
-}
-
-/**
- * Decodes a complete body synchronously (for push parsers that must answer within `feed`/`end`):
- * the same codings and deflate detection as the streaming decoder, output bounded by
- * `maxOutputSize` (default 64 MiB). Throws a `ProtocolError`: unknown coding (`unsupported`),
- * corrupt data or too many zstd frames (`compression`), gzip, deflate or zstd data that ends
- * inside itself (`truncated`), output above the bound (`output-limit`).
- */
-export function decodeContentSync(
-  encoding: string | readonly string[],
-  body: Uint8Array,
-  options: Pick<ContentDecoderOptions, "maxOutputSize"> = {},
-): Uint8Array {
-  const maxOutputLength = options.maxOutputSize ?? 64 * 1024 * 1024;
-  let bytes = body;
-  for (const coding of parseContentEncoding(encoding).reverse()) {
-    const stage = stageFor(coding);
-    if (stage === null) {
-      throw new ProtocolError("unsupported", `unsupported content coding "${coding}"`);
-    }
-    try {
-      bytes = decodeStageSync(stage, bytes, maxOutputLength);
-    } catch (err) {
-      if (err instanceof ProtocolError) throw err;
-      const tooLarge = err instanceof RangeError ||
-        (err as { code?: string }).code === "ERR_BUFFER_TOO_LARGE";
-      throw tooLarge
-        ? new ProtocolError(
-          "output-limit",
-          `decoded body exceeds maxOutputSize (${maxOutputLength})`,
-        )
-        : new ProtocolError(errorCode(err), `${coding}: ${(err as Error).message}`);
-    }
-  }
-  return bytes;
-}
-
-/**
- * `truncated` when zlib ran out of input inside the data (Z_BUF_ERROR: "unexpected end of
- * file"), `compression` for anything else it could not decode.
- */
-function errorCode(err: unknown): "truncated" | "compression" {
-  return (err as { code?: string }).code === "Z_BUF_ERROR" ? "truncated" : "compression";
-}
-
-function decodeStageSync(stage: Stage, input: Uint8Array, maxOutputLength: number): Uint8Array {
-  const opts = { maxOutputLength };
-  switch (stage) {
-    case "gzip":
-      return zlib.gunzipSync(input, opts);
-    case "deflate": {
-      return isZlibWrapped(input)
-        ? zlib.inflateSync(input, opts)
-        : zlib.inflateRawSync(input, opts);
-    }
-    case "br":
-      return zlib.brotliDecompressSync(input, opts);
-    case "zstd": {
-      // deno-lint-ignore no-explicit-any
-      const z = zlib as any;
-      if (typeof z.zstdDecompressSync !== "function") {
-        throw new ProtocolError("unsupported", "zstd is not available in this runtime's node:zlib");
-      }
-      // one frame at a time (see zstd_frames.ts), the bound over them all
-      const parts: Uint8Array[] = [];
-      let total = 0;
-      const splitter = createZstdFrameSplitter();
-      for (const { bytes: frame, skip } of splitter.split(input)) {
-        if (skip) continue; // RFC 8878 3.1.2: ignored
-        const out: Uint8Array = z.zstdDecompressSync(frame, {
-          maxOutputLength: Math.max(1, maxOutputLength - total),
-        });
-        total += out.length;
-        if (total > maxOutputLength) throw new RangeError("output above the bound");
-        parts.push(out);
-      }
-      if (splitter.midFrame()) {
-        throw new ProtocolError("truncated", "zstd data ends inside a frame");
-      }
-      return parts.length === 1 ? parts[0] : concatBytes(parts);
-    }
-  }
 }

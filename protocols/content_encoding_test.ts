@@ -221,3 +221,25 @@ Deno.test("zstd: a body cut inside a frame is truncated, at every split and ever
     if (n > a.length) assert.deepEqual(r.out.subarray(0, 500), text.subarray(0, 500));
   }
 });
+
+Deno.test("decodeContentSync: a bomb of every coding stops at maxOutputSize; a body of exactly that size decodes", () => {
+  const size = 4 * 1024 * 1024;
+  const zeros = new Uint8Array(size);
+  const bombs: [string, Uint8Array][] = [
+    ["gzip", u8(zlib.gzipSync(zeros))],
+    ["deflate", u8(zlib.deflateSync(zeros))],
+    ["deflate", u8(zlib.deflateRawSync(zeros))],
+    ["br", u8(zlib.brotliCompressSync(zeros))],
+    ["zstd", u8(z.zstdCompressSync(zeros))],
+    ["gzip, br", u8(zlib.brotliCompressSync(zlib.gzipSync(zeros)))],
+  ];
+  for (const [encoding, bomb] of bombs) {
+    assert.ok(bomb.length * 100 < size, `${encoding}: ${bomb.length} bytes is no bomb`);
+    assert.equal(decodeContentSync(encoding, bomb, { maxOutputSize: size }).length, size);
+    assert.throws(
+      () => decodeContentSync(encoding, bomb, { maxOutputSize: size - 1 }),
+      (e) => e instanceof ProtocolError && e.code === "output-limit",
+      encoding,
+    );
+  }
+});

@@ -14,9 +14,10 @@
  * `Content-Encoding` but identity (gzip, br, any: not decoded) is masked whole (`*`s, same
  * length) where it would be scanned (an MCP connection's, an answer to a request not seen),
  * else goes through at once but a request's: an encoded request on a connection not yet MCP's is
- * held to its end and decoded (content_encoding.ts), masked whole if it is JSON-RPC, cut, or not
- * decodable, else let out as it came; a JSON body (an event) is held until it ends, then masked
- * if it is JSON-RPC.
+ * held to its end and decoded (content_decode_sync.ts), masked whole if it is JSON-RPC, cut, not
+ * decodable, or past a cap (MAX_ENCODED_BODY held, MAX_DECODED_BODY decoded: counted in
+ * `BodyMaskCounts`), else let out as it came; a JSON body (an event) is held until it ends, then
+ * masked if it is JSON-RPC.
  * The test is cheap for a body that is not: a JSON-RPC body holds the bytes `"jsonrpc"`, so a
  * body without them (a prompt) is only searched for a `j`, never decoded nor parsed.
  *
@@ -53,7 +54,9 @@ import { isJsonRpcBody, looksLikeJson } from "./jsonrpc.ts";
 import { FirstMemberReader, isMcpRequestHeader, SseEndpointProbe } from "./mcp_http_rule.ts";
 import { concatBytes } from "../kit/bytes.ts";
 import { isStartLine } from "./start_line.ts";
-import { decodeContentSync, parseContentEncoding } from "./content_encoding.ts";
+import { decodeContentSync } from "./content_decode_sync.ts";
+import { parseContentEncoding } from "./content_codings.ts";
+import { ProtocolError } from "./protocol_error.ts";
 
 /**
  * The state the two directions of one connection share: methods of unanswered requests, and
@@ -146,6 +149,45 @@ const SONRPC = [0x73, 0x6f, 0x6e, 0x72, 0x70, 0x63, QUOTE];
 export const MAX_LINE = 8192;
 /** a held body's buffer is made this big at most before its bytes come */
 const MAX_PRESIZE = 64 << 20;
+
+/**
+ * The most bytes an encoded request's decoding may yield to be judged (Kind.Encoded), and the
+ * most of its encoded bytes held meanwhile: past either it is masked whole, unjudged, and
+ * counted (`BodyMaskCounts`). An MCP request is a few KiB; the large encoded requests are an
+ * LLM API's (Codex zstd-compresses its Responses requests: the instructions, tool definitions
+ * and whole conversation each turn, ~1 MiB of text at a 272k-token context, images as base64
+ * beside it), so 16 MiB decoded holds them with room, while a decompression bomb stops there
+ * (a 204 KB gzip of 200 MiB of zeros: ~14 ms of CPU, against ~31 ms at 64 MiB:
+ * reports/bench/capture.md Session 40). The encoded cap is the same: a coding enlarges what it
+ * cannot compress by a fraction of a percent (deflate's stored blocks 5 bytes in 64 KiB), so a
+ * body past it encoded would decode past it.
+ */
+export const MAX_DECODED_BODY = 16 << 20;
+export const MAX_ENCODED_BODY = MAX_DECODED_BODY;
+
+/**
+ * What a direction's masker masked whole without judging it, counted for the capture's
+ * warnings (shared by every masker of a recording's TLS, or of its ipc streams).
+ */
+export interface BodyMaskCounts {
+  /** encoded request bodies past MAX_ENCODED_BODY held, or decoding past MAX_DECODED_BODY */
+  encodedOverCap: number;
+}
+
+/**
+ * The capture's warning for `n` encoded request bodies masked whole unjudged, `where` the bytes
+ * were ("TLS plaintext", "cleartext HTTP over TCP"). Not a `tls:` line: the rows show the `*`s,
+ * not why (recording/manifest.ts restatesRows), so an analysis repeats it.
+ */
+export function encodedOverCapWarning(where: string, n: number): string[] {
+  if (!n) return [];
+  const mib = MAX_DECODED_BODY >> 20;
+  return [
+    `${n} encoded request ${n === 1 ? "body" : "bodies"} (Content-Encoding) in ${where}, on ` +
+    `connections not known to be MCP's, masked whole without being judged: past ${mib} MiB ` +
+    "encoded or decoded (a decompression bomb, or a request that large)",
+  ];
+}
 
 /** Whether `b` holds the bytes `"jsonrpc"`, as every JSON-RPC body does. */
 export function mentionsJsonRpc(b: Uint8Array): boolean {
@@ -250,6 +292,7 @@ const enum Kind {
 /** A masker for one direction; `shared` is the connection's (both directions'). */
 export function createHttp1BodySecrets(
   shared: Http1Exchanges = { methods: [] },
+  counts?: BodyMaskCounts,
 ): BodySecretMasker {
   // a stream (a capture) may begin inside a message: framing is found at a start line
   let st = St.Lost;
@@ -277,6 +320,8 @@ export function createHttp1BodySecrets(
   let eventHasJ = false;
   // held bytes (raw, chunk framing and all) and where the payload is in them
   let holding = false;
+  /** Encoded: the payload bytes held so far */
+  let encodedHeld = 0;
   let buf = new Uint8Array(4096);
   let bufLen = 0;
   let segs: number[] = [];
@@ -414,10 +459,16 @@ export function createHttp1BodySecrets(
     let rpc = true;
     if (complete) {
       try {
-        const text = new TextDecoder().decode(decodeContentSync(encoding, p.bytes));
+        const decoded = decodeContentSync(encoding, p.bytes, { maxOutputSize: MAX_DECODED_BODY });
+        const text = new TextDecoder().decode(decoded);
         rpc = looksLikeJson(text) && (isJsonRpcBody(text) || text.includes('"jsonrpc"'));
         if (rpc) shared.mcp = true;
-      } catch { /* not decodable: masked */ }
+      } catch (e) {
+        // not decodable, or decoding past the cap (a bomb): masked
+        if (e instanceof ProtocolError && e.code === "output-limit" && counts) {
+          counts.encodedOverCap++;
+        }
+      }
     }
     if (rpc) {
       p.bytes.fill(STAR);
@@ -472,7 +523,19 @@ export function createHttp1BodySecrets(
       const m = new Uint8Array(b - a).fill(STAR);
       return put(m, 0, m.length);
     }
-    if (kind === Kind.Encoded) return hold(chunk, a, b, true);
+    if (kind === Kind.Encoded) {
+      encodedHeld += b - a;
+      if (encodedHeld <= MAX_ENCODED_BODY) return hold(chunk, a, b, true);
+      // past the cap: what is held out as `*`s, the rest masked as it comes, nothing more held
+      const p = payloadOf();
+      p.bytes.fill(STAR);
+      if (p.copied) writeBack(p.bytes);
+      release();
+      holding = false;
+      kind = Kind.Mask;
+      if (counts) counts.encodedOverCap++;
+      return payload(chunk, a, b);
+    }
     if (kind === Kind.Json) {
       if (!first.held) {
         const p = first.read(chunk, a, b, scan);
@@ -529,6 +592,7 @@ export function createHttp1BodySecrets(
       ? Kind.Json
       : Kind.Pass;
     holding = kind === Kind.Json || kind === Kind.Encoded; // Sse: while an event is held
+    encodedHeld = 0;
     // a JSON body of known length is held whole: room for it at once
     const want = bufLen + (st === St.Body && remaining < MAX_PRESIZE ? remaining : 0);
     if (kind === Kind.Json && scan && want > buf.length) {

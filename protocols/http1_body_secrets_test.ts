@@ -9,7 +9,13 @@
  * request's `passw` and `api_key` are left alone.
  */
 import assert from "node:assert/strict";
-import { createHttp1BodySecrets, type Http1Exchanges } from "./http1_body_secrets.ts";
+import {
+  type BodyMaskCounts,
+  createHttp1BodySecrets,
+  type Http1Exchanges,
+  MAX_DECODED_BODY,
+  MAX_ENCODED_BODY,
+} from "./http1_body_secrets.ts";
 import { maskSecrets } from "./json_secrets.ts";
 import { assertSameForAllChunkings } from "./testing.ts";
 import { concatBytes } from "../kit/bytes.ts";
@@ -363,4 +369,82 @@ Deno.test("an encoded JSON-RPC request on a connection not yet MCP's (no MCP hea
   assert.equal(latin1(mask([bytes(whole.slice(0, -5))], { methods: [] })), want.slice(0, -5));
   const foo = `POST /m HTTP/1.1\r\nContent-Encoding: foo\r\nContent-Length: 4\r\n\r\n`;
   assert.equal(latin1(mask([bytes(foo + '{"a"')], { methods: [] })), foo + "****");
+});
+
+Deno.test("an encoded request past a cap is masked whole and counted, never judged: a bomb of each coding (its decoding stops at MAX_DECODED_BODY), a body past MAX_ENCODED_BODY (masked from there, nothing more held)", async () => {
+  const zlib = await import("node:zlib");
+  const key = "ghp_Cap8Kq3Wm6Yx1Vr5Nb9Lc";
+  /** a JSON body `{"<first>":...,"api_key":key,"pad":"<n spaces>"}` */
+  const padded = (first: string, n: number) => {
+    const head = enc.encode(`{"${first}":"2.0","params":{"api_key":"${key}"},"pad":"`);
+    const b = new Uint8Array(head.length + n + 2).fill(0x20);
+    b.set(head);
+    b.set(enc.encode('"}'), b.length - 2);
+    return b;
+  };
+  // deno-lint-ignore no-explicit-any
+  const z = zlib as any;
+  const over = MAX_DECODED_BODY + 1024;
+  const cases: [string, string, Uint8Array][] = [
+    // an LLM-looking body (no JSON-RPC: passed if judged) and a JSON-RPC one, as bombs
+    ["gzip", "model", zlib.gzipSync(padded("model", over))],
+    ["gzip", "jsonrpc", zlib.gzipSync(padded("jsonrpc", over))],
+    ["deflate", "model", zlib.deflateRawSync(padded("model", over))],
+    ["br", "model", zlib.brotliCompressSync(padded("model", over))],
+    ["zstd", "model", z.zstdCompressSync(padded("model", over))],
+    // past the encoded cap: stored, so it is that large encoded
+    ["gzip", "model", zlib.gzipSync(padded("model", MAX_ENCODED_BODY), { level: 0 })],
+  ];
+  for (const [coding, first, raw] of cases) {
+    const body = new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
+    const head = enc.encode(
+      `POST /v1/x HTTP/1.1\r\nHost: h\r\nContent-Encoding: ${coding}\r\n` +
+        `Content-Length: ${body.length}\r\n\r\n`,
+    );
+    const label = `${coding} ${first} ${body.length} bytes`;
+    const counts: BodyMaskCounts = { encodedOverCap: 0 };
+    const shared: Http1Exchanges = { methods: [] };
+    const m = createHttp1BodySecrets(shared, counts);
+    const out: Uint8Array[] = [m.transform(head)];
+    let fed = head.length, got = out[0].length;
+    for (let a = 0; a < body.length; a += 65536) {
+      const o = m.transform(body.subarray(a, a + 65536));
+      out.push(o);
+      fed += Math.min(65536, body.length - a);
+      got += o.length;
+      // past the encoded cap nothing more is held: what came is out
+      if (a > MAX_ENCODED_BODY) assert.equal(got, fed, `${label}: held past the cap`);
+    }
+    out.push(m.flush());
+    const whole = concatBytes(out);
+    assert.equal(latin1(whole.subarray(0, head.length)), latin1(head), label);
+    assert.ok(whole.subarray(head.length).every((c) => c === 0x2a), `${label}: not masked whole`);
+    assert.equal(whole.length, head.length + body.length);
+    assert.equal(counts.encodedOverCap, 1, label);
+    assert.equal(shared.mcp, undefined, `${label}: unjudged, the connection not taken as MCP's`);
+  }
+  assert.ok(MAX_ENCODED_BODY >= 1 << 20 && MAX_DECODED_BODY >= 1 << 20);
+});
+
+Deno.test("an encoded LLM request of a few MiB, within the caps, is judged and passed as it came, not counted", async () => {
+  const zlib = await import("node:zlib");
+  const text = enc.encode(
+    JSON.stringify({ model: "m", input: "x".repeat(4 << 20), tools: [{ name: "api_key" }] }),
+  );
+  const gz = new Uint8Array(zlib.gzipSync(text));
+  const req = concatBytes([
+    enc.encode(
+      `POST /v1/responses HTTP/1.1\r\nContent-Encoding: gzip\r\nContent-Length: ${gz.length}\r\n\r\n`,
+    ),
+    gz,
+  ]);
+  const counts: BodyMaskCounts = { encodedOverCap: 0 };
+  const m = createHttp1BodySecrets({ methods: [] }, counts);
+  const out = concatBytes([
+    m.transform(req.subarray(0, 100)),
+    m.transform(req.subarray(100)),
+    m.flush(),
+  ]);
+  assert.deepEqual(out, req);
+  assert.equal(counts.encodedOverCap, 0);
 });
