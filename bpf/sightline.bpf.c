@@ -2420,6 +2420,9 @@ __noinline int sl_dns_read_exit(__u64 uregs, __u32 how, __s64 ret)
 {
 	if (ret <= 0)
 		return 0;
+	/* an ia32 call's number names another call (its arguments are in other registers) */
+	if (bpf_get_current_task_btf()->thread_info.status & TS_COMPAT)
+		return 0;
 	__u32 recv = how >> 4;
 	how &= 15;
 	struct {
@@ -2433,9 +2436,6 @@ __noinline int sl_dns_read_exit(__u64 uregs, __u32 how, __s64 ret)
 	__u64 key = (bpf_get_current_pid_tgid() & 0xffffffff00000000ULL) | (__u32)fd;
 	struct dns_peer *p = bpf_map_lookup_elem(&dns_socks, &key);
 	if (!p || !p->asked)
-		return 0;
-	/* an ia32 call's number names another call (its arguments are in other registers) */
-	if (bpf_get_current_task_btf()->thread_info.status & TS_COMPAT)
 		return 0;
 	if (recv == IPC_RECV && ((how == IPC_MSG ? w->dx : w->r10) & SL_MSG_PEEK))
 		return 0;

@@ -5,7 +5,7 @@
  * resolv.conf bound over /etc/resolv.conf in a mount namespace of its own: A and AAAA sent
  * together by sendmmsg, read by recvfrom; an NXDOMAIN; with `options use-vc`, over TCP: both
  * questions in one writev of four iovecs, each length and answer read on its own), and python3's sockets as other
- * resolvers use them: a connected UDP socket by send and recv; one by write(2) and read(2)
+ * resolvers use them: a connected UDP socket by send and recv, recvmsg or readv; one by write(2) and read(2)
  * (Go's resolver: the question, too, is a row only since writes on connected UDP sockets are
  * read); an unconnected one by sendto and recvfrom (musl's); TCP with the length in a read of
  * its own; Go's own resolver (write(2) and read(2) on connected UDP sockets). The responder
@@ -111,6 +111,8 @@ def q(name, qtype=1, qid=0x1234):
     return struct.pack(">HHHHHH", qid, 0x0100, 1, 0, 0, 0) + b"".join(bytes([len(p)]) + p.encode() for p in name.split(".")) + b"\\0" + struct.pack(">HH", qtype, 1)
 c = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); c.connect(("127.0.0.1", 53))
 c.send(q("connected-send.sightline.test")); c.recv(2048)
+c.send(q("recvmsg.sightline.test", 1, 0x1237)); c.recvmsg(2048)
+c.send(q("readv.sightline.test", 28, 0x1238)); os.readv(c.fileno(), [bytearray(2048)])
 w = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); w.connect(("127.0.0.1", port))
 os.write(w.fileno(), q("write-read.sightline.test", 28, 0x2345)); os.read(w.fileno(), 2048)
 u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -245,6 +247,18 @@ unshare -m sh -c 'mount --bind "${dir}/resolv-vc.conf" /etc/resolv.conf &&
             q: "peek.sightline.test A",
             rcode: "NOERROR",
             answers: chain("peek.sightline.test"),
+            to: "127.0.0.1:53/dgram",
+          },
+          {
+            q: "readv.sightline.test AAAA",
+            rcode: "NOERROR",
+            answers: ["AAAA 2001:db8::7"],
+            to: "127.0.0.1:53/dgram",
+          },
+          {
+            q: "recvmsg.sightline.test A",
+            rcode: "NOERROR",
+            answers: chain("recvmsg.sightline.test"),
             to: "127.0.0.1:53/dgram",
           },
           {

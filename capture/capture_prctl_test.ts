@@ -33,6 +33,8 @@ int main(int argc, char **argv) {
   R(prctl(PR_SET_DUMPABLE, 1));
   R(prctl(PR_SET_PTRACER, 1));
   R(prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY));
+  R(syscall(SYS_prctl, PR_SET_PTRACER, 0xffffffffUL, 0L, 0L, 0L));
+  R(syscall(SYS_prctl, PR_SET_PTRACER, 1UL << 32, 0L, 0L, 0L));
   R(prctl(PR_SET_PTRACER, 0));
   R(syscall(SYS_prctl, (1L << 32) | PR_SET_DUMPABLE, 0L, 0L, 0L, 0L));
   R(prctl(PR_SET_KEEPCAPS, 1));
@@ -71,6 +73,8 @@ captureTest(
         ["prctl", "PR_SET_DUMPABLE 1"],
         ["prctl", "PR_SET_PTRACER 1"],
         ["prctl", "PR_SET_PTRACER_ANY"],
+        ["prctl", "PR_SET_PTRACER_ANY"],
+        ["prctl", "PR_SET_PTRACER 0 (0x100000000: pid 0, not none)"],
         ["prctl", "PR_SET_PTRACER 0"],
         ["prctl", "PR_SET_DUMPABLE 0"],
         ["prctl", "PR_SET_KEEPCAPS 1"],

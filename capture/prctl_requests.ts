@@ -55,7 +55,7 @@ const capName = (n: bigint) => CAPS[Number(n)] ?? `cap ${n}`;
 const SECCOMP_MODES: Record<string, string> = { "1": "strict", "2": "filter" };
 const AMBIENT: Record<string, string> = { "2": "RAISE", "3": "LOWER", "4": "CLEAR_ALL" };
 
-/** prctl: `PR_SET_DUMPABLE 0`, `PR_SET_PTRACER 1234` (a pid; 0: none), `PR_SET_PTRACER_ANY`,
+/** prctl: `PR_SET_DUMPABLE 0`, `PR_SET_PTRACER 1234` (a pid; 0: none), `PR_SET_PTRACER_ANY` (also -1 as an int),
  * `PR_CAPBSET_DROP CAP_NET_RAW`, `PR_CAP_AMBIENT_RAISE CAP_NET_BIND_SERVICE`,
  * `PR_CAP_AMBIENT_CLEAR_ALL`, `PR_SET_KEEPCAPS 1`, `PR_SET_NO_NEW_PRIVS 1`,
  * `PR_SET_SECCOMP filter`, `PR_SET_SECUREBITS 0x2f`. */
@@ -65,8 +65,7 @@ export function prctlRequest(register: bigint, arg2: bigint, arg3: bigint): stri
     case 4n:
       return `PR_SET_DUMPABLE ${arg2}`;
     case 0x59616d61n:
-      // PR_SET_PTRACER_ANY is (unsigned long)-1: any other value is a pid (0: none)
-      return BigInt.asIntN(64, arg2) === -1n ? "PR_SET_PTRACER_ANY" : `PR_SET_PTRACER ${arg2}`;
+      return ptracerRequest(arg2);
     case 8n:
       return `PR_SET_KEEPCAPS ${arg2}`;
     case 22n:
@@ -83,6 +82,20 @@ export function prctlRequest(register: bigint, arg2: bigint, arg3: bigint): stri
     }
   }
   return `option ${option}`;
+}
+
+/** PR_SET_PTRACER as Yama reads it (security/yama/yama_lsm.c): 0 clears; PR_SET_PTRACER_ANY
+ * ((unsigned long)-1) or -1 as an int (a 32-bit caller's, or an int -1 through variadic prctl)
+ * allows any; any other value is a pid_t, its low 32 bits. High bits set are shown in hex too: a
+ * nonzero value whose low half is 0 is not "none" but pid 0, which no task has (Yama: EINVAL). */
+function ptracerRequest(arg2: bigint): string {
+  if (arg2 === 0n) return "PR_SET_PTRACER 0";
+  const pid = BigInt.asIntN(32, arg2);
+  if (pid === -1n) return "PR_SET_PTRACER_ANY";
+  const raw = BigInt.asUintN(64, arg2);
+  if (raw >> 32n === 0n) return `PR_SET_PTRACER ${pid}`;
+  const note = pid === 0n ? ": pid 0, not none" : "";
+  return `PR_SET_PTRACER ${pid} (0x${raw.toString(16)}${note})`;
 }
 
 /** seccomp(2): `SECCOMP_SET_MODE_STRICT` or `SECCOMP_SET_MODE_FILTER` (and its flags, hex). */

@@ -165,7 +165,10 @@ export const STANDING_BLIND_SPOTS: readonly BlindSpot[] = [
       "exactly one DNS query by its format is a `dns` row (a resolver on 5353 or a dnsmasq's " +
       "own port; NetBIOS name, LLMNR and single-question mDNS queries have that format and " +
       "are rows too); one that only looks like a query is counted in a manifest warning. " +
-      "Over TCP only port 53 is read (questions and answers to another TCP port are not). Answers (`dns_answer` rows) are read from the socket " +
+      "Over TCP only port 53 is read (questions and answers to another TCP port are not), " +
+      "and only on a connected socket: a question sent by sendmsg with an address and " +
+      "MSG_FASTOPEN (musl's TCP fallback) is no row, nor is its answer. " +
+      "Answers (`dns_answer` rows) are read from the socket " +
       "a question went out on, by recvfrom, recvmsg, read or readv (their first buffer), " +
       "when they carry the id of one of the last two questions sent on it: not by recvmmsg " +
       "or io_uring, not on another socket, not past their first 2048 bytes (the records " +
