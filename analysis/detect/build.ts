@@ -45,6 +45,12 @@ export const DETECT_ORDER = [
   "findings_evasion",
 ] as const;
 
+/**
+ * The paths opened that a sensitive pattern may match, kept in a temporary table just before
+ * `sensitive_reads.sql` reads them (a table's row count is known to DuckDB's planner).
+ */
+export const SENSITIVE_OPENED = "sensitive_opened";
+
 /** The detectors' shared rules (macros), made after their tables and before the steps. */
 export const DETECT_MACROS = "detect_macros";
 
@@ -93,6 +99,17 @@ export function buildFindings(
         : "^$.",
     };
     for (const name of DETECT_ORDER) {
+      // (a screen that failed is said once, and sensitive_reads is not filled from an earlier
+      // run's paths)
+      if (
+        name === "sensitive_reads" &&
+        !(await b.run(
+          `${SENSITIVE_OPENED}.sql`,
+          readSql(SQL_DIR, SENSITIVE_OPENED),
+          params,
+          "sensitive_reads has no rows",
+        ))
+      ) continue;
       await b.insert(targetOf(name), `${name}.sql`, readSql(SQL_DIR, name), params);
       if (name === "net_destinations") await proxyGuesses(b);
     }

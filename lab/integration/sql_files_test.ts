@@ -18,6 +18,7 @@ import {
   DETECT_MACROS,
   DETECT_ORDER,
   DETECT_PROBLEM_QUERIES,
+  SENSITIVE_OPENED,
   SQL_DIR as DETECT_SQL,
 } from "../../analysis/detect/build.ts";
 import { PATTERN_REGEXES } from "../../analysis/detect/pattern_screens.ts";
@@ -197,7 +198,13 @@ Deno.test("every .sql file is a build step, an evaluation query or a trace query
   const detect = sqlFilesIn(DETECT_SQL);
   assert.deepEqual(
     detect,
-    [...DETECT_ORDER, DETECT_MACROS, ...DETECT_PROBLEM_QUERIES, PATTERN_REGEXES].sort(),
+    [
+      ...DETECT_ORDER,
+      DETECT_MACROS,
+      ...DETECT_PROBLEM_QUERIES,
+      PATTERN_REGEXES,
+      SENSITIVE_OPENED,
+    ].sort(),
   );
   assert.deepEqual(sqlFilesIn(EVAL_SQL), EVAL_FILES);
   assert.deepEqual(sqlFilesIn(OBSERVER_SQL), OBSERVER_FILES);

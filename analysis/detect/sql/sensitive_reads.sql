@@ -5,36 +5,18 @@
 -- pattern's scope counts it: `tools` counts tool-linked and unexplained reads and those of a
 -- configured MCP server outside its calls (`mcp_server`: third-party code), `all` the agent's
 -- own too, `named` only named ones (libc reads /etc/passwd for every user-name lookup). Opens
--- are first screened with all patterns at once ($sensitive_any, their alternation: one regex
--- compiled once, where a pattern per row would be compiled per row), and each path opened
--- only once: a recording opens the same paths again and again (235K distinct paths of 8M
--- opens at 10M events: reports/bench/analysis.md, session 31).
+-- are first screened by the paths `sensitive_opened.sql` keeps (run just before this).
 -- `~/` is /root, /home/* and the homes the recording shows elsewhere (home_patterns in
 -- detect_macros.sql), each path matched with the patterns of its own recording.
 INSERT INTO sensitive_reads
 WITH homed AS (FROM home_patterns() WHERE kind = 'sensitive'),
-screened AS (
-  -- (the path an aggregate's result: a filter on a grouping column would be moved below the
-  -- grouping, onto every open)
-  SELECT path
-  FROM (SELECT any_value(path) AS path FROM file WHERE op = 'open' GROUP BY path)
-  WHERE regexp_matches(path, $sensitive_any)
-    -- under a home the recording shows: the path as if under /root, screened with the same
-    -- constant alternation (a regex from a column is compiled per row: 30 homes' patterns took
-    -- 30.8 s on 235K paths); the exact match per recording is path_patterns'
-    OR EXISTS (
-      SELECT 1 FROM recording_homes() h
-      WHERE starts_with(path, h.dir || '/')
-        AND regexp_matches('/root/' || substr(path, length(h.dir) + 2), $sensitive_any)
-    )
-),
 -- the screened opens, held before their links are joined (else every open's link is joined
 -- first and the screen applied after)
 screened_opens AS MATERIALIZED (
   SELECT a.recording, a.event_table, a.event_id, a.ts_ns, a.session_id, a.pid, a.proc_start_ns,
     a.path, a.ok
   FROM actions a
-  JOIN screened s ON s.path = a.path
+  JOIN sensitive_opened s ON s.path = a.path
   WHERE a.event_table = 'file' AND a.op = 'open' AND a.session_id IS NOT NULL
 ),
 opens AS (
