@@ -22,7 +22,7 @@ async function cutWalks(
   recording: string,
 ): Promise<unknown[][]> {
   try {
-    return (await c.runAndReadAll(sqlText(query), [recording])).getRows();
+    return (await c.runAndReadAll(sqlText(query), [recording])).getRowsJS();
   } catch {
     return [];
   }
@@ -77,22 +77,46 @@ export async function deepCallersProblem(
   );
 }
 
+/** `pid N name -> pid M name ...`: a loop of parents as a walk up met it, from the incarnation it
+ * met again round to it. */
+export function loopSaid(pids: unknown, names: unknown): string {
+  const ns = (names ?? []) as unknown[];
+  return ((pids ?? []) as unknown[]).map((p, i) => `pid ${p}${ns[i] ? ` ${ns[i]}` : ""}`)
+    .join(" -> ");
+}
+
 /** Says the agents of `recording` in `b` whose ancestors were too many to follow for their
- * `launcher` role (correlate/sql/lineage.sql); after the correlation. */
+ * `launcher` role (correlate/sql/lineage.sql), and those whose ancestors loop (the walk up
+ * stopped where it met one already on it); after the correlation. */
 export async function deepLaunchersProblem(
   c: DuckDBConnection,
   b: Build,
   recording: string,
 ): Promise<void> {
   const rows = await cutWalks(c, "lineage_cut", recording);
-  if (!rows.length) return;
-  const n = rows.length;
-  const shown = listed(rows, ([pid, name]) => `pid ${pid}${name ? ` ${name}` : ""}`);
-  b.problem(
-    "lineage",
-    "truncated",
-    `${n} agent${n === 1 ? "'s" : "s'"} ancestors were followed 64 generations up and no ` +
-      `further (${shown}): those above are \`outside\` in lineage, though one ` +
-      "may have launched that agent alone (`launcher`)",
-  );
+  const agent = ([pid, _start, name]: unknown[]) => `pid ${pid}${name ? ` ${name}` : ""}`;
+  const cut = rows.filter((r) => r[3] === "truncated");
+  if (cut.length) {
+    const n = cut.length;
+    b.problem(
+      "lineage",
+      "truncated",
+      `${n} agent${n === 1 ? "'s" : "s'"} ancestors were followed 64 generations up and no ` +
+        `further (${listed(cut, agent)}): those above are \`outside\` in lineage, though one ` +
+        "may have launched that agent alone (`launcher`)",
+    );
+  }
+  const loops = rows.filter((r) => r[3] === "cycle");
+  if (loops.length) {
+    const n = loops.length;
+    b.problem(
+      "lineage",
+      "cycle",
+      `${n} agent${n === 1 ? "'s" : "s'"} recorded parents loop (${
+        listed(loops, (r) => `${agent(r)}: ${loopSaid(r[4], r[5])}`, " agents")
+      }): the walk up their ancestors (for the \`launcher\` role) was cut where it met a ` +
+        "process already on it; the recording's parents are damaged, or pids were reused " +
+        "with their forks unseen",
+    );
+  }
 }

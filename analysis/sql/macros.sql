@@ -176,6 +176,13 @@ CREATE OR REPLACE MACRO in_tool_window(t) AS TABLE
   JOIN over_a_day('tool_windows') w
     ON w.recording = a.recording AND w.session_id = a.session_id
     AND a.at_ns BETWEEN w.start_ns AND w.end_ns;
+-- inc_key(pid, start_ns): a process incarnation's identity, as processes.sql knows it (a pid
+-- reused is another process). The walks up parents (lineage.sql, lineage_cut.sql,
+-- process_programs.sql, llm_call_agents.sql with an event's time for start_ns,
+-- mcp_launchers) keep the keys they passed in a list and stop at one already on it: a loop of
+-- parents (a damaged recording, or pids reused with their forks unseen) is cut where it
+-- closes, and said as a `cycle`, not walked to the limit and said as `truncated`.
+CREATE OR REPLACE MACRO inc_key(pid, start_ns) AS {'pid': pid, 'start_ns': start_ns};
 -- pid_incarnations(t): the process incarnations of table t (named by a string: `lineage` or
 -- `processes`) with `from_ns`, the time from which a time of its pid is its: its start, or
 -- any time at all for a pid's first incarnation (something a process did before the first
