@@ -41,16 +41,33 @@ export async function deepForksProblem(
   recording: string,
 ): Promise<void> {
   const rows = await cutWalks(c, "process_programs_cut", recording);
-  if (!rows.length) return;
-  const n = rows.length;
-  const shown = listed(rows, ([pid, _from, comm]) => `pid ${pid}${comm ? ` ${comm}` : ""}`);
-  b.problem(
-    "process_programs",
-    "truncated",
-    `${n} process${n === 1 ? "'s" : "es'"} program could not be found (${shown}): ` +
-      "the walk up ancestors that had forked without exec'ing stopped at 64 generations; their " +
-      "exe is null in process_programs, file_events and net_events from their fork until they exec",
-  );
+  const proc = ([pid, _from, comm]: unknown[]) => `pid ${pid}${comm ? ` ${comm}` : ""}`;
+  const cut = rows.filter((r) => r[3] === "truncated");
+  if (cut.length) {
+    const n = cut.length;
+    b.problem(
+      "process_programs",
+      "truncated",
+      `${n} process${n === 1 ? "'s" : "es'"} program could not be found (${listed(cut, proc)}): ` +
+        "the walk up ancestors that had forked without exec'ing stopped at 64 generations; " +
+        "their exe is null in process_programs, file_events and net_events from their fork " +
+        "until they exec",
+    );
+  }
+  const loops = rows.filter((r) => r[3] === "cycle");
+  if (loops.length) {
+    const n = loops.length;
+    b.problem(
+      "process_programs",
+      "cycle",
+      `${n} process${n === 1 ? "'s" : "es'"} program could not be found (${
+        listed(loops, (r) => `${proc(r)}: ${loopSaid(r[4], [])}`, " processes")
+      }): the walk up ancestors that had forked without exec'ing met a process already on ` +
+        "it (the recording's parents loop: damaged, or pids reused with their forks unseen) " +
+        "and was cut there; their exe is null in process_programs, file_events and net_events " +
+        "from their fork until they exec",
+    );
+  }
 }
 
 /** Says the processes of `recording` in `b` whose LLM calls' lineage was too deep to follow to
@@ -61,20 +78,34 @@ export async function deepCallersProblem(
   recording: string,
 ): Promise<void> {
   const rows = await cutWalks(c, "llm_calls_cut", recording);
-  if (!rows.length) return;
-  const calls = rows.reduce((s, r) => s + Number(r[1]), 0);
-  const shown = listed(
-    rows,
-    ([pid, n, comm]) => `pid ${pid}${comm ? ` ${comm}` : ""}: ${n}`,
-    " processes",
-  );
-  b.problem(
-    "llm_calls",
-    "truncated",
-    `${calls} LLM call${calls === 1 ? "'s" : "s'"} agent may be misnamed (${shown}): the walk ` +
-      "up their process's lineage stopped at 64 generations before any " +
-      "program that names an agent; their agent is the nearest program's name, or null",
-  );
+  const calls = (rs: unknown[][]) => rs.reduce((s, r) => s + Number(r[1]), 0);
+  const proc = ([pid, n, comm]: unknown[]) => `pid ${pid}${comm ? ` ${comm}` : ""}: ${n}`;
+  const cut = rows.filter((r) => r[3] === "truncated");
+  if (cut.length) {
+    const n = calls(cut);
+    b.problem(
+      "llm_calls",
+      "truncated",
+      `${n} LLM call${n === 1 ? "'s" : "s'"} agent may be misnamed (${
+        listed(cut, proc, " processes")
+      }): the walk up their process's lineage stopped at 64 generations before any ` +
+        "program that names an agent; their agent is the nearest program's name, or null",
+    );
+  }
+  const loops = rows.filter((r) => r[3] === "cycle");
+  if (loops.length) {
+    const n = calls(loops);
+    b.problem(
+      "llm_calls",
+      "cycle",
+      `${n} LLM call${n === 1 ? "'s" : "s'"} agent may be misnamed (${
+        listed(loops, (r) => `${proc(r)}: ${loopSaid(r[4], [])}`, " processes")
+      }): the walk up their process's lineage met a process already on it before any ` +
+        "program that names an agent (the recording's parents loop: damaged, or pids reused " +
+        "with their forks unseen) and was cut there; their agent is the nearest program's " +
+        "name, or null",
+    );
+  }
 }
 
 /** `pid N name -> pid M name ...`: a loop of parents as a walk up met it, from the incarnation it

@@ -114,9 +114,12 @@ Deno.test("walks up parents: a loop of parents is cut where it closes and said a
     );
     assert.match(
       said["process_programs/cycle"],
-      /^5 processes' program could not be found \(pid 7 sh: pid 8 -> pid 7 -> pid 8, pid 8 bash: pid 7 -> pid 8 -> pid 7, pid 5 claude: pid 7 -> pid 8 -> pid 7, pid 6 codex: pid 6 -> pid 6, pid 9 worker: pid 8 -> pid 7 -> pid 8\)/,
+      /^5 processes' program could not be found \(pid 7 sh: pid 7 -> pid 8 -> pid 7, pid 8 bash: pid 8 -> pid 7 -> pid 8, pid 5 claude: pid 7 -> pid 8 -> pid 7, pid 6 codex: pid 6 -> pid 6, pid 9 worker: pid 8 -> pid 7 -> pid 8\)/,
     );
-    assert.match(said["llm_calls/cycle"], /^1 LLM call's agent .*\(pid 9 worker: 1: pid 8 -> pid 7 -> pid 8\)/);
+    assert.match(
+      said["llm_calls/cycle"],
+      /^1 LLM call's agent .*\(pid 9 worker: 1: pid 8 -> pid 7 -> pid 8\)/,
+    );
     assert.match(said["lineage/truncated"], /^1 agent's ancestors .*\(pid 3070 claude\)/);
     assert.equal(
       said["lineage/cycle"],

@@ -198,8 +198,9 @@ CREATE OR REPLACE MACRO pid_incarnations(t) AS TABLE
 -- mcp_launchers(calls_t, lineage_t): the processes between an MCP server and the client that
 -- started it, incarnation by incarnation (t: `mcp_calls`, `lineage`): what launched the server
 -- for its client (`npx`, `uvx`, `sh -c`), found by walking up the server's lineage (ppid and
--- parent_start_ns, at most 64 generations) to the client; none when the walk does not reach
--- the client (a server reached over a socket, or one that is its client's own launcher). The
+-- parent_start_ns, at most 64 generations, never round a loop of parents: inc_key) to the
+-- client; none when the walk does not reach the client (a server reached over a socket, or
+-- one that is its client's own launcher). The
 -- server and the client are each the incarnation of its pid alive at the call
 -- (pid_incarnations). A launcher is part of the server: what it does is judged as the
 -- server's (mcp_links.sql, findings_mcp_overreach.sql).
@@ -217,18 +218,21 @@ CREATE OR REPLACE MACRO mcp_launchers(calls_t, lineage_t) AS TABLE
   ),
   up AS (
     SELECT p.recording, p.server_pid, p.server_start_ns, p.client_pid, p.client_start_ns,
-      l.ppid AS pid, l.parent_start_ns AS start_ns, 1 AS depth
+      l.ppid AS pid, l.parent_start_ns AS start_ns, 1 AS depth,
+      [inc_key(l.pid, l.start_ns), inc_key(l.ppid, l.parent_start_ns)] AS path
     FROM pairs p
     JOIN query_table(lineage_t) l ON l.recording = p.recording AND l.pid = p.server_pid
       AND l.start_ns = p.server_start_ns
     WHERE l.ppid IS NOT NULL
     UNION ALL
     SELECT u.recording, u.server_pid, u.server_start_ns, u.client_pid, u.client_start_ns,
-      l.ppid, l.parent_start_ns, u.depth + 1
+      l.ppid, l.parent_start_ns, u.depth + 1,
+      list_append(u.path, inc_key(l.ppid, l.parent_start_ns))
     FROM up u
     JOIN query_table(lineage_t) l ON l.recording = u.recording AND l.pid = u.pid
       AND l.start_ns IS NOT DISTINCT FROM u.start_ns
     WHERE u.depth < 64 AND l.ppid IS NOT NULL
+      AND NOT list_contains(u.path, inc_key(l.ppid, l.parent_start_ns))
       AND NOT (u.pid = u.client_pid AND u.start_ns IS NOT DISTINCT FROM u.client_start_ns)
   )
   SELECT u.recording, u.server_pid, u.server_start_ns, u.client_pid, u.client_start_ns, u.pid,
