@@ -27,9 +27,9 @@
 -- pid reused, its fork not seen), at a process of which nothing is recorded (joined with
 -- --pid by a capture older than `joined` rows), after 64 generations (none is that deep),
 -- and at an event already walked (a loop: a fork recorded as its own parent's, or forks of one
--- time each the other's parent; a damaged recording). A call none of whose lineage ran a recorded program stays unnamed. Each lineage is walked
--- once for all the calls it made, and each program named once. Before processes.sql, which
--- names an agent process after its calls.
+-- time each the other's parent; a damaged recording). A call none of whose lineage ran a
+-- recorded program stays unnamed. Each lineage is walked once for all the calls it made, and
+-- each program named once. Before processes.sql, which names an agent process after its calls.
 -- A walk that would go past 64 generations without having found a program that names an
 -- agent is `cut`: its name (the nearest program, or none) may not be the agent's, said as a
 -- problems row (llm_calls_cut.sql reads the names, kept for this connection as the temporary
