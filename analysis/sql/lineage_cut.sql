@@ -7,13 +7,19 @@
 -- pids reused with their forks unseen) and stopped there: `loop_pids` and `loop_names` name the
 -- loop from that incarnation round to it again. Walks `lineage` up again, from the agents only
 -- (a few rows), one generation past the limit only to know that it was cut.
-WITH RECURSIVE up(pid, start_ns, at_pid, at_start_ns, level, path, names, cycle) AS (
-  SELECT pid, start_ns, ppid, parent_start_ns, 0, [inc_key(pid, start_ns)], [chain[-1]], false
+WITH RECURSIVE
+up(pid, start_ns, cur_pid, cur_start_ns, cur_name, at_pid, at_start_ns, level, path, names,
+  cycle) AS (
+  SELECT pid, start_ns, pid, start_ns, chain[-1], ppid, parent_start_ns, 0,
+    NULL::STRUCT(pid INTEGER, start_ns BIGINT)[], NULL::VARCHAR[], false
   FROM lineage WHERE recording = $1 AND role = 'agent'
   UNION ALL
-  SELECT u.pid, u.start_ns, p.ppid, p.parent_start_ns, u.level + 1,
-    list_append(u.path, inc_key(p.pid, p.start_ns)), list_append(u.names, p.chain[-1]),
-    list_contains(u.path, inc_key(p.pid, p.start_ns))
+  SELECT u.pid, u.start_ns, p.pid, p.start_ns, p.chain[-1], p.ppid, p.parent_start_ns,
+    u.level + 1, walk_path(u.path, u.cur_pid, u.cur_start_ns, p.pid, p.start_ns),
+    -- (the names of the incarnations on the path)
+    CASE WHEN p.start_ns = u.cur_start_ns
+      THEN list_append(coalesce(u.names, [u.cur_name]), p.chain[-1]) END,
+    on_path(u.path, u.cur_pid, u.cur_start_ns, p.pid, p.start_ns)
   FROM up u
   JOIN lineage p ON p.recording = $1 AND p.pid = u.at_pid AND p.start_ns = u.at_start_ns
   WHERE u.level < 65 AND NOT u.cycle

@@ -84,16 +84,16 @@ CREATE OR REPLACE TEMP TABLE llm_call_names AS
       ON p.recording = e.recording AND p.pid = e.ppid AND p.ts_ns <= e.ts_ns
   ),
   -- each lineage from its start (the calls' processes as they were), up
-  -- (`path`: the events walked, by pid and time, macros.sql inc_key; a walk that meets one
+  -- (`path`: the events walked, by pid and time, macros.sql walk_path; a walk that meets one
   -- already on it, a loop of parents in a damaged recording, stops there: `cycle`)
   walk AS (
     SELECT DISTINCT recording, pid, ts_ns AS start_ns, pid AS at_pid, ts_ns AS at_ns, 0 AS depth,
-      [inc_key(pid, ts_ns)] AS path, false AS cycle
+      NULL::STRUCT(pid INTEGER, start_ns BIGINT)[] AS path, false AS cycle
     FROM start
     UNION ALL
     SELECT w.recording, w.pid, w.start_ns, u.up_pid, u.up_ns, w.depth + 1,
-      list_append(w.path, inc_key(u.up_pid, u.up_ns)),
-      list_contains(w.path, inc_key(u.up_pid, u.up_ns))
+      walk_path(w.path, w.at_pid, w.at_ns, u.up_pid, u.up_ns),
+      on_path(w.path, w.at_pid, w.at_ns, u.up_pid, u.up_ns)
     FROM walk w
     JOIN up u ON u.recording = w.recording AND u.pid = w.at_pid AND u.ts_ns = w.at_ns
     WHERE w.depth < 65 AND NOT w.cycle

@@ -32,18 +32,18 @@ incs AS (
 ),
 -- from each forked incarnation up through ancestors that had run no program of their own by
 -- the fork below them (at_ns); one generation past the limit (64) is walked only to know that
--- the walk was cut there. `path`: the incarnations walked (macros.sql inc_key); a walk whose
+-- the walk was cut there. `path`: the incarnations walked (macros.sql walk_path); a walk whose
 -- next one (cur) is already on it is a loop of parents (a damaged recording): it stops there
 -- (`cycle`), not walked round to the limit
 up(recording, pid, start_ns, cur_pid, cur_start_ns, at_ns, depth, path, cycle) AS (
-  SELECT recording, pid, start_ns, ppid, parent_start_ns, start_ns, 0, [inc_key(pid, start_ns)],
-    inc_key(ppid, parent_start_ns) = inc_key(pid, start_ns)
+  SELECT recording, pid, start_ns, ppid, parent_start_ns, start_ns, 0,
+    walk_path(NULL, pid, start_ns, ppid, parent_start_ns),
+    on_path(NULL, pid, start_ns, ppid, parent_start_ns)
   FROM incs WHERE forked AND parent_start_ns IS NOT NULL
   UNION ALL
   SELECT u.recording, u.pid, u.start_ns, i.ppid, i.parent_start_ns, i.start_ns, u.depth + 1,
-    list_append(u.path, inc_key(i.pid, i.start_ns)),
-    list_contains(list_append(u.path, inc_key(i.pid, i.start_ns)),
-      inc_key(i.ppid, i.parent_start_ns))
+    walk_path(u.path, i.pid, i.start_ns, i.ppid, i.parent_start_ns),
+    on_path(u.path, i.pid, i.start_ns, i.ppid, i.parent_start_ns)
   FROM up u
   JOIN incs i ON i.recording = u.recording AND i.pid = u.cur_pid AND i.start_ns = u.cur_start_ns
   WHERE i.forked AND i.parent_start_ns IS NOT NULL AND coalesce(i.first_run_ns > u.at_ns, true)
@@ -67,8 +67,7 @@ timeline AS (
   SELECT t.recording, t.pid, t.start_ns,
     CASE WHEN r.from_ns >= t.cur_start_ns THEN r.exe END, true, t.top_depth > 64,
     CASE WHEN t.cycle AND NOT coalesce(r.from_ns >= t.cur_start_ns, false) THEN
-      list_transform(list_append(t.path, inc_key(t.cur_pid, t.cur_start_ns))[
-        list_position(t.path, inc_key(t.cur_pid, t.cur_start_ns)):], k -> k.pid) END
+      list_transform(t.path[list_position(t.path, t.path[-1]):], k -> k.pid) END
   FROM tops t
   ASOF LEFT JOIN runs r ON r.recording = t.recording AND r.pid = t.cur_pid AND t.at_ns >= r.from_ns
   UNION ALL

@@ -32,16 +32,16 @@ down(recording, pid, start_ns, session_id, depth, branch_pid, branch_start_ns, c
 -- stops there (`cycle`: that row repeats one already walked; lineage_cut.sql says it)
 up(recording, session_id, pid, start_ns, ppid, parent_start_ns, level, path, cycle) AS (
   SELECT p.recording, a.pid, p.pid, p.start_ns, p.ppid, p.parent_start_ns, 1,
-    [inc_key(a.pid, a.start_ns), inc_key(p.pid, p.start_ns)],
-    inc_key(p.pid, p.start_ns) = inc_key(a.pid, a.start_ns)
+    walk_path(NULL, a.pid, a.start_ns, p.pid, p.start_ns),
+    on_path(NULL, a.pid, a.start_ns, p.pid, p.start_ns)
   FROM parents a
   JOIN parents p
     ON p.recording = a.recording AND p.pid = a.ppid AND p.start_ns = a.parent_start_ns
   WHERE a.agent_role = 'agent'
   UNION ALL
   SELECT p.recording, u.session_id, p.pid, p.start_ns, p.ppid, p.parent_start_ns, u.level + 1,
-    list_append(u.path, inc_key(p.pid, p.start_ns)),
-    list_contains(u.path, inc_key(p.pid, p.start_ns))
+    walk_path(u.path, u.pid, u.start_ns, p.pid, p.start_ns),
+    on_path(u.path, u.pid, u.start_ns, p.pid, p.start_ns)
   FROM up u
   JOIN parents p
     ON p.recording = u.recording AND p.pid = u.ppid AND p.start_ns = u.parent_start_ns
