@@ -9,6 +9,9 @@
  * stopped there before a program that names an agent: one `truncated` row of source
  * `llm_calls`, naming the processes. Agents whose ancestors `lineage` stopped following there
  * (for their `launcher` role): one `truncated` row of source `lineage`, naming the agents.
+ * Each walk also stops where it meets a process already on it (a loop of recorded parents: a
+ * damaged recording, or pids reused with their forks unseen): one `cycle` row of the same
+ * source, naming the processes and their loop, not a `truncated` one after walking it round.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { Build } from "./build_steps.ts";
@@ -34,7 +37,7 @@ function listed(rows: unknown[][], say: (row: unknown[]) => string, noun = ""): 
   return rows.slice(0, 5).map(say).join(", ") + more;
 }
 
-/** Says the processes of `recording` in `b` whose fork chain was too deep to follow. */
+/** Says the processes of `recording` in `b` whose fork chain was too deep to follow, or looped. */
 export async function deepForksProblem(
   c: DuckDBConnection,
   b: Build,
@@ -71,7 +74,7 @@ export async function deepForksProblem(
 }
 
 /** Says the processes of `recording` in `b` whose LLM calls' lineage was too deep to follow to
- * a program that names an agent (sql/llm_call_agents.sql). */
+ * a program that names an agent (sql/llm_call_agents.sql), or looped. */
 export async function deepCallersProblem(
   c: DuckDBConnection,
   b: Build,
