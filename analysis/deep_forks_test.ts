@@ -7,7 +7,8 @@ import assert from "node:assert/strict";
 import { buildCorrelation } from "./correlate/build.ts";
 import { all, REC, rows as r, syntheticDb } from "./correlate/testing.ts";
 import { Build } from "./build_steps.ts";
-import { deepLaunchersProblem } from "./deep_forks.ts";
+import { sqlText } from "./sql_files.ts";
+import { deepCallersProblem, deepForksProblem, deepLaunchersProblem } from "./deep_forks.ts";
 
 /** An agent (pid `first` + n) below a chain of n forks from `first`: its ancestors n deep. */
 const below = (first: number, n: number) => [
@@ -41,6 +42,141 @@ Deno.test("lineage: an agent more than 64 generations below its first recorded a
     const [p] = b.problems;
     assert.deepEqual([p.source, p.kind], ["lineage", "truncated"]);
     assert.match(p.message, /^1 agent's ancestors were followed 64 generations up .*\(pid 2065 /);
+  } finally {
+    close();
+  }
+});
+
+/** The rows of `deep_forks.ts`'s three problems for the recording built in `c`. */
+async function deepProblems(c: Parameters<typeof deepLaunchersProblem>[0]) {
+  const b = new Build(c, REC);
+  await deepForksProblem(c, b, REC);
+  await deepCallersProblem(c, b, REC);
+  await deepLaunchersProblem(c, b, REC);
+  return b.problems.map((p) => [p.source, p.kind, p.message]);
+}
+
+Deno.test("walks up parents: a loop of parents is cut where it closes and said as a cycle naming it, not as a walk too deep; a real chain 70 deep is still truncated", async () => {
+  const { c, close } = await syntheticDb({
+    process: [
+      // 7 and 8 each the other's parent (a damaged recording): agent 5 and worker 9 below them
+      r.fork(10, 7, 8, "sh"),
+      r.fork(10, 8, 7, "bash"),
+      r.fork(20, 5, 7, "claude"),
+      r.exec(21, 5, 7, ["/opt/claude"]),
+      // agent 6 its own parent
+      r.fork(30, 6, 6, "codex"),
+      r.exec(31, 6, 6, ["/opt/codex"]),
+      // a worker that never exec'd, whose call names no agent
+      r.fork(40, 9, 8, "worker"),
+      ...below(3000, 70),
+    ],
+    llm: [
+      r.llm(1, 5, 200),
+      r.llm(2, 6, 200),
+      r.llm(3, 9, 300, { agent: null }),
+      r.llm(4, 3070, 200),
+    ],
+  });
+  try {
+    assert.deepEqual(await buildCorrelation(c), []);
+    const roles = await all(
+      c,
+      `SELECT pid, role, session_id FROM lineage
+       WHERE pid IN (5, 6, 7, 8, 9, 3000, 3005, 3006, 3070) ORDER BY pid`,
+    );
+    // 7 and 8 are ancestors of two agents (5 and 9): outside; the chain above 3070 is followed
+    // 64 generations up (3006), no further
+    assert.deepEqual(roles, [
+      { pid: 5, role: "agent", session_id: 5 },
+      { pid: 6, role: "agent", session_id: 6 },
+      { pid: 7, role: "outside", session_id: null },
+      { pid: 8, role: "outside", session_id: null },
+      { pid: 9, role: "agent", session_id: 9 },
+      { pid: 3000, role: "outside", session_id: null },
+      { pid: 3005, role: "outside", session_id: null },
+      { pid: 3006, role: "launcher", session_id: 3070 },
+      { pid: 3070, role: "agent", session_id: 3070 },
+    ]);
+    const problems = await deepProblems(c);
+    assert.deepEqual(problems.map(([s, k]) => `${s}/${k}`), [
+      "process_programs/truncated",
+      "process_programs/cycle",
+      "llm_calls/cycle",
+      "lineage/truncated",
+      "lineage/cycle",
+    ]);
+    const said = Object.fromEntries(problems.map(([s, k, m]) => [`${s}/${k}`, m]));
+    // the forks 3066..3070 are more than 64 generations of forks below 3000
+    assert.match(
+      said["process_programs/truncated"],
+      /^5 processes' program could not be found \(pid 3066 .*pid 3070 /,
+    );
+    assert.match(
+      said["process_programs/cycle"],
+      /^5 processes' program could not be found \(pid 7 sh: pid 7 -> pid 8 -> pid 7, pid 8 bash: pid 8 -> pid 7 -> pid 8, pid 5 claude: pid 7 -> pid 8 -> pid 7, pid 6 codex: pid 6 -> pid 6, pid 9 worker: pid 8 -> pid 7 -> pid 8\)/,
+    );
+    assert.match(
+      said["llm_calls/cycle"],
+      /^1 LLM call's agent .*\(pid 9 worker: 1: pid 8 -> pid 7 -> pid 8\)/,
+    );
+    assert.match(said["lineage/truncated"], /^1 agent's ancestors .*\(pid 3070 claude\)/);
+    assert.equal(
+      said["lineage/cycle"],
+      "3 agents' recorded parents loop (pid 5 claude: pid 7 sh -> pid 8 bash -> pid 7 sh, " +
+        "pid 6 codex: pid 6 codex -> pid 6 codex, pid 9 worker: pid 8 bash -> pid 7 sh -> " +
+        "pid 8 bash): the walk up their ancestors (for the `launcher` role) was cut where it " +
+        "met a process already on it; the recording's parents are damaged, or pids were " +
+        "reused with their forks unseen",
+    );
+  } finally {
+    close();
+  }
+});
+
+Deno.test("lineage: a pid reused (two processes, one pid, different starts) is two processes; the agent's walk up goes through the right ones and its problem names it, not the other", async () => {
+  const chain = (first: number, at: number) =>
+    Array.from({ length: 65 }, (_, k) => r.fork(at + k, first + k, k ? first + k - 1 : 1));
+  const { c, close } = await syntheticDb({
+    process: [
+      // pid 900 and pid 2030 first run something else, then exit
+      r.fork(5, 900, 1, "sh"),
+      r.exec(6, 900, 1, ["/bin/sh"]),
+      r.fork(7, 2030, 900, "sh"),
+      r.exec(7, 2030, 900, ["/bin/sed"]),
+      r.exit(8, 2030, 900),
+      r.exit(9, 900, 1),
+      // then a chain 65 deep (2030 again among it) and agent 900 below it
+      ...chain(2000, 500),
+      r.fork(600, 900, 2064, "codex"),
+      r.exec(601, 900, 2064, ["/opt/codex"]),
+    ],
+    llm: [r.llm(1, 900, 700)],
+  });
+  try {
+    assert.deepEqual(await buildCorrelation(c), []);
+    assert.deepEqual(
+      await all(
+        c,
+        `SELECT pid, start_ns::INTEGER AS start_ns, ppid, role, chain FROM lineage
+         WHERE pid IN (900, 2000, 2001, 2030) ORDER BY start_ns`,
+      ),
+      [
+        { pid: 900, start_ns: 5, ppid: 1, role: "outside", chain: ["sh"] },
+        { pid: 2030, start_ns: 7, ppid: 900, role: "outside", chain: ["sed"] },
+        // 65 generations above the agent: not followed
+        { pid: 2000, start_ns: 500, ppid: 1, role: "outside", chain: ["proc"] },
+        { pid: 2001, start_ns: 501, ppid: 2000, role: "launcher", chain: ["proc"] },
+        { pid: 2030, start_ns: 530, ppid: 2029, role: "launcher", chain: ["proc"] },
+        { pid: 900, start_ns: 600, ppid: 2064, role: "agent", chain: ["codex"] },
+      ],
+    );
+    const cut = (await c.runAndReadAll(sqlText("lineage_cut"), [REC])).getRowObjectsJS()
+      .map(({ pid, start_ns, name, kind }) => ({ pid, start_ns: Number(start_ns), name, kind }));
+    assert.deepEqual(cut, [{ pid: 900, start_ns: 600, name: "codex", kind: "truncated" }]);
+    const lineage = (await deepProblems(c)).filter(([s]) => s === "lineage");
+    assert.deepEqual(lineage.map(([, k]) => k), ["truncated"]);
+    assert.match(lineage[0][2], /^1 agent's ancestors .*\(pid 900 codex\)/);
   } finally {
     close();
   }

@@ -92,7 +92,11 @@ export const problemsTable = table(
         "name, or null; and, source `lineage`, agents more than 64 generations below their " +
         "first recorded ancestor: those further up are `outside`, not `launcher`; and, source " +
         "`homes_capped.sql`, a recording showing more than 64 directories as homes: the " +
-        "detectors take 64 for homes, and name those left out), `lost` (bytes lost in capture, or " +
+        "detectors take 64 for homes, and name those left out), `cycle` (sources " +
+        "`process_programs`, `llm_calls`, `lineage`: as `truncated`, but the walk up parents " +
+        "met a process already on it, a loop of recorded parents (a damaged recording, or pids " +
+        "reused with their forks unseen), and was cut there; the message names the loop), " +
+        "`lost` (bytes lost in capture, or " +
         "withheld by it so no " +
         "secret leaks; also what the capture dropped: source `capture`), " +
         "`protocol`, `llm` (also a POST whose body looks like an LLM API request on a route " +

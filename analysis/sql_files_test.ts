@@ -122,11 +122,11 @@ Deno.test("every statement on a declared table runs on each table of the real sc
     assert.deepEqual(unnamed.getRows(), []);
     // no chain of forks in this run is too deep for process_programs' walk
     const cut = await c.runAndReadAll(sqlText("process_programs_cut"), [rec.name]);
-    assert.deepEqual(cut.columnNames(), ["pid", "from_ns", "comm"]);
+    assert.deepEqual(cut.columnNames(), ["pid", "from_ns", "comm", "kind", "loop_pids"]);
     assert.deepEqual(cut.getRows(), []);
     // nor any LLM caller's lineage for llm_call_agents' walk
     const callersCut = await c.runAndReadAll(sqlText("llm_calls_cut"), [rec.name]);
-    assert.deepEqual(callersCut.columnNames(), ["pid", "calls", "comm"]);
+    assert.deepEqual(callersCut.columnNames(), ["pid", "calls", "comm", "kind", "loop_pids"]);
     assert.deepEqual(callersCut.getRows(), []);
     const [programs] = await queryRows(c, "SELECT count(*) AS n FROM process_programs");
     assert.ok(Number(programs.n) > 0);
@@ -243,9 +243,17 @@ Deno.test("processes: one row per process, agent = the LLM caller and its descen
     for (const name of BUILD_SQL) await c.run(sqlText(name));
     // descendants get their agent from the one walk of the tree, correlation's lineage
     assert.deepEqual(await buildCorrelation(c), []);
-    // no agent of this run is too deep below its ancestors for lineage's walk up
+    // no agent of this run is too deep below its ancestors for lineage's walk up, nor has
+    // ancestors that loop
     const cut = await c.runAndReadAll(sqlText("lineage_cut"), [rec.name]);
-    assert.deepEqual(cut.columnNames(), ["pid", "name"]);
+    assert.deepEqual(cut.columnNames(), [
+      "pid",
+      "start_ns",
+      "name",
+      "kind",
+      "loop_pids",
+      "loop_names",
+    ]);
     assert.deepEqual(cut.getRows(), []);
     const rows = (await c.runAndReadAll("SELECT * FROM processes")).getRowObjectsJS();
     const raw = rec.tables.get("process")!.values;

@@ -25,14 +25,18 @@
 -- program of the lineage names an agent, the nearest program is the name (`node`). The walk
 -- stops at an exit (a pid whose last event before then is an exit is another process's: a
 -- pid reused, its fork not seen), at a process of which nothing is recorded (joined with
--- --pid by a capture older than `joined` rows), and after 64 generations (none is that deep; a cycle of timestamps cannot be). A
--- call none of whose lineage ran a recorded program stays unnamed. Each lineage is walked
--- once for all the calls it made, and each program named once. Before processes.sql, which
--- names an agent process after its calls.
+-- --pid by a capture older than `joined` rows), after 64 generations (none is that deep),
+-- and at an event already walked (a loop: a fork recorded as its own parent's, or forks of one
+-- time each the other's parent; a damaged recording). A call none of whose lineage ran a
+-- recorded program stays unnamed. Each lineage is walked once for all the calls it made, and
+-- each program named once. Before processes.sql, which names an agent process after its calls.
 -- A walk that would go past 64 generations without having found a program that names an
 -- agent is `cut`: its name (the nearest program, or none) may not be the agent's, said as a
 -- problems row (llm_calls_cut.sql reads the names, kept for this connection as the temporary
 -- table llm_call_names). The walk goes one generation past the limit only to know it was cut.
+-- One that meets an event already on it (a loop of parents: a damaged recording) stops there,
+-- and, when it found no program that names an agent, says the loop (`loop`, its pids) the same
+-- way (llm_calls_cut.sql).
 CREATE OR REPLACE TEMP TABLE llm_call_names AS
   WITH RECURSIVE calls AS (
     SELECT recording, llm_call_id, pid, request_ns FROM llm_calls
@@ -80,17 +84,28 @@ CREATE OR REPLACE TEMP TABLE llm_call_names AS
       ON p.recording = e.recording AND p.pid = e.ppid AND p.ts_ns <= e.ts_ns
   ),
   -- each lineage from its start (the calls' processes as they were), up
+  -- (`path`: the events walked, by pid and time, macros.sql walk_path; a walk that meets one
+  -- already on it, a loop of parents in a damaged recording, stops there: `cycle`)
   walk AS (
-    SELECT DISTINCT recording, pid, ts_ns AS start_ns, pid AS at_pid, ts_ns AS at_ns, 0 AS depth
+    SELECT DISTINCT recording, pid, ts_ns AS start_ns, pid AS at_pid, ts_ns AS at_ns, 0 AS depth,
+      NULL::STRUCT(pid INTEGER, start_ns BIGINT)[] AS path, false AS cycle
     FROM start
     UNION ALL
-    SELECT w.recording, w.pid, w.start_ns, u.up_pid, u.up_ns, w.depth + 1
+    SELECT w.recording, w.pid, w.start_ns, u.up_pid, u.up_ns, w.depth + 1,
+      walk_path(w.path, w.at_pid, w.at_ns, u.up_pid, u.up_ns),
+      on_path(w.path, w.at_pid, w.at_ns, u.up_pid, u.up_ns)
     FROM walk w
     JOIN up u ON u.recording = w.recording AND u.pid = w.at_pid AND u.ts_ns = w.at_ns
-    WHERE w.depth < 65
+    WHERE w.depth < 65 AND NOT w.cycle
   ),
   -- the lineages whose walk would have gone past 64 generations
-  cuts AS (SELECT DISTINCT recording, pid, start_ns FROM walk WHERE depth = 65),
+  cuts AS (SELECT DISTINCT recording, pid, start_ns FROM walk WHERE depth = 65 AND NOT cycle),
+  -- the lineages whose walk closed a loop: its pids, from the event met again round to it
+  loops AS (
+    SELECT recording, pid, start_ns,
+      list_transform(path[list_position(path, path[-1]):], k -> k.pid) AS loop
+    FROM walk WHERE cycle
+  ),
   -- each exec's end: the pid's next exec or exit (what the process opened in between is its)
   ends AS (
     SELECT recording, pid, ts_ns,
@@ -106,7 +121,7 @@ CREATE OR REPLACE TEMP TABLE llm_call_names AS
       CASE WHEN p.kind = 'exec' THEN npm_link_script(p.filename, p.argv, p.cwd) END AS link_script
     FROM walk w
     JOIN process p ON p.recording = w.recording AND p.pid = w.at_pid AND p.ts_ns = w.at_ns
-    WHERE p.kind IN ('exec', 'joined') AND w.depth <= 64
+    WHERE p.kind IN ('exec', 'joined') AND w.depth <= 64 AND NOT w.cycle
   ),
   -- a node script that lies in no package, which may be a link into one (npm's `.bin` link, a
   -- global install's `/usr/local/bin/cn`): node opens the script's real path, and first the
@@ -168,11 +183,13 @@ CREATE OR REPLACE TEMP TABLE llm_call_names AS
     GROUP BY recording, pid, start_ns
   )
   SELECT s.recording, s.llm_call_id, s.pid, g.agent,
-    k.pid IS NOT NULL AND NOT coalesce(g.by_agent, false) AS cut
+    k.pid IS NOT NULL AND NOT coalesce(g.by_agent, false) AS cut,
+    CASE WHEN NOT coalesce(g.by_agent, false) THEN o.loop END AS loop
   FROM start s
   LEFT JOIN named g ON g.recording = s.recording AND g.pid = s.pid AND g.start_ns = s.ts_ns
   LEFT JOIN cuts k ON k.recording = s.recording AND k.pid = s.pid AND k.start_ns = s.ts_ns
-  WHERE g.agent IS NOT NULL OR k.pid IS NOT NULL;
+  LEFT JOIN loops o ON o.recording = s.recording AND o.pid = s.pid AND o.start_ns = s.ts_ns
+  WHERE g.agent IS NOT NULL OR k.pid IS NOT NULL OR o.pid IS NOT NULL;
 UPDATE llm_calls SET agent = n.agent
 FROM llm_call_names n
 WHERE llm_calls.recording = n.recording AND llm_calls.llm_call_id = n.llm_call_id

@@ -176,6 +176,30 @@ CREATE OR REPLACE MACRO in_tool_window(t) AS TABLE
   JOIN over_a_day('tool_windows') w
     ON w.recording = a.recording AND w.session_id = a.session_id
     AND a.at_ns BETWEEN w.start_ns AND w.end_ns;
+-- inc_key(pid, start_ns): a process incarnation's identity, as processes.sql knows it (a pid
+-- reused is another process). The walks up parents (lineage.sql, lineage_cut.sql,
+-- process_programs.sql, llm_call_agents.sql with an event's time for start_ns,
+-- mcp_launchers) keep the keys they passed (walk_path) and stop at one already on them
+-- (on_path): a loop of parents (a damaged recording, or pids reused with their forks unseen)
+-- is cut where it closes, and said as a `cycle`, not walked to the limit and said as
+-- `truncated`.
+CREATE OR REPLACE MACRO inc_key(pid, start_ns) AS {'pid': pid, 'start_ns': start_ns};
+-- walk_path(path, pid, start_ns, next_pid, next_start_ns): a walk's `path` once it steps from
+-- the incarnation it is at (pid, start_ns) up to the next. A parent started no later than its
+-- child (the ASOF joins that find it), so a walk up never meets again an incarnation of a
+-- later start than the one it is at, and a loop's incarnations all started at one time: the
+-- path holds only the walk's last incarnations of one start, and is null while each started
+-- before the one below it (always, but in a loop or a damaged stretch): no list made on each
+-- of a walk's rows (measured, reports/bench/analysis.md, session 40).
+CREATE OR REPLACE MACRO walk_path(path, pid, start_ns, next_pid, next_start_ns) AS
+  CASE WHEN next_start_ns = start_ns
+    THEN list_append(coalesce(path, [inc_key(pid, start_ns)]), inc_key(next_pid, next_start_ns))
+  END;
+-- on_path(path, pid, start_ns, next_pid, next_start_ns): whether that step meets an incarnation
+-- already on the walk's path (walk_path): a loop closed.
+CREATE OR REPLACE MACRO on_path(path, pid, start_ns, next_pid, next_start_ns) AS
+  coalesce(next_start_ns = start_ns AND list_contains(coalesce(path, [inc_key(pid, start_ns)]),
+    inc_key(next_pid, next_start_ns)), false);
 -- pid_incarnations(t): the process incarnations of table t (named by a string: `lineage` or
 -- `processes`) with `from_ns`, the time from which a time of its pid is its: its start, or
 -- any time at all for a pid's first incarnation (something a process did before the first
@@ -191,8 +215,9 @@ CREATE OR REPLACE MACRO pid_incarnations(t) AS TABLE
 -- mcp_launchers(calls_t, lineage_t): the processes between an MCP server and the client that
 -- started it, incarnation by incarnation (t: `mcp_calls`, `lineage`): what launched the server
 -- for its client (`npx`, `uvx`, `sh -c`), found by walking up the server's lineage (ppid and
--- parent_start_ns, at most 64 generations) to the client; none when the walk does not reach
--- the client (a server reached over a socket, or one that is its client's own launcher). The
+-- parent_start_ns, at most 64 generations, never round a loop of parents: inc_key) to the
+-- client; none when the walk does not reach the client (a server reached over a socket, or
+-- one that is its client's own launcher). The
 -- server and the client are each the incarnation of its pid alive at the call
 -- (pid_incarnations). A launcher is part of the server: what it does is judged as the
 -- server's (mcp_links.sql, findings_mcp_overreach.sql).
@@ -210,18 +235,21 @@ CREATE OR REPLACE MACRO mcp_launchers(calls_t, lineage_t) AS TABLE
   ),
   up AS (
     SELECT p.recording, p.server_pid, p.server_start_ns, p.client_pid, p.client_start_ns,
-      l.ppid AS pid, l.parent_start_ns AS start_ns, 1 AS depth
+      l.ppid AS pid, l.parent_start_ns AS start_ns, 1 AS depth,
+      walk_path(NULL, l.pid, l.start_ns, l.ppid, l.parent_start_ns) AS path
     FROM pairs p
     JOIN query_table(lineage_t) l ON l.recording = p.recording AND l.pid = p.server_pid
       AND l.start_ns = p.server_start_ns
     WHERE l.ppid IS NOT NULL
     UNION ALL
     SELECT u.recording, u.server_pid, u.server_start_ns, u.client_pid, u.client_start_ns,
-      l.ppid, l.parent_start_ns, u.depth + 1
+      l.ppid, l.parent_start_ns, u.depth + 1,
+      walk_path(u.path, l.pid, l.start_ns, l.ppid, l.parent_start_ns)
     FROM up u
     JOIN query_table(lineage_t) l ON l.recording = u.recording AND l.pid = u.pid
       AND l.start_ns IS NOT DISTINCT FROM u.start_ns
     WHERE u.depth < 64 AND l.ppid IS NOT NULL
+      AND NOT on_path(u.path, l.pid, l.start_ns, l.ppid, l.parent_start_ns)
       AND NOT (u.pid = u.client_pid AND u.start_ns IS NOT DISTINCT FROM u.client_start_ns)
   )
   SELECT u.recording, u.server_pid, u.server_start_ns, u.client_pid, u.client_start_ns, u.pid,

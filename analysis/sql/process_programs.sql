@@ -10,7 +10,8 @@
 -- Built once, into the declared table (its readers, the event views, read it on every query).
 -- The walk up the forks goes 64 generations at most; one that would go further is `cut`: its
 -- program is unknown (null), said as a problems row (process_programs_cut.sql reads the walk,
--- kept for this connection as the temporary table process_program_walks).
+-- kept for this connection as the temporary table process_program_walks). So is one that meets
+-- an incarnation already on it (a loop of parents) before a program: `loop` names the loop.
 CREATE OR REPLACE TEMP TABLE process_program_walks AS
 WITH RECURSIVE
 runs AS (
@@ -31,16 +32,22 @@ incs AS (
 ),
 -- from each forked incarnation up through ancestors that had run no program of their own by
 -- the fork below them (at_ns); one generation past the limit (64) is walked only to know that
--- the walk was cut there
-up(recording, pid, start_ns, cur_pid, cur_start_ns, at_ns, depth) AS (
-  SELECT recording, pid, start_ns, ppid, parent_start_ns, start_ns, 0
+-- the walk was cut there. `path`: the incarnations walked (macros.sql walk_path); a walk whose
+-- next one (cur) is already on it is a loop of parents (a damaged recording): it stops there
+-- (`cycle`), not walked round to the limit
+up(recording, pid, start_ns, cur_pid, cur_start_ns, at_ns, depth, path, cycle) AS (
+  SELECT recording, pid, start_ns, ppid, parent_start_ns, start_ns, 0,
+    walk_path(NULL, pid, start_ns, ppid, parent_start_ns),
+    on_path(NULL, pid, start_ns, ppid, parent_start_ns)
   FROM incs WHERE forked AND parent_start_ns IS NOT NULL
   UNION ALL
-  SELECT u.recording, u.pid, u.start_ns, i.ppid, i.parent_start_ns, i.start_ns, u.depth + 1
+  SELECT u.recording, u.pid, u.start_ns, i.ppid, i.parent_start_ns, i.start_ns, u.depth + 1,
+    walk_path(u.path, i.pid, i.start_ns, i.ppid, i.parent_start_ns),
+    on_path(u.path, i.pid, i.start_ns, i.ppid, i.parent_start_ns)
   FROM up u
   JOIN incs i ON i.recording = u.recording AND i.pid = u.cur_pid AND i.start_ns = u.cur_start_ns
   WHERE i.forked AND i.parent_start_ns IS NOT NULL AND coalesce(i.first_run_ns > u.at_ns, true)
-    AND u.depth < 65
+    AND u.depth < 65 AND NOT u.cycle
 ),
 -- the top of each walk (one row per depth: an incarnation has one parent), the 64th when it
 -- went further
@@ -51,19 +58,24 @@ tops AS (
   WHERE depth = least(top_depth, 64)
 ),
 timeline AS (
-  SELECT recording, pid, from_ns, exe, false AS forked, false AS cut FROM runs
+  SELECT recording, pid, from_ns, exe, false AS forked, false AS cut, NULL::INTEGER[] AS loop
+  FROM runs
   UNION ALL
-  -- the ancestor's program at the fork below it, if it had run one by then in that incarnation
+  -- the ancestor's program at the fork below it, if it had run one by then in that incarnation;
+  -- at a loop's close that had not, none: `loop`, the pids of the loop, from the one met again
+  -- round to it
   SELECT t.recording, t.pid, t.start_ns,
-    CASE WHEN r.from_ns >= t.cur_start_ns THEN r.exe END, true, t.top_depth > 64
+    CASE WHEN r.from_ns >= t.cur_start_ns THEN r.exe END, true, t.top_depth > 64,
+    CASE WHEN t.cycle AND NOT coalesce(r.from_ns >= t.cur_start_ns, false) THEN
+      list_transform(t.path[list_position(t.path, t.path[-1]):], k -> k.pid) END
   FROM tops t
   ASOF LEFT JOIN runs r ON r.recording = t.recording AND r.pid = t.cur_pid AND t.at_ns >= r.from_ns
   UNION ALL
   -- a fork whose parent was not recorded: a copy of an unknown program
-  SELECT recording, pid, start_ns, NULL, true, false
+  SELECT recording, pid, start_ns, NULL, true, false, NULL
   FROM incs WHERE forked AND parent_start_ns IS NULL
 )
-SELECT recording, pid, from_ns, exe, forked, cut
+SELECT recording, pid, from_ns, exe, forked, cut, loop
 FROM timeline
 QUALIFY row_number() OVER (PARTITION BY recording, pid, from_ns ORDER BY forked, exe) = 1;
-INSERT INTO process_programs BY NAME SELECT * EXCLUDE (cut) FROM process_program_walks;
+INSERT INTO process_programs BY NAME SELECT * EXCLUDE (cut, loop) FROM process_program_walks;

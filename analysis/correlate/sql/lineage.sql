@@ -27,18 +27,25 @@ down(recording, pid, start_ns, session_id, depth, branch_pid, branch_start_ns, c
     ON c.recording = d.recording AND c.ppid = d.pid AND c.parent_start_ns = d.start_ns
   WHERE c.agent_role IS DISTINCT FROM 'agent' AND c.pid <> d.pid
 ),
-up(recording, session_id, pid, start_ns, ppid, parent_start_ns, level) AS (
-  SELECT p.recording, a.pid, p.pid, p.start_ns, p.ppid, p.parent_start_ns, 1
+-- each agent's ancestors, 64 generations at most; a walk that meets an incarnation already on
+-- its path (a loop of parents: a damaged recording, or pids reused with their forks unseen)
+-- stops there (`cycle`: that row repeats one already walked; lineage_cut.sql says it)
+up(recording, session_id, pid, start_ns, ppid, parent_start_ns, level, path, cycle) AS (
+  SELECT p.recording, a.pid, p.pid, p.start_ns, p.ppid, p.parent_start_ns, 1,
+    walk_path(NULL, a.pid, a.start_ns, p.pid, p.start_ns),
+    on_path(NULL, a.pid, a.start_ns, p.pid, p.start_ns)
   FROM parents a
   JOIN parents p
     ON p.recording = a.recording AND p.pid = a.ppid AND p.start_ns = a.parent_start_ns
   WHERE a.agent_role = 'agent'
   UNION ALL
-  SELECT p.recording, u.session_id, p.pid, p.start_ns, p.ppid, p.parent_start_ns, u.level + 1
+  SELECT p.recording, u.session_id, p.pid, p.start_ns, p.ppid, p.parent_start_ns, u.level + 1,
+    walk_path(u.path, u.pid, u.start_ns, p.pid, p.start_ns),
+    on_path(u.path, u.pid, u.start_ns, p.pid, p.start_ns)
   FROM up u
   JOIN parents p
     ON p.recording = u.recording AND p.pid = u.ppid AND p.start_ns = u.parent_start_ns
-  WHERE u.level < 64
+  WHERE u.level < 64 AND NOT u.cycle
 ),
 tree AS (
   SELECT * FROM down
@@ -47,6 +54,7 @@ tree AS (
 launchers AS (
   SELECT recording, pid, start_ns, min(session_id) AS session_id
   FROM up
+  WHERE NOT cycle
   GROUP BY recording, pid, start_ns
   HAVING count(DISTINCT session_id) = 1
 )
