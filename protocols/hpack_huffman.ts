@@ -274,7 +274,11 @@ export const HUFFMAN_EOS = 256;
 
 // Decoding trie: node n has children at TRIE[2n] (bit 0) and TRIE[2n+1] (bit 1).
 // A child value >= 0 is another node; a negative value -(sym + 1) is a leaf for `sym`.
-const TRIE = buildTrie();
+// Built at the first decode, not when the module loads: every capture loads this module (its
+// code lengths make session digests, protocols/session_digest.ts) but decodes only on an
+// HTTP/2 connection, and the build cost ~4 ms of CPU at each start (reports/bench/capture.md,
+// Session 40).
+let decodeTrie: Int32Array | undefined;
 
 function buildTrie(): Int32Array {
   const trie: number[] = [0, 0];
@@ -317,6 +321,7 @@ export function huffmanDecode(
   let node = 0;
   let depth = 0; // bits consumed since the last completed symbol
   let allOnes = true; // whether those bits were all 1
+  const TRIE = decodeTrie ??= buildTrie();
   for (let i = start; i < end; i++) {
     const byte = src[i];
     for (let b = 7; b >= 0; b--) {
