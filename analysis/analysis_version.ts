@@ -10,7 +10,7 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import { queryRows } from "../kit/sql_runner.ts";
 import { sqlText } from "./sql_files.ts";
 
-export const ANALYSIS_REVISION = 25;
+export const ANALYSIS_REVISION = 26;
 
 const PREFIX = "sightline analysis revision ";
 

@@ -16,7 +16,7 @@ export const TOOL_NAME = "sightline";
  * it records more of what a process did (0.5.2: entering namespaces, in `privilege`; 0.5.3: groups and capabilities set, DNS questions on any UDP port). Nothing
  * compares it: readers go by the files and fields a recording has.
  */
-export const TOOL_VERSION = "0.5.4";
+export const TOOL_VERSION = "0.5.5";
 export const MANIFEST_FILE = "manifest.json";
 /**
  * Whether a file in a recording's directory is one of the recording's own (its manifest or an

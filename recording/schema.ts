@@ -20,6 +20,7 @@ const V_NS_CALLS = "0.5.2";
 /** The version that added DNS answers to net and prctl/seccomp to privilege (the lead sets the
  * release's number). */
 const V_DNS_ANSWERS = "0.5.4";
+const V_PTRACER = "0.5.5";
 
 /** setgroups: the groups of its list a recording keeps (SL_GROUPS_KEPT, bpf/events.h) */
 export const GROUPS_KEPT = 4;
@@ -341,7 +342,9 @@ export const privilegeTable = table(
     "PR_CAP_AMBIENT raise, lower, clear, PR_SET_KEEPCAPS, PR_SET_SECUREBITS, " +
     "PR_SET_NO_NEW_PRIVS, PR_SET_SECCOMP; seccomp(2)'s SET_MODE_STRICT and SET_MODE_FILTER: " +
     "what `setpriv --bounding-set`, `capsh --drop`, `--no-new-privs` and a sandbox's seccomp " +
-    `filter do; recordings before ${V_DNS_ANSWERS} have none), and entering namespaces ` +
+    `filter do; recordings before ${V_DNS_ANSWERS} have none; PR_SET_DUMPABLE and ` +
+    "PR_SET_PTRACER, who may ptrace the process: `PR_SET_PTRACER_ANY` for -1 as the kernel " +
+    `reads it, a pid as its low 32 bits, since ${V_PTRACER}), and entering namespaces ` +
     "(what `unshare`, `nsenter`, bubblewrap and the " +
     "agents' sandboxes do): unshare, clone and clone3 with a CLONE_NEW* flag, and every " +
     `setns (recordings before ${V_NS_CALLS} have none). Recordings made before it was added ` +
