@@ -64,12 +64,13 @@ export function keyPrefixOf(b: Uint8Array, more: boolean): "yes" | "no" | "maybe
 }
 
 /**
- * Whether a whole header field value (latin1 text, as an HPACK decoder gives it) is a key by the
- * rule capture/redact.ts applies to HTTP/1 values whatever their names: it begins, after blanks,
- * with a known key's prefix (keyPrefixOf), or so does a line folded into it (after a CR or LF:
- * obs-fold, RFC 9112 5.2, which HTTP/1 judges at the folded line's start). The HTTP/2
- * redactor's judgement of every header value (protocols/http2_redactor.ts), so that a key sent
- * under a name no rule knows is masked over HTTP/2 as over HTTP/1.
+ * Whether a whole header field value (latin1 text, as an HPACK decoder gives it) is a key: it
+ * begins, after blanks, with a known key's prefix (keyPrefixOf), or so does the text after any
+ * CR or LF in it. The HTTP/2 redactor's judgement of every header value
+ * (protocols/http2_redactor.ts), at least as strict as the rule capture/redact.ts applies to
+ * HTTP/1 values whatever their names (a value's start, and a line folded into it, obs-fold,
+ * RFC 9112 5.2, judged at its start after the blank that folds it): so a key sent under a name
+ * no rule knows is masked over HTTP/2 wherever it is over HTTP/1 (and after a CR with no blank).
  */
 export function valueHasKeyPrefix(value: string): boolean {
   for (let at = 0; at >= 0;) {

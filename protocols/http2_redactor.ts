@@ -5,7 +5,7 @@
  * masked (see `maskHeaderBlock` in hpack.ts for how, and why the dynamic table stays
  * consistent for a later decoder of the masked stream) — secret by their name, or by a value
  * that begins with a known key's prefix whatever the name (head_line_rule.ts
- * valueHasKeyPrefix, the HTTP/1 redactor's rule): literal values, raw or Huffman-coded, judged
+ * valueHasKeyPrefix, at least as strict as the HTTP/1 redactor's rule): literal values, raw or Huffman-coded, judged
  * decoded, a value added to the dynamic table masked before it is, so a later reference to it
  * by index decodes to the mask — and so are the values of a secret URL
  * parameter (`secretParam`, MCP's `sessionId=` / `session_id=`): inside `:path` values (`partialMask` in
@@ -20,7 +20,8 @@
  * A DATA frame on a stream this direction has sent no HEADERS on (or has ended) is of a stream
  * begun before the capture joined the connection (a connection judged started at a SETTINGS
  * frame: protocols/stream_start.ts), whose headers, an MCP exchange's or not, are unknown: its
- * data octets are masked blind (`*`s, its pad length kept), as an HTTP/1 stream's after a gap.
+ * data octets are masked blind (`*`s, its pad length and padding kept), as an HTTP/1 stream's after
+ * a gap. So is a stream's let go (MAX_OPEN_STREAMS), its body, if one was held, cut.
  * Header values need no such care there: a field whose name or value is in a dynamic-table
  * entry added before the join is an index the decoder does not hold, an HPACK error, and fails
  * closed (below); every entry it does hold is the one the peer means (both tables keep the
