@@ -280,8 +280,10 @@ export function createHttp2Redactor(
     const name = f.name.toLowerCase();
     let mask;
     const secretName = isSecret(name);
-    // a value that begins with a known key's prefix is masked whatever its name, as over HTTP/1
-    if (secretName || valueHasKeyPrefix(f.value)) {
+    // a value that begins with a known key's prefix is masked whatever its name, as over HTTP/1,
+    // and one with a key inside it (after `,`, `=`, an auth scheme), but a pseudo-header's
+    // (`:path`: its secret parameters are masked alone, below)
+    if (secretName || valueHasKeyPrefix(f.value, name[0] !== ":")) {
       mask = secretName && options.digest && isDigestHeader(name)
         ? digestMask(range, f.value, f.representation, options.digest)
         : secretMask(range, f.value.length, f.representation);

@@ -718,3 +718,44 @@ Deno.test("redactor: an MCP request's body held when its stream is let go (4,096
     assert.ok(!includes(data[1].payload, "}}}"), `${way}: the blind tail masked`);
   }
 });
+
+Deno.test("redactor: a key inside a value whatever its name (after an auth scheme, a `,`, a `=`; plain or Huffman) is masked, a `:path`'s other parameters and lists without keys kept, whole, byte by byte and at every split", () => {
+  const KEY = "sk-ant-api03-Qw7Zr2Lk9Xv4", GEM = "AIzaSyQp4Wk8Nz2Xr7Mv5Jc9";
+  const inside: [string, string][] = [
+    ["x-upstream", `Bearer ${KEY}`],
+    ["x-a", `foo, ${KEY}`],
+    ["x-b", `region=eu; token=${GEM}`],
+    ["x-c", `a, Basic\t"${KEY}"`],
+  ];
+  const kept: [string, string][] = [
+    [":path", "/v1/messages?beta=true&q=skipper"],
+    ["accept", "application/json, text/event-stream"],
+    ["x-d", "a b sk-not-after-a-scheme"],
+    ["cache-control", "max-age=0, no-cache"],
+  ];
+  const block = [...encodeIndexed(3), ...encodeIndexed(7)];
+  inside.forEach(([n, v], k) => block.push(...encodeLiteral(n, v, "without", k % 2 === 1)));
+  kept.forEach(([n, v], k) => block.push(...encodeLiteral(n, v, "without", k % 2 === 0)));
+  const input = concatBytes([
+    HTTP2_PREFACE,
+    encodeFrame(FrameType.SETTINGS, 0, 0, []),
+    encodeFrame(FrameType.HEADERS, Flag.END_HEADERS | Flag.END_STREAM, 1, block),
+  ]);
+  const out = assertSameForAllChunkings(input, (chunks) => redact(chunks));
+  assert.deepEqual(redact([...input].map((b) => Uint8Array.of(b))), out, "byte by byte");
+  for (let at = 0; at <= input.length; at++) {
+    assert.deepEqual(redact([input.subarray(0, at), input.subarray(at)]), out, `split at ${at}`);
+  }
+  assert.equal(out.length, input.length);
+  const [head] = headersOf("client", out);
+  const value = (n: string) => head.headers.find(([m]) => m === n)![1];
+  for (const [n] of inside) {
+    assert.ok(!value(n).includes("Qw7Zr2") && !value(n).includes("Qp4Wk8"), `${n}: ${value(n)}`);
+  }
+  for (const [n, v] of kept) assert.equal(value(n), v, n);
+  for (const k of [KEY, GEM]) {
+    const huff = huffmanEncode(utf8(k));
+    assert.ok(!includes(out, k.slice(4, 12)), `${k} out`);
+    assert.ok(!includes(out, String.fromCharCode(...huff.subarray(2, 10))), `${k}'s code out`);
+  }
+});
