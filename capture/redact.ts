@@ -121,6 +121,12 @@ export function createHttp1Redactor(
   let leadingSpace = false;
   /** in Name state: the name has ended in whitespace (`Name :`), only more or a colon may come */
   let nameEnded = false;
+  /**
+   * in Name state: the name has passed MAX_NAME bytes (the rest read, not kept): at its colon,
+   * if still a token, its value is masked (it may end in `-api-key`: over-redaction of a rare
+   * header, never under-)
+   */
+  let nameLong = false;
   /** the line before was a secret's (masked or digested): a line folded onto it is masked */
   let afterSecret = false;
   /**
@@ -297,7 +303,7 @@ export function createHttp1Redactor(
           fieldLine = false;
           state = LineState.Name;
           nameLen = 0;
-          nameEnded = false;
+          nameEnded = nameLong = false;
           nameHash = FNV_START;
           nameToken = true;
           continue;
@@ -313,7 +319,11 @@ export function createHttp1Redactor(
             // folded part is judged as a value's start, the blank that folds it kept)
             const fold = c !== COLON;
             fieldLine = fold || (nameToken && nameLen > 0);
-            const verdict = fold ? Verdict.Keep : judge();
+            const verdict = fold
+              ? Verdict.Keep
+              : nameLong
+              ? nameToken ? Verdict.Mask : Verdict.Keep
+              : judge();
             if (verdict === Verdict.Digest) {
               state = LineState.Digest;
               parts ??= [];
@@ -340,13 +350,17 @@ export function createHttp1Redactor(
           } else if (nameLen > 0 && (c === SP || c === HT)) {
             // `Name :`: RFC 9112 5.1 forbids it, a lenient reader takes it; masked alike
             nameEnded = true;
-          } else if (c === CR || c === SP || c === HT || nameLen >= MAX_NAME || nameEnded) {
+          } else if (c === CR || c === SP || c === HT || nameEnded) {
             state = LineState.Skip;
           } else {
             const lower = c >= 65 && c <= 90 ? c + 32 : c;
-            name[nameLen++] = lower;
+            if (nameLen < MAX_NAME) {
+              name[nameLen++] = lower;
+              nameHash = Math.imul(nameHash ^ lower, FNV_PRIME);
+            } else nameLong = true;
             if (!TCHAR[lower]) nameToken = false;
-            nameHash = Math.imul(nameHash ^ lower, FNV_PRIME);
+            // a long name that is no token is no field's (a body line): its value is kept
+            if (nameLong && !nameToken) state = LineState.Skip;
           }
         } else if (c === CR) {
           // Mask, Cut: kept, and masking goes on to the LF (text after a bare CR is the value's)
@@ -408,7 +422,7 @@ export function createHttp1Redactor(
       afterSecret = false;
       afterField = fieldLine = false;
       nameLen = 0;
-      nameEnded = false;
+      nameEnded = nameLong = false;
       nameHash = FNV_START;
       nameToken = true;
       // in a body the line goes through as bodies do; at a message's start a line begins

@@ -601,6 +601,26 @@ Deno.test("adversarial: keys under header names no rule makes secret, over HTTP/
   check("obs-fold", folded, [KEYS.anthropic, KEYS.gemini, KEYS.jsonrpc, KEYS.openai], 0, 200);
 });
 
+Deno.test("adversarial: keys under header names past 64 bytes (a long token name, one ending in -api-key, a line folded onto it), over TLS and TCP, whole, byte by byte, at every split and cut by gaps: no 8 bytes of a key out", () => {
+  const long = "X-" + "a".repeat(70);
+  const text = httpRequest(
+    `POST /v1/messages HTTP/1.1\r\nHost: api.anthropic.com\r\n${long}: ${KEYS.anthropic}\r\n` +
+      `${long}-api-key: ${KEYS.password}\r\n${long}-note: a\r\n ${KEYS.proxy}\r\n`,
+    JSON.stringify({ model: "claude-sonnet-4-5", max_tokens: 16 }),
+  );
+  const secrets = [KEYS.anthropic, KEYS.password, KEYS.proxy];
+  const input = bytesOf(text);
+  for (const [how, run] of RUNS) {
+    for (const [way, pieces] of everyCalling(input)) {
+      const out = run(pieces, 0);
+      const found = leak(out, secrets);
+      assert.equal(found, null, `${how} long names, ${way}: ${JSON.stringify(found)} out`);
+      assert.equal(out.length, input.length, `${how} long names, ${way}: every byte out`);
+    }
+  }
+  check("long names", text, secrets, 0, 200);
+});
+
 Deno.test("adversarial: an HTTP/2 connection joined at a SETTINGS frame (the HPACK table and the streams begun before unknown): DATA of a stream begun before the join, then a request referring to a table entry it never saw, whole, byte by byte and at every split: no 8 bytes of a secret out", async () => {
   await loadH2Redactor();
   const body = bytesOf(RPC_WITH_KEY);

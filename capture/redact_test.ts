@@ -406,3 +406,25 @@ Deno.test("HTTP/1 redaction: a line folded onto a field whose value went through
   assert.equal(run([enc.encode("GET / HTTP/1.1\r\n sk-x\r\n")]), "GET / HTTP/1.1\r\n sk-x\r\n");
   assert.equal(run([enc.encode('{"a":\r\n sk-x\r\n')]), '{"a":\r\n sk-x\r\n');
 });
+
+Deno.test("HTTP/1 redaction: a header name past 64 bytes still has its colon judged: a token's value masked (and a line folded onto it), whole, byte by byte and at every split", () => {
+  const long = "X-" + "a".repeat(70);
+  // [line, masked]: a long token name's value is masked whatever the name (it may end in
+  // `-api-key`); a long name that is no token (a body line's `{"…"`) is no field's: kept
+  const text = (masked: boolean) =>
+    "GET / HTTP/1.1\r\n" +
+    `${long}: ${masked ? "*".repeat(25) : "sk-ant-api03-SECRETSECRET"}\r\n` +
+    `${long}-API-Key:${masked ? "*".repeat(14) : "hunter2hunter2"}\r\n` +
+    `${long}-note : ${masked ? "*".repeat(4) : "plan"}\r\n` +
+    ` ${masked ? "*".repeat(12) : "folded-value"}\r\n` +
+    `{"${long}": "kept"}\r\n` +
+    `${"b".repeat(63)}: kept-63\r\n` +
+    "Host: x\r\n\r\n";
+  const b = enc.encode(text(false));
+  const want = text(true);
+  assert.equal(assertSameForAllChunkings(b, (chunks) => run(chunks)), want);
+  assert.equal(run([...b].map((x) => new Uint8Array([x]))), want);
+  for (let i = 0; i <= b.length; i++) {
+    assert.equal(run([b.slice(0, i), b.slice(i)]), want, `split at ${i}`);
+  }
+});

@@ -64,30 +64,53 @@ export function keyPrefixOf(b: Uint8Array, more: boolean): "yes" | "no" | "maybe
 }
 
 /**
- * Whether a whole header field value (latin1 text, as an HPACK decoder gives it) is a key by the
- * rule capture/redact.ts applies to HTTP/1 values whatever their names: it begins, after blanks,
- * with a known key's prefix (keyPrefixOf), or so does a line folded into it (after a CR or LF:
- * obs-fold, RFC 9112 5.2, which HTTP/1 judges at the folded line's start). The HTTP/2
- * redactor's judgement of every header value (protocols/http2_redactor.ts), so that a key sent
- * under a name no rule knows is masked over HTTP/2 as over HTTP/1.
+ * Whether a whole header field value (latin1 text, as an HPACK decoder gives it) is a key: it
+ * begins, after blanks, with a known key's prefix (keyPrefixOf), or so does the text after any
+ * CR or LF in it. The HTTP/2 redactor's judgement of every header value
+ * (protocols/http2_redactor.ts), at least as strict as the rule capture/redact.ts applies to
+ * HTTP/1 values whatever their names (a value's start, and a line folded into it, obs-fold,
+ * RFC 9112 5.2, judged at its start after the blank that folds it): so a key sent under a name
+ * no rule knows is masked over HTTP/2 wherever it is over HTTP/1 (and after a CR with no blank).
+ * `inside` (HTTP/2 has the whole value at hand; HTTP/1 does not look there): a key inside it
+ * too, after a `,` (a list's element), a `=` (a parameter's value), or an auth scheme and its
+ * blanks at any of those starts (RFC 9110 11.4 credentials: `Bearer sk-…`).
  */
-export function valueHasKeyPrefix(value: string): boolean {
+export function valueHasKeyPrefix(value: string, inside = false): boolean {
   for (let at = 0; at >= 0;) {
-    let a = at;
-    while (a < value.length && (value.charCodeAt(a) === 32 || value.charCodeAt(a) === 9)) a++;
-    const b = new Uint8Array(Math.min(MAX_KEY_PREFIX, value.length - a));
-    for (let i = 0; i < b.length; i++) b[i] = value.charCodeAt(a + i);
-    if (keyPrefixOf(b, false) === "yes") return true;
-    at = nextLineStart(value, at);
+    if (keyAt(value, at) || (inside && keyAt(value, afterScheme(value, at)))) return true;
+    at = nextStart(value, at, inside);
   }
   return false;
 }
 
-/** Where the text after the next CR or LF from `at` begins (-1: none). */
-function nextLineStart(value: string, at: number): number {
+/** Whether a known key's prefix begins at `at` (-1: none), after blanks. */
+function keyAt(value: string, at: number): boolean {
+  if (at < 0) return false;
+  let a = at;
+  while (a < value.length && (value.charCodeAt(a) === 32 || value.charCodeAt(a) === 9)) a++;
+  const b = new Uint8Array(Math.min(MAX_KEY_PREFIX, value.length - a));
+  for (let i = 0; i < b.length; i++) b[i] = value.charCodeAt(a + i);
+  return keyPrefixOf(b, false) === "yes";
+}
+
+/** Where the text after an auth scheme (blanks, a token, blanks) at `at` begins (-1: none). */
+function afterScheme(value: string, at: number): number {
+  let a = at;
+  while (a < value.length && (value.charCodeAt(a) === 32 || value.charCodeAt(a) === 9)) a++;
+  const t = a;
+  while (a < value.length && TOKEN.test(value[a])) a++;
+  if (a === t || a === value.length) return -1;
+  const c = value.charCodeAt(a);
+  return c === 32 || c === 9 ? a : -1;
+}
+
+const TOKEN = /[!#$%&'*+\-.^_`|~0-9A-Za-z]/;
+
+/** Where the text after the next CR or LF (`inside`: `,` or `=` too) from `at` begins (-1: none). */
+function nextStart(value: string, at: number, inside: boolean): number {
   for (let i = at; i < value.length; i++) {
     const c = value.charCodeAt(i);
-    if (c === CR || c === LF) return i + 1;
+    if (c === CR || c === LF || (inside && (c === 44 || c === 61))) return i + 1;
   }
   return -1;
 }

@@ -76,3 +76,31 @@ Deno.test("a whole value is a key by its start (after blanks, maybe quoted) or a
     const value of ["", "sk", "skipper", "AIr-x", "gpt-4o", "Bearer sk-x", "a sk-x", "x\r\n", "eyj"]
   ) assert.equal(valueHasKeyPrefix(value), false, JSON.stringify(value));
 });
+
+Deno.test("a whole value has a key inside it (HTTP/2's judgement): after a `,`, a `=`, or an auth scheme and its blanks", () => {
+  for (
+    const value of [
+      "Bearer sk-ant-api03-x",
+      "foo, sk-proj-x",
+      'a, "AIzaSyQp4"',
+      "token=ghp_x",
+      "a=1; b=eyJhbGci",
+      "x, Basic\tAKIAIOSF",
+      "a\r\n sk-proj-x",
+    ]
+  ) {
+    assert.equal(valueHasKeyPrefix(value, true), true, JSON.stringify(value));
+    if (!value.includes("\r")) assert.equal(valueHasKeyPrefix(value), false, JSON.stringify(value));
+  }
+  for (
+    const value of [
+      "application/json, text/event-stream",
+      "gzip, deflate, br",
+      "claude-cli/2.0.1 (external, cli)",
+      "multipart/form-data; boundary=skipper",
+      "Bearer",
+      "a b sk-x",
+      "max-age=0, no-cache",
+    ]
+  ) assert.equal(valueHasKeyPrefix(value, true), false, JSON.stringify(value));
+});

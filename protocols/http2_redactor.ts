@@ -5,7 +5,7 @@
  * masked (see `maskHeaderBlock` in hpack.ts for how, and why the dynamic table stays
  * consistent for a later decoder of the masked stream) — secret by their name, or by a value
  * that begins with a known key's prefix whatever the name (head_line_rule.ts
- * valueHasKeyPrefix, the HTTP/1 redactor's rule): literal values, raw or Huffman-coded, judged
+ * valueHasKeyPrefix, at least as strict as the HTTP/1 redactor's rule): literal values, raw or Huffman-coded, judged
  * decoded, a value added to the dynamic table masked before it is, so a later reference to it
  * by index decodes to the mask — and so are the values of a secret URL
  * parameter (`secretParam`, MCP's `sessionId=` / `session_id=`): inside `:path` values (`partialMask` in
@@ -20,7 +20,8 @@
  * A DATA frame on a stream this direction has sent no HEADERS on (or has ended) is of a stream
  * begun before the capture joined the connection (a connection judged started at a SETTINGS
  * frame: protocols/stream_start.ts), whose headers, an MCP exchange's or not, are unknown: its
- * data octets are masked blind (`*`s, its pad length kept), as an HTTP/1 stream's after a gap.
+ * data octets are masked blind (`*`s, its pad length and padding kept), as an HTTP/1 stream's after
+ * a gap. So is a stream's let go (MAX_OPEN_STREAMS), its body, if one was held, cut.
  * Header values need no such care there: a field whose name or value is in a dynamic-table
  * entry added before the join is an index the decoder does not hold, an HPACK error, and fails
  * closed (below); every entry it does hold is the one the peer means (both tables keep the
@@ -185,15 +186,17 @@ export function createHttp2Redactor(
   let dataMasker: ParamRedactor | null = null; // the current DATA frame's, if masking
   let padPending = false; // the current DATA frame's pad length octet is still to come
   let maskLeft = 0; // data octets of the current DATA frame still to go through dataMasker
-  const bodies = options.bodies === null
-    ? null
-    : createHttp2BodySecrets(options.bodies ?? { asked: new Set() }, options.bodyOptions);
+  /** what the connection's two directions share (the other's RST_STREAMs among it) */
+  const shared = options.bodies === null ? null : options.bodies ?? { asked: new Set<number>() };
+  const bodies = shared === null ? null : createHttp2BodySecrets(shared, options.bodyOptions);
   let dataFrame = false; // the current frame is a DATA frame whose data octets are looked at
   /**
    * streams this direction has sent HEADERS on and not ended: a DATA frame on any other is of
    * a stream begun before the capture joined the connection (RFC 9113 5.1, 8.1: a stream's
    * HEADERS come before its DATA, each way), whose headers (an MCP exchange's or not) are
-   * unknown: its data octets are masked blind (`blindData`), never passed as they are
+   * unknown: its data octets are masked blind (`blindData`), never passed as they are. In
+   * order of last use (HEADERS or DATA), oldest first; a stream either direction resets leaves
+   * it (the other's RST_STREAMs: `shared.resets`, at this one's next input)
    */
   const opened = new Set<number>();
   let blindData = false;
@@ -277,8 +280,10 @@ export function createHttp2Redactor(
     const name = f.name.toLowerCase();
     let mask;
     const secretName = isSecret(name);
-    // a value that begins with a known key's prefix is masked whatever its name, as over HTTP/1
-    if (secretName || valueHasKeyPrefix(f.value)) {
+    // a value that begins with a known key's prefix is masked whatever its name, as over HTTP/1,
+    // and one with a key inside it (after `,`, `=`, an auth scheme), but a pseudo-header's
+    // (`:path`: its secret parameters are masked alone, below)
+    if (secretName || valueHasKeyPrefix(f.value, name[0] !== ":")) {
       mask = secretName && options.digest && isDigestHeader(name)
         ? digestMask(range, f.value, f.representation, options.digest)
         : secretMask(range, f.value.length, f.representation);
@@ -501,12 +506,16 @@ export function createHttp2Redactor(
       bodies?.reset(frame.streamId, sink);
     }
     if (frame.type === FrameType.DATA) {
-      const known = opened.has(frame.streamId);
-      if (frame.flags & Flag.END_STREAM) opened.delete(frame.streamId);
+      const known = opened.delete(frame.streamId);
+      // (the stream is the newest in use: the last let go past MAX_OPEN_STREAMS)
+      if (known && !(frame.flags & Flag.END_STREAM)) opened.add(frame.streamId);
       if (!known && frame.length > 0) {
-        // a stream begun before the capture joined: its data masked blind (pad length kept)
+        // a stream begun before the capture joined, or let go: its data masked blind (pad
+        // length and padding kept); a body of it held (let go mid-body) is cut, not held on
+        cutBody(frame.streamId);
         blindData = true;
         padPending = (frame.flags & Flag.PADDED) !== 0;
+        maskLeft = padPending ? 0 : frame.length;
         return;
       }
     }
@@ -530,20 +539,51 @@ export function createHttp2Redactor(
     maskLeft = padPending ? 0 : frame.length;
   }
 
-  /** A stream this direction has sent HEADERS on (the oldest let go past MAX_OPEN_STREAMS). */
+  /**
+   * A stream this direction has sent HEADERS on, the newest in use (past MAX_OPEN_STREAMS the
+   * one longest unused is let go, and a body of it held is cut).
+   */
   function openStream(id: number): void {
+    opened.delete(id);
     opened.add(id);
-    if (opened.size > MAX_OPEN_STREAMS) opened.delete(opened.values().next().value!);
+    if (opened.size > MAX_OPEN_STREAMS) {
+      const oldest = opened.values().next().value!;
+      opened.delete(oldest);
+      cutBody(oldest);
+    }
   }
 
-  /** Payload octets [start, end) of a DATA frame of a stream begun before the join: `*`s. */
+  /**
+   * A body of stream `id` held or looked at is cut (masked by the cut rule, its output let go):
+   * the stream's DATA is masked blind from here on. Not a reset: the other direction is not
+   * told (its answer on the stream is judged as it was).
+   */
+  function cutBody(id: number): void {
+    if (!bodies?.active(id)) return;
+    const told = shared!.resets?.has(id);
+    bodies.reset(id, sink);
+    if (!told) shared!.resets!.delete(id);
+  }
+
+  /**
+   * Payload octets [start, end) of a DATA frame of a stream begun before the join: data octets
+   * `*`s, pad length and padding as they are (a pad length past the payload: all masked).
+   */
   function passBlind(bytes: Uint8Array, start: number, end: number): void {
-    const masked = bytes.slice(start, end).fill(MASK_OCTET);
-    if (padPending && end > start) {
+    let i = start;
+    if (padPending && i < end) {
       padPending = false;
-      masked[0] = bytes[start];
+      const data = frame.length - 1 - bytes[i];
+      maskLeft = data < 0 ? frame.length - 1 : data;
+      passView(bytes, i, ++i);
     }
-    out.push(masked);
+    const m = Math.min(maskLeft, end - i);
+    if (m > 0) {
+      out.push(new Uint8Array(m).fill(MASK_OCTET));
+      maskLeft -= m;
+      i += m;
+    }
+    if (i < end) passView(bytes, i, end);
   }
 
   /** The DATA frame has ended (its END_STREAM ends its stream's masking). */
@@ -623,7 +663,9 @@ export function createHttp2Redactor(
 
   return {
     transform(chunk: Uint8Array): Uint8Array {
-      if (bodies && (pins.length || options.bodies?.resets?.size)) {
+      // a stream either direction reset is no longer open (its DATA, if late, masked blind)
+      if (shared?.resets?.size) { for (const id of shared.resets.keys()) opened.delete(id); }
+      if (bodies && (pins.length || shared?.resets?.size)) {
         bodies.poll(heldOutput(), sink);
       }
       step(chunk);
@@ -667,8 +709,8 @@ export function createHttp2Redactor(
 }
 
 /**
- * The most streams a direction keeps as opened (HEADERS sent, not ended; a stream the peer
- * resets stays in it): past it the oldest is let go, and its DATA, if any comes, is masked
+ * The most streams a direction keeps as opened (HEADERS sent, not ended nor reset): past it the
+ * one longest unused (no HEADERS or DATA since) is let go, and its DATA, if any comes, is masked
  * blind (over-redaction, never under-). RFC 9113 suggests at least 100 concurrent streams.
  */
 const MAX_OPEN_STREAMS = 4096;

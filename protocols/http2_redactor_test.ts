@@ -543,7 +543,7 @@ Deno.test("redactor: a value that begins with a known key's prefix is masked wha
   assert.deepEqual(redact([plain]), plain);
 });
 
-Deno.test("redactor: DATA of a stream this direction sent no HEADERS on (begun before the capture joined) is masked blind, pad length kept; a stream's own DATA after its HEADERS as it is, any chunking", () => {
+Deno.test("redactor: DATA of a stream this direction sent no HEADERS on (begun before the capture joined) is masked blind, pad length and padding kept; a stream's own DATA after its HEADERS as it is, any chunking", () => {
   const rpc = utf8(
     '{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"api_key":"ghp_Tz8Kq3"}}',
   );
@@ -578,7 +578,8 @@ Deno.test("redactor: DATA of a stream this direction sent no HEADERS on (begun b
   }
   const star = (b: Uint8Array) => b.every((c) => c === 42);
   assert.equal(frames[1].payload[0], 3, "the pad length kept");
-  assert.ok(star(frames[1].payload.subarray(1)));
+  assert.ok(star(frames[1].payload.subarray(1, 1 + rpc.length)), "the data masked");
+  assert.deepEqual([...frames[1].payload.subarray(1 + rpc.length)], [0, 0, 0], "padding kept");
   for (const k of [2, 6, 8]) assert.ok(star(frames[k].payload), `frame ${k} masked`);
   assert.deepEqual(frames[4].payload, fine);
   assert.deepEqual(frames[5].payload, fine);
@@ -592,4 +593,169 @@ Deno.test("redactor: DATA of a stream this direction sent no HEADERS on (begun b
   ]);
   const cout = assertSameForAllChunkings(client, (chunks) => redact(chunks));
   assert.ok(!includes(cout, "ghp_") && includes(cout, "no secret here"));
+});
+
+/** Whole, byte by byte, and split in two at 24 places: each way of feeding `input`. */
+function wholeBytesSplits(input: Uint8Array): [string, Uint8Array[]][] {
+  const ways: [string, Uint8Array[]][] = [
+    ["whole", [input]],
+    ["byte by byte", Array.from(input, (_, i) => input.subarray(i, i + 1))],
+  ];
+  for (let at = 1; at < input.length; at += Math.ceil(input.length / 24)) {
+    ways.push([`split at ${at}`, [input.subarray(0, at), input.subarray(at)]]);
+  }
+  return ways;
+}
+
+/** The frames of `out` (a client's: its preface first), by stream id and payload. */
+function framesOf(out: Uint8Array): { type: number; id: number; payload: Uint8Array }[] {
+  const frames = [];
+  for (let p = HTTP2_PREFACE.length; p < out.length;) {
+    const len = (out[p] << 16) | (out[p + 1] << 8) | out[p + 2];
+    const id = ((out[p + 5] & 0x7f) << 24) | (out[p + 6] << 16) | (out[p + 7] << 8) | out[p + 8];
+    frames.push({ type: out[p + 3], id, payload: out.subarray(p + 9, p + 9 + len) });
+    p += 9 + len;
+  }
+  return frames;
+}
+
+const GET = (
+  path: string,
+) => [...encodeIndexed(2), ...encodeIndexed(7), ...encodeLiteral(4, path, "without")];
+
+Deno.test("redactor: a long-lived stream's DATA stays its own past 4,096 streams opened since, as long as it is in use, whole, byte by byte and at splits", () => {
+  // stream 1 (an SSE-like exchange) sends DATA now and then while 5,000 other streams open
+  // and stay open: the one longest unused is let go, never the stream in use
+  const parts = [
+    HTTP2_PREFACE,
+    encodeFrame(FrameType.SETTINGS, 0, 0, []),
+    encodeFrame(FrameType.HEADERS, Flag.END_HEADERS, 1, GET("/events")),
+  ];
+  for (let i = 1; i <= 5000; i++) {
+    parts.push(encodeFrame(FrameType.HEADERS, Flag.END_HEADERS, 2 * i + 1, GET("/x")));
+    if (i % 1000 === 0) parts.push(encodeFrame(FrameType.DATA, 0, 1, utf8(`tick ${i}`)));
+  }
+  parts.push(encodeFrame(FrameType.DATA, Flag.END_STREAM, 1, utf8("last of stream 1")));
+  // stream 3, opened first and unused since, was let go: its DATA masked blind
+  parts.push(encodeFrame(FrameType.DATA, Flag.END_STREAM, 3, utf8("late on stream 3")));
+  const input = concatBytes(parts);
+  for (const [way, chunks] of wholeBytesSplits(input)) {
+    const out = redact(chunks);
+    assert.equal(out.length, input.length, way);
+    const data = framesOf(out).filter((f) => f.type === FrameType.DATA);
+    const text = (f: { payload: Uint8Array }) => new TextDecoder().decode(f.payload);
+    assert.deepEqual(
+      data.filter((f) => f.id === 1).map(text),
+      ["tick 1000", "tick 2000", "tick 3000", "tick 4000", "tick 5000", "last of stream 1"],
+      way,
+    );
+    assert.deepEqual(data.filter((f) => f.id === 3).map(text), ["*".repeat(16)], way);
+  }
+});
+
+Deno.test("redactor: streams the other direction reset are no longer open: 5,000 of them leave a live stream's DATA its own; a late DATA on one is masked blind", () => {
+  const shared = { asked: new Set<number>() };
+  const client = createHttp2Redactor(isDefaultSecretHeader, { bodies: shared });
+  const server = createHttp2Redactor(isDefaultSecretHeader, { bodies: shared });
+  const outs: Uint8Array[] = [];
+  const send = (b: Uint8Array) => (outs.push(client.transform(b)), b);
+  const ins = [
+    send(HTTP2_PREFACE),
+    send(encodeFrame(FrameType.SETTINGS, 0, 0, [])),
+    send(encodeFrame(FrameType.HEADERS, Flag.END_HEADERS, 1, GET("/events"))),
+  ];
+  server.transform(encodeFrame(FrameType.SETTINGS, 0, 0, []));
+  for (let i = 1; i <= 5000; i++) {
+    // a request the server cancels (RST_STREAM, error code CANCEL)
+    ins.push(send(encodeFrame(FrameType.HEADERS, Flag.END_HEADERS, 2 * i + 1, GET("/x"))));
+    server.transform(encodeFrame(FrameType.RST_STREAM, 0, 2 * i + 1, [0, 0, 0, 8]));
+  }
+  ins.push(send(encodeFrame(FrameType.DATA, 0, 1, utf8("stream 1 alive"))));
+  ins.push(send(encodeFrame(FrameType.DATA, 0, 9, utf8("late on stream 9"))));
+  outs.push(client.flush());
+  const out = concatBytes(outs), input = concatBytes(ins);
+  assert.equal(out.length, input.length);
+  assert.equal(client.error, null);
+  const data = framesOf(out).filter((f) => f.type === FrameType.DATA);
+  assert.equal(new TextDecoder().decode(data[0].payload), "stream 1 alive");
+  assert.equal(new TextDecoder().decode(data[1].payload), "*".repeat(16));
+});
+
+Deno.test("redactor: an MCP request's body held when its stream is let go (4,096 streams opened since) is cut and masked, and output keeps flowing, whole, byte by byte and at splits", () => {
+  const mcp = [
+    ...encodeIndexed(3), // :method POST
+    ...encodeIndexed(7), // :scheme https
+    ...encodeLiteral(4, "/mcp", "without"),
+    ...encodeLiteral("mcp-protocol-version", "2025-06-18", "without"),
+  ];
+  const held = utf8(
+    '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"arguments":{"api_key":"hunter2hunter2"',
+  );
+  const parts = [
+    HTTP2_PREFACE,
+    encodeFrame(FrameType.SETTINGS, 0, 0, []),
+    encodeFrame(FrameType.HEADERS, Flag.END_HEADERS, 1, mcp),
+    encodeFrame(FrameType.DATA, 0, 1, held),
+  ];
+  for (let i = 1; i <= 4096; i++) {
+    parts.push(encodeFrame(FrameType.HEADERS, Flag.END_HEADERS, 2 * i + 1, GET("/x")));
+  }
+  parts.push(encodeFrame(FrameType.DATA, Flag.END_STREAM, 1, utf8("}}}")));
+  for (let i = 0; i < 50; i++) parts.push(encodeFrame(FrameType.PING, 0, 0, new Uint8Array(8)));
+  const input = concatBytes(parts);
+  for (const [way, chunks] of wholeBytesSplits(input)) {
+    const r = createHttp2Redactor(isDefaultSecretHeader, { bodies: { asked: new Set() } });
+    const outs: Uint8Array[] = chunks.map((c) => r.transform(c).slice());
+    // nothing held back to the end: every byte out as its chunk is fed
+    const flowed = outs.reduce((n, o) => n + o.length, 0);
+    assert.equal(flowed, input.length, `${way}: out as fed`);
+    outs.push(r.flush());
+    const out = concatBytes(outs);
+    assert.equal(r.error, null, way);
+    assert.equal(out.length, input.length, way);
+    assert.ok(!includes(out, "hunter2"), `${way}: the key masked`);
+    const data = framesOf(out).filter((f) => f.type === FrameType.DATA);
+    assert.ok(!includes(data[1].payload, "}}}"), `${way}: the blind tail masked`);
+  }
+});
+
+Deno.test("redactor: a key inside a value whatever its name (after an auth scheme, a `,`, a `=`; plain or Huffman) is masked, a `:path`'s other parameters and lists without keys kept, whole, byte by byte and at every split", () => {
+  const KEY = "sk-ant-api03-Qw7Zr2Lk9Xv4", GEM = "AIzaSyQp4Wk8Nz2Xr7Mv5Jc9";
+  const inside: [string, string][] = [
+    ["x-upstream", `Bearer ${KEY}`],
+    ["x-a", `foo, ${KEY}`],
+    ["x-b", `region=eu; token=${GEM}`],
+    ["x-c", `a, Basic\t"${KEY}"`],
+  ];
+  const kept: [string, string][] = [
+    [":path", "/v1/messages?beta=true&q=skipper"],
+    ["accept", "application/json, text/event-stream"],
+    ["x-d", "a b sk-not-after-a-scheme"],
+    ["cache-control", "max-age=0, no-cache"],
+  ];
+  const block = [...encodeIndexed(3), ...encodeIndexed(7)];
+  inside.forEach(([n, v], k) => block.push(...encodeLiteral(n, v, "without", k % 2 === 1)));
+  kept.forEach(([n, v], k) => block.push(...encodeLiteral(n, v, "without", k % 2 === 0)));
+  const input = concatBytes([
+    HTTP2_PREFACE,
+    encodeFrame(FrameType.SETTINGS, 0, 0, []),
+    encodeFrame(FrameType.HEADERS, Flag.END_HEADERS | Flag.END_STREAM, 1, block),
+  ]);
+  const out = assertSameForAllChunkings(input, (chunks) => redact(chunks));
+  assert.deepEqual(redact([...input].map((b) => Uint8Array.of(b))), out, "byte by byte");
+  for (let at = 0; at <= input.length; at++) {
+    assert.deepEqual(redact([input.subarray(0, at), input.subarray(at)]), out, `split at ${at}`);
+  }
+  assert.equal(out.length, input.length);
+  const [head] = headersOf("client", out);
+  const value = (n: string) => head.headers.find(([m]) => m === n)![1];
+  for (const [n] of inside) {
+    assert.ok(!value(n).includes("Qw7Zr2") && !value(n).includes("Qp4Wk8"), `${n}: ${value(n)}`);
+  }
+  for (const [n, v] of kept) assert.equal(value(n), v, n);
+  for (const k of [KEY, GEM]) {
+    const huff = huffmanEncode(utf8(k));
+    assert.ok(!includes(out, k.slice(4, 12)), `${k} out`);
+    assert.ok(!includes(out, String.fromCharCode(...huff.subarray(2, 10))), `${k}'s code out`);
+  }
 });
