@@ -328,6 +328,8 @@ export function createHttp1BodySecrets(
   /** bytes at the start of `buf` that are final, not yet out */
   let done = 0;
   let pieces: Uint8Array[] = [];
+  /** Kind.Mask: `*`s for its payload, handed out from `starsAt` on */
+  let stars = EMPTY, starsAt = 0;
   /** bytes fed before the chunk at hand; where the line being read began */
   let fed = 0, lineAt = 0;
   let log: FramingLog | null = null;
@@ -541,8 +543,14 @@ export function createHttp1BodySecrets(
   const payload = (chunk: Uint8Array, a: number, b: number) => {
     if (kind === Kind.Pass) return put(chunk, a, b);
     if (kind === Kind.Mask) {
-      const m = new Uint8Array(b - a).fill(STAR);
-      return put(m, 0, m.length);
+      // `*`s cut from a block never written again, ranges never shared: not an array a chunk
+      const n = b - a;
+      if (starsAt + n > stars.length) {
+        stars = new Uint8Array(Math.max(n, 65536)).fill(STAR);
+        starsAt = 0;
+      }
+      starsAt += n;
+      return put(stars, starsAt - n, starsAt);
     }
     if (kind === Kind.Encoded) {
       if (bufLen + (b - a) <= MAX_ENCODED_BODY) return hold(chunk, a, b, true);
