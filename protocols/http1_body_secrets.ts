@@ -16,8 +16,8 @@
  * else goes through at once but a request's: an encoded request on a connection not yet MCP's is
  * held to its end and decoded (content_decode_sync.ts), masked whole if it is JSON-RPC, cut, not
  * decodable, or past a cap (MAX_ENCODED_BODY held, MAX_DECODED_BODY decoded: counted in
- * `BodyMaskCounts`), else let out as it came; a JSON body (an event) is held until it ends, then
- * masked if it is JSON-RPC.
+ * `BodyMaskCounts`), else let out as it came (one in a coding not decoded here: masked as it
+ * comes); a JSON body (an event) is held until it ends, then masked if it is JSON-RPC.
  * The test is cheap for a body that is not: a JSON-RPC body holds the bytes `"jsonrpc"`, so a
  * body without them (a prompt) is only searched for a `j`, never decoded nor parsed.
  *
@@ -152,8 +152,8 @@ const MAX_PRESIZE = 64 << 20;
 
 /**
  * The most bytes an encoded request's decoding may yield to be judged (Kind.Encoded), and the
- * most of its encoded bytes held meanwhile: past either it is masked whole, unjudged, and
- * counted (`BodyMaskCounts`). An MCP request is a few KiB; the large encoded requests are an
+ * most bytes held meanwhile (its encoded bytes and chunk framing: a chunk-size line is bad past
+ * MAX_LINE): past either it is masked whole, unjudged, and counted (`BodyMaskCounts`). An MCP request is a few KiB; the large encoded requests are an
  * LLM API's (Codex zstd-compresses its Responses requests: the instructions, tool definitions
  * and whole conversation each turn, ~1 MiB of text at a 272k-token context, images as base64
  * beside it), so 16 MiB decoded holds them with room, while a decompression bomb stops there
