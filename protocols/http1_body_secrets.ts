@@ -16,8 +16,8 @@
  * else goes through at once but a request's: an encoded request on a connection not yet MCP's is
  * held to its end and decoded (content_decode_sync.ts), masked whole if it is JSON-RPC, cut, not
  * decodable, or past a cap (MAX_ENCODED_BODY held, MAX_DECODED_BODY decoded: counted in
- * `BodyMaskCounts`), else let out as it came; a JSON body (an event) is held until it ends, then
- * masked if it is JSON-RPC.
+ * `BodyMaskCounts`), else let out as it came (one in a coding not decoded here: masked as it
+ * comes); a JSON body (an event) is held until it ends, then masked if it is JSON-RPC.
  * The test is cheap for a body that is not: a JSON-RPC body holds the bytes `"jsonrpc"`, so a
  * body without them (a prompt) is only searched for a `j`, never decoded nor parsed.
  *
@@ -55,7 +55,7 @@ import { FirstMemberReader, isMcpRequestHeader, SseEndpointProbe } from "./mcp_h
 import { concatBytes } from "../kit/bytes.ts";
 import { isStartLine } from "./start_line.ts";
 import { decodeContentSync } from "./content_decode_sync.ts";
-import { parseContentEncoding } from "./content_codings.ts";
+import { parseContentEncoding, stageFor } from "./content_codings.ts";
 import { ProtocolError } from "./protocol_error.ts";
 
 /**
@@ -152,8 +152,8 @@ const MAX_PRESIZE = 64 << 20;
 
 /**
  * The most bytes an encoded request's decoding may yield to be judged (Kind.Encoded), and the
- * most of its encoded bytes held meanwhile: past either it is masked whole, unjudged, and
- * counted (`BodyMaskCounts`). An MCP request is a few KiB; the large encoded requests are an
+ * most bytes held meanwhile (its encoded bytes and chunk framing: a chunk-size line is bad past
+ * MAX_LINE): past either it is masked whole, unjudged, and counted (`BodyMaskCounts`). An MCP request is a few KiB; the large encoded requests are an
  * LLM API's (Codex zstd-compresses its Responses requests: the instructions, tool definitions
  * and whole conversation each turn, ~1 MiB of text at a 272k-token context, images as base64
  * beside it), so 16 MiB decoded holds them with room, while a decompression bomb stops there
@@ -301,6 +301,8 @@ export function createHttp1BodySecrets(
   let start: string | null = null;
   let response = false, status = 0, method = "";
   let contentLength = -1, chunked = false, sse = false, encoded = false, upgrade = false;
+  /** every coding of the head's Content-Encoding is one content_decode_sync.ts undoes */
+  let decodable = true;
   /** the head's Content-Encoding value */
   let encoding = "";
   /** a request with MCP's streamable-HTTP headers (`Mcp-Session-Id`, `MCP-Protocol-Version`) */
@@ -320,14 +322,14 @@ export function createHttp1BodySecrets(
   let eventHasJ = false;
   // held bytes (raw, chunk framing and all) and where the payload is in them
   let holding = false;
-  /** Encoded: the payload bytes held so far */
-  let encodedHeld = 0;
   let buf = new Uint8Array(4096);
   let bufLen = 0;
   let segs: number[] = [];
   /** bytes at the start of `buf` that are final, not yet out */
   let done = 0;
   let pieces: Uint8Array[] = [];
+  /** Kind.Mask: `*`s for its payload, handed out from `starsAt` on */
+  let stars = EMPTY, starsAt = 0;
   /** bytes fed before the chunk at hand; where the line being read began */
   let fed = 0, lineAt = 0;
   let log: FramingLog | null = null;
@@ -399,7 +401,13 @@ export function createHttp1BodySecrets(
 
   const put = (chunk: Uint8Array, a: number, b: number) => {
     if (a === b) return;
-    if (holding) return hold(chunk, a, b, false);
+    if (holding) {
+      // Encoded: the cap bounds what is held, chunk framing too (then it goes out as it came)
+      if (kind !== Kind.Encoded || bufLen + (b - a) <= MAX_ENCODED_BODY) {
+        return hold(chunk, a, b, false);
+      }
+      overCap();
+    }
     if (passIn === chunk && passB === a) {
       passB = b;
       return;
@@ -477,6 +485,21 @@ export function createHttp1BodySecrets(
     release();
   };
 
+  /**
+   * The held encoded request would be past MAX_ENCODED_BODY bytes held (its payload and chunk
+   * framing): what is held out, its payload as `*`s; the rest of its payload masked as it comes
+   * (Kind.Mask), nothing more held; counted.
+   */
+  const overCap = () => {
+    const p = payloadOf();
+    p.bytes.fill(STAR);
+    if (p.copied) writeBack(p.bytes);
+    release();
+    holding = false;
+    kind = Kind.Mask;
+    if (counts) counts.encodedOverCap++;
+  };
+
   /** The held event is complete (or cut): mask its data if a JSON-RPC `message`, let it out. */
   const endEvent = (complete: boolean) => {
     const { bytes, copied } = eventHasJ ? payloadOf() : { bytes: EMPTY, copied: false };
@@ -520,20 +543,18 @@ export function createHttp1BodySecrets(
   const payload = (chunk: Uint8Array, a: number, b: number) => {
     if (kind === Kind.Pass) return put(chunk, a, b);
     if (kind === Kind.Mask) {
-      const m = new Uint8Array(b - a).fill(STAR);
-      return put(m, 0, m.length);
+      // `*`s cut from a block never written again, ranges never shared: not an array a chunk
+      const n = b - a;
+      if (starsAt + n > stars.length) {
+        stars = new Uint8Array(Math.max(n, 65536)).fill(STAR);
+        starsAt = 0;
+      }
+      starsAt += n;
+      return put(stars, starsAt - n, starsAt);
     }
     if (kind === Kind.Encoded) {
-      encodedHeld += b - a;
-      if (encodedHeld <= MAX_ENCODED_BODY) return hold(chunk, a, b, true);
-      // past the cap: what is held out as `*`s, the rest masked as it comes, nothing more held
-      const p = payloadOf();
-      p.bytes.fill(STAR);
-      if (p.copied) writeBack(p.bytes);
-      release();
-      holding = false;
-      kind = Kind.Mask;
-      if (counts) counts.encodedOverCap++;
+      if (bufLen + (b - a) <= MAX_ENCODED_BODY) return hold(chunk, a, b, true);
+      overCap();
       return payload(chunk, a, b);
     }
     if (kind === Kind.Json) {
@@ -584,15 +605,15 @@ export function createHttp1BodySecrets(
   const bodyStarts = () => {
     // a request's JSON body is always read (its start, at least); an answer's only if scanned
     // encoded (gzip, br, any coding: not read), where it would be scanned: masked whole
+    // a request in a coding not decoded here (`foo`) would be masked at its end: masked at once
     kind = encoded
-      ? (scan ? Kind.Mask : response ? Kind.Pass : Kind.Encoded)
+      ? (scan ? Kind.Mask : response ? Kind.Pass : decodable ? Kind.Encoded : Kind.Mask)
       : sse
       ? (scan ? Kind.Sse : Kind.Probe)
       : scan || !response
       ? Kind.Json
       : Kind.Pass;
     holding = kind === Kind.Json || kind === Kind.Encoded; // Sse: while an event is held
-    encodedHeld = 0;
     // a JSON body of known length is held whole: room for it at once
     const want = bufLen + (st === St.Body && remaining < MAX_PRESIZE ? remaining : 0);
     if (kind === Kind.Json && scan && want > buf.length) {
@@ -657,6 +678,7 @@ export function createHttp1BodySecrets(
       mcpHeaders =
         false;
     encoding = "";
+    decodable = true;
   };
 
   const onLine = () => {
@@ -693,7 +715,9 @@ export function createHttp1BodySecrets(
           // repeated fields form one list of codings (RFC 9110 §5.3): joined, never replaced;
           // encoded when any coding is not identity
           encoding = encoding === "" ? value : value === "" ? encoding : `${encoding}, ${value}`;
-          encoded = parseContentEncoding(encoding).length > 0;
+          const codings = parseContentEncoding(encoding);
+          encoded = codings.length > 0;
+          decodable = codings.every((c) => stageFor(c) !== null);
         } else if (name === "upgrade" && !response) upgrade = true;
         else if (!response && isMcpRequestHeader(name, value)) mcpHeaders = true;
         return;
@@ -707,12 +731,17 @@ export function createHttp1BodySecrets(
   // the chunk-size line (or the line ending a chunk's data) being read, and where it began (a
   // bad one is where the framing is lost: its own bytes are not followed)
   let chunkSize = 0, sizeDigits = 0, sizeEnded = false, badLine = false, chunkAt = 0;
+  /** the bytes of that line so far: past MAX_LINE (extensions and all) it is bad at once */
+  let chunkLineLen = 0;
+  const resetChunkLine = () => {
+    chunkSize = sizeDigits = chunkLineLen = 0;
+    sizeEnded = badLine = false;
+  };
 
   const chunkLine = () => {
     const bad = badLine || (st === St.ChunkSize && sizeDigits === 0);
     const size = chunkSize;
-    chunkSize = sizeDigits = 0;
-    sizeEnded = badLine = false;
+    resetChunkLine();
     if (bad) return lose(true, chunkAt);
     chunkAt = here;
     if (st === St.ChunkEnd) st = St.ChunkSize;
@@ -739,7 +768,8 @@ export function createHttp1BodySecrets(
    * makes the line bad.
    */
   const chunkLineByte = (c: number) => {
-    if (st === St.ChunkEnd) {
+    if (++chunkLineLen > MAX_LINE) badLine = true;
+    else if (st === St.ChunkEnd) {
       if (c !== CR) badLine = true;
     } else if (!sizeEnded) {
       const v = hexValue(c);
@@ -777,9 +807,11 @@ export function createHttp1BodySecrets(
           remaining = chunkSize;
         }
         chunkAt = fed + i + 1;
-        chunkSize = sizeDigits = 0;
-        sizeEnded = false;
-      } else chunkLineByte(c);
+        resetChunkLine();
+      } else {
+        chunkLineByte(c);
+        if (chunkLineLen > MAX_LINE) return i; // too long: lost there (the general loop)
+      }
       i++;
     }
     return i;
@@ -842,7 +874,18 @@ export function createHttp1BodySecrets(
                 break;
               }
               chunkLineByte(c);
+              if (chunkLineLen > MAX_LINE) {
+                // too long (64 MiB of `;ext`): not followed further, nor held
+                put(chunk, i, k + 1);
+                here = fed + k + 1;
+                resetChunkLine();
+                lose(true, chunkAt);
+                e = -2;
+                i = k + 1;
+                break;
+              }
             }
+            if (e === -2) break;
             put(chunk, i, e < 0 ? n : e + 1);
             i = e < 0 ? n : e + 1;
             here = fed + i;

@@ -15,6 +15,7 @@ import {
   type Http1Exchanges,
   MAX_DECODED_BODY,
   MAX_ENCODED_BODY,
+  MAX_LINE,
 } from "./http1_body_secrets.ts";
 import { maskSecrets } from "./json_secrets.ts";
 import { assertSameForAllChunkings } from "./testing.ts";
@@ -424,6 +425,146 @@ Deno.test("an encoded request past a cap is masked whole and counted, never judg
     assert.equal(shared.mcp, undefined, `${label}: unjudged, the connection not taken as MCP's`);
   }
   assert.ok(MAX_ENCODED_BODY >= 1 << 20 && MAX_DECODED_BODY >= 1 << 20);
+});
+
+/** A request for MCP with a key in its JSON-RPC body (pipelined after a test's body). */
+const NEXT_KEY = "ghp_Next8Kq3Wm6Yx1Vr5Nb9L";
+const nextRequest = (() => {
+  const b = `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"api_key":"${NEXT_KEY}"}}`;
+  return `POST /mcp HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: ${b.length}\r\n\r\n${b}`;
+})();
+const latin1Big = (b: Uint8Array) => new TextDecoder("latin1").decode(b);
+
+/** Feeds `input` in `size`-byte calls; the bytes out after the last call (no flush), and all. */
+function feedNoEnd(m: ReturnType<typeof createHttp1BodySecrets>, input: Uint8Array, size: number) {
+  const out: Uint8Array[] = [];
+  for (let a = 0; a < input.length; a += size) out.push(m.transform(input.subarray(a, a + size)));
+  return concatBytes(out);
+}
+
+Deno.test("an encoded request body of Content-Length past MAX_ENCODED_BODY by MiBs: once past the cap what came is out, its body all `*`, counted, before the body ends", () => {
+  const key = "ghp_Raw8Kq3Wm6Yx1Vr5Nb9Lc2";
+  const head = enc.encode(
+    `POST /v1/x HTTP/1.1\r\nHost: h\r\nContent-Encoding: gzip\r\n` +
+      `Content-Length: ${MAX_ENCODED_BODY + (2 << 20)}\r\n\r\n`,
+  );
+  // not decoded (it never ends): a key planted every MiB
+  const body = new Uint8Array(MAX_ENCODED_BODY + (1 << 20)).fill(0x61);
+  for (let a = 0; a < body.length; a += 1 << 20) body.set(enc.encode(`"api_key":"${key}"`), a);
+  const input = concatBytes([head, body]);
+  const counts: BodyMaskCounts = { encodedOverCap: 0 };
+  const out = feedNoEnd(createHttp1BodySecrets({ methods: [] }, counts), input, 65536);
+  assert.equal(out.length, input.length, "held past the cap");
+  assert.equal(latin1(out.subarray(0, head.length)), latin1(head));
+  assert.ok(out.subarray(head.length).every((c) => c === 0x2a), "not masked whole");
+  assert.equal(counts.encodedOverCap, 1);
+});
+
+Deno.test("a chunked encoded request past MAX_ENCODED_BODY: out as it comes before its last chunk, chunk framing as it came, data all `*`, counted; the pipelined MCP request after it is parsed and masked", () => {
+  const head = enc.encode(
+    `POST /v1/x HTTP/1.1\r\nHost: h\r\nContent-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n`,
+  );
+  const parts: Uint8Array[] = [head];
+  const data = new Uint8Array(65536).fill(0x62);
+  data.set(enc.encode(`"api_key":"${NEXT_KEY}"`), 100);
+  for (let n = 0; n < MAX_ENCODED_BODY + (1 << 20); n += data.length) {
+    parts.push(enc.encode("10000;x=1\r\n"), data, enc.encode("\r\n"));
+  }
+  const body = concatBytes(parts);
+  const end = enc.encode("0\r\nX-T: t\r\n\r\n" + nextRequest);
+  const counts: BodyMaskCounts = { encodedOverCap: 0 };
+  const m = createHttp1BodySecrets({ methods: [] }, counts);
+  const before = feedNoEnd(m, body, 50_001);
+  assert.equal(before.length, body.length, "held past the cap");
+  const out = latin1Big(concatBytes([before, m.transform(end), m.flush()]));
+  // the input with every chunk's data as `*`s, framing untouched
+  const stars = "*".repeat(data.length);
+  const want = latin1Big(head) +
+    `10000;x=1\r\n${stars}\r\n`.repeat(parts.length / 3 | 0) + "0\r\nX-T: t\r\n\r\n";
+  assert.equal(out.slice(0, want.length), want, "framing or masking differs");
+  const tail = out.slice(want.length);
+  assert.ok(tail.startsWith("POST /mcp HTTP/1.1\r\n") && tail.includes('"api_key":"*'), tail);
+  assert.ok(!out.includes(NEXT_KEY));
+  assert.equal(counts.encodedOverCap, 1);
+});
+
+Deno.test("a chunked encoded request of 2-byte chunks, its data a third of MAX_ENCODED_BODY: what is held (framing and data) is capped, out as it came but data `*`, counted", () => {
+  const head = enc.encode(
+    `POST /v1/x HTTP/1.1\r\nHost: h\r\nContent-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n`,
+  );
+  const unit = enc.encode("2\r\nAB\r\n");
+  const units = Math.ceil(MAX_ENCODED_BODY / 3 / 2);
+  const body = new Uint8Array(unit.length * units);
+  for (let k = 0; k < units; k++) body.set(unit, k * unit.length);
+  const input = concatBytes([head, body]);
+  const counts: BodyMaskCounts = { encodedOverCap: 0 };
+  const m = createHttp1BodySecrets({ methods: [] }, counts);
+  const out = feedNoEnd(m, input, 65536);
+  assert.equal(out.length, input.length, "held past the cap");
+  assert.equal(latin1(out.subarray(0, head.length)), latin1(head));
+  const rest = latin1Big(out.subarray(head.length));
+  assert.equal(rest, "2\r\n**\r\n".repeat(units));
+  assert.equal(counts.encodedOverCap, 1);
+  assert.ok(m.framed, "the framing followed");
+});
+
+Deno.test("chunk framing counts toward MAX_ENCODED_BODY: data just under it, then a chunk-size line with a 4 KiB extension: out as it came, data `*`, counted, framing followed", () => {
+  const n = MAX_ENCODED_BODY - 100;
+  const head = enc.encode(
+    `POST /v1/x HTTP/1.1\r\nHost: h\r\nContent-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n` +
+      `${n.toString(16)}\r\n`,
+  );
+  const line = "\r\n1;" + "x".repeat(4096);
+  const input = concatBytes([head, new Uint8Array(n).fill(0x61), enc.encode(line)]);
+  const counts: BodyMaskCounts = { encodedOverCap: 0 };
+  const m = createHttp1BodySecrets({ methods: [] }, counts);
+  const out = feedNoEnd(m, input, 65536);
+  assert.equal(out.length, input.length, "the line held past the cap");
+  assert.equal(latin1Big(out), latin1Big(head) + "*".repeat(n) + line);
+  assert.equal(counts.encodedOverCap, 1);
+  assert.ok(m.framed);
+});
+
+Deno.test("a chunk-size line past MAX_LINE (its extension 1 MiB): the framing is lost there, not held, what was held masked as cut; the next request is found and masked, at every split", () => {
+  for (const coding of ["Content-Encoding: gzip\r\n", ""]) {
+    const head = `POST /v1/x HTTP/1.1\r\nHost: h\r\n${coding}Transfer-Encoding: chunked\r\n\r\n`;
+    const held = `5\r\nHELLO\r\n`;
+    // streamed: 1 MiB of extension, nothing held past MAX_LINE of it
+    const big = enc.encode(head + held + "1;" + "a".repeat(1 << 20));
+    const counts: BodyMaskCounts = { encodedOverCap: 0 };
+    const m = createHttp1BodySecrets({ methods: [] }, counts);
+    const out = feedNoEnd(m, big, 65536);
+    assert.equal(out.length, big.length, `${coding}: the line held`);
+    assert.equal(m.framed, false);
+    assert.equal(counts.encodedOverCap, 0, "not over the cap: a bad line");
+    const hello = coding ? "*****" : "HELLO";
+    assert.equal(latin1Big(out.subarray(0, head.length + held.length)), head + `5\r\n${hello}\r\n`);
+    // the line just past MAX_LINE, then the next request: at every split
+    const line = "1;" + "a".repeat(MAX_LINE);
+    const whole = head + held + line + "\r\nA\r\n0\r\n\r\n" + nextRequest;
+    const want = head + `5\r\n${hello}\r\n` + line + "\r\nA\r\n0\r\n\r\n";
+    for (let at = 0; at <= whole.length; at += 7) {
+      const got = latin1Big(
+        mask([bytes(whole.slice(0, at)), bytes(whole.slice(at))], { methods: [] }),
+      );
+      assert.equal(got.slice(0, want.length), want, `${coding} at ${at}`);
+      const tail = got.slice(want.length);
+      assert.ok(tail.startsWith("POST /mcp") && tail.includes('"api_key":"*'), `at ${at}: ${tail}`);
+      assert.ok(!got.includes(NEXT_KEY));
+    }
+  }
+});
+
+Deno.test("a request in a coding not decoded here (`foo`, or gzip then `foo`) is masked as it comes, not held, not counted", () => {
+  for (const coding of ["foo", "gzip, foo"]) {
+    const head = `POST /m HTTP/1.1\r\nContent-Encoding: ${coding}\r\nContent-Length: 100\r\n\r\n`;
+    const counts: BodyMaskCounts = { encodedOverCap: 0 };
+    const m = createHttp1BodySecrets({ methods: [] }, counts);
+    const out = latin1(m.transform(bytes(head + '{"api_key":"ghp_Foo8Kq3Wm6Yx1Vr5"')));
+    assert.equal(out, head + "*".repeat(33), coding);
+    assert.equal(latin1(m.transform(bytes("x".repeat(67)))), "*".repeat(67));
+    assert.equal(counts.encodedOverCap, 0);
+  }
 });
 
 Deno.test("an encoded LLM request of a few MiB, within the caps, is judged and passed as it came, not counted", async () => {
