@@ -3,7 +3,9 @@
  *
  * HTTP/1.x: a streaming, same-length rewrite. Any line that starts with a secret header name
  * and a colon (blanks before the colon too) has its value replaced by `*` octets up to the LF
- * that ends the line (CRs kept: text after a bare CR is masked too), and so does a line folded
+ * that ends the line (CRs kept: text after a bare CR is masked too); text after a bare CR in
+ * another header field's line (RFC 9112 2.2: some readers break lines there) is judged as a
+ * line's start, as the text after an LF is; and so does a line folded
  * onto it (obs-fold, RFC 9112 5.2: it begins with a blank); a line folded onto a field whose
  * value went through is that value's too, judged as a value's start (a key's prefix after its
  * blanks: masked); a session
@@ -73,6 +75,12 @@ const enum LineState {
    * prefix (keyPrefixOf): masked as Mask if it does, else through as Skip
    */
   Probe,
+  /**
+   * just after a CR in a header field's line (or its name), one that is not a secret's value:
+   * an LF ends the line; any other byte makes it a bare CR, and begins a line (RFC 9112 2.2: a
+   * recipient may take a bare CR as a line break, as Python's email parser does)
+   */
+  AfterCr,
 }
 
 /**
@@ -226,13 +234,21 @@ export function createHttp1Redactor(
       let parts: Uint8Array[] | null = null;
       let from = 0;
       const n = chunk.length;
+      /** the next CR in this chunk at or after where it was last looked for (n: none) */
+      let crAt = -1;
       if (
         state === LineState.Digest || state === LineState.CutHeld || state === LineState.Probe
       ) parts = [];
       for (let i = 0; i < n; i++) {
         if (state === LineState.Skip) {
           // nothing to do until the next line (bodies are long lines)
-          i = nextLf(chunk, i);
+          const lf = nextLf(chunk, i);
+          if (fieldLine) {
+            // a header field's line (or a body line that looks like one: an SSE field's):
+            // a CR in it may be a bare one (each CR of the chunk looked for once)
+            if (crAt < i) crAt = (crAt = chunk.indexOf(CR, i)) < 0 ? n : crAt;
+            i = crAt < (lf < 0 ? n : lf) ? crAt : lf;
+          } else i = lf;
           if (i < 0) break;
         }
         const c = chunk[i];
@@ -290,6 +306,18 @@ export function createHttp1Redactor(
             from = i;
           }
         }
+        if (state === LineState.AfterCr && c !== LF) {
+          // a bare CR: the text after it is judged as a line's start (as after an obs-fold,
+          // its leading blank folds it onto the field before, judged as a value's start)
+          afterSecret = false;
+          afterField = fieldLine;
+          fieldLine = false;
+          state = LineState.Name;
+          nameLen = 0;
+          nameEnded = false;
+          nameHash = FNV_START;
+          nameToken = true;
+        }
         if (c === LF) {
           afterSecret = state === LineState.Mask || state === LineState.Digest ||
             state === LineState.Cut;
@@ -340,7 +368,9 @@ export function createHttp1Redactor(
           } else if (nameLen > 0 && (c === SP || c === HT)) {
             // `Name :`: RFC 9112 5.1 forbids it, a lenient reader takes it; masked alike
             nameEnded = true;
-          } else if (c === CR || c === SP || c === HT || nameLen >= MAX_NAME || nameEnded) {
+          } else if (c === CR) {
+            state = LineState.AfterCr;
+          } else if (c === SP || c === HT || nameLen >= MAX_NAME || nameEnded) {
             state = LineState.Skip;
           } else {
             const lower = c >= 65 && c <= 90 ? c + 32 : c;
@@ -350,6 +380,7 @@ export function createHttp1Redactor(
           }
         } else if (c === CR) {
           // Mask, Cut: kept, and masking goes on to the LF (text after a bare CR is the value's)
+          if (state === LineState.Skip) state = LineState.AfterCr;
         } else if (state === LineState.Cut) {
           out ??= chunk.slice();
           out[i] = STAR;

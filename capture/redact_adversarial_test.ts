@@ -796,3 +796,40 @@ Deno.test("adversarial: an HTTP/2 POST whose HEADERS say content-encoding (gzip 
     assert.ok(latin1(out).includes('"method":"tools/call"'), `${how} unencoded: the rest kept`);
   }
 });
+
+Deno.test("adversarial: HTTP/1 heads with a bare CR inside a header field's line or name (RFC 9112 2.2: a reader may break the line there, as Python's email parser does), over TLS and TCP, whole, byte by byte and at every split: the secret header after it masked, the rest kept; CRLF heads and an SSE body as before", async () => {
+  await loadH2Redactor();
+  const cases: [string, string, string[]][] = [
+    // [head's lines between the start line and the blank one, secrets, texts kept]
+    [`X-Thing: a\rAuthorization: Basic ${KEYS.basic}`, KEYS.basic, ["X-Thing: a\r"]],
+    [`X-Thing: a\r\rCookie: sid=${KEYS.cookie}`, KEYS.cookie, ["X-Thing: a\r\r"]],
+    [`X-Thing\rMcp-Session-Id: ${KEYS.mcpSession}`, KEYS.mcpSession, ["X-Thing\r"]],
+    [`Accept: */*\rProxy-Authorization: Basic ${KEYS.basic}\r\nX-B: c`, KEYS.basic, ["X-B: c"]],
+  ];
+  for (const [lines, secret, kept] of cases) {
+    const text = `POST /mcp HTTP/1.1\r\nHost: h\r\n${lines}\r\nContent-Length: 2\r\n\r\n{}`;
+    const input = bytesOf(text);
+    for (const [how, run] of RUNS) {
+      for (const [way, pieces] of everyCalling(input)) {
+        const label = `${how} ${JSON.stringify(lines)} ${way}`;
+        const out = run(pieces, 0);
+        assert.equal(leak(out, [secret]), null, label);
+        assert.equal(out.length, input.length, label);
+        const o = latin1(out);
+        for (const k of [...kept, "POST /mcp HTTP/1.1\r\nHost: h\r\n", "\r\n\r\n{}"]) {
+          assert.ok(o.includes(k), `${label}: ${JSON.stringify(k)} kept`);
+        }
+      }
+    }
+  }
+  // no bare CR, or no secret after one: out as they came
+  const plain = bytesOf(
+    "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nX-A: b\rX-C: d\r\n\r\n" +
+      'data: {"a":1}\r\n\r\ndata: x\r\rid: 2\n\n',
+  );
+  for (const [how, run] of RUNS) {
+    for (const [way, pieces] of everyCalling(plain)) {
+      assert.deepEqual(run(pieces, 1), plain, `${how} ${way}: as it came`);
+    }
+  }
+});
