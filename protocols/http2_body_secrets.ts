@@ -161,8 +161,9 @@ export function createHttp2BodySecrets(
     cut(s, sink, true);
   };
 
-  const stars = (bytes: Uint8Array, a: number, b: number, sink: DataSink) => {
-    if (a < b) sink.pass(new Uint8Array(b - a).fill(STAR), 0, b - a);
+  /** `n` data octets out as `*`s */
+  const stars = (n: number, sink: DataSink) => {
+    if (n > 0) sink.pass(new Uint8Array(n).fill(STAR), 0, n);
   };
 
   const heldBytes = (s: Body): Uint8Array => {
@@ -327,7 +328,7 @@ export function createHttp2BodySecrets(
     data(id, bytes, a, b, sink) {
       const s = bodies.get(id);
       if (s === undefined) return sink.pass(bytes, a, b);
-      if (s.kind === Kind.Mask) return stars(bytes, a, b, sink);
+      if (s.kind === Kind.Mask) return stars(b - a, sink);
       if (s.kind === Kind.Encoded) return hold(s, bytes, a, b, sink);
       if (s.stream && s.kind === Kind.Json) return streamed(s, bytes, a, b, sink);
       if (s.kind === Kind.Json) {
