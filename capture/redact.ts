@@ -151,6 +151,13 @@ export function createHttp1Redactor(
   const startLine = new StartLineMatcher();
   /** a gap has just passed, no bytes since: `land` may still say where it landed */
   let gapped = false;
+  /**
+   * maybe in a message head (from a start line, the stream's start or a gap, to an empty line):
+   * only there is a field line looked through for a bare CR (an SSE body's `data:` lines not)
+   */
+  let inHead = true;
+  /** AfterCr: the CR began its line (an empty line's, if an LF comes next) */
+  let crFirst = false;
 
   /** Probe state: the value's bytes after the colon, held (blanks first); how many are not blanks */
   const probe = new Uint8Array(MAX_PROBE);
@@ -243,11 +250,12 @@ export function createHttp1Redactor(
         if (state === LineState.Skip) {
           // nothing to do until the next line (bodies are long lines)
           const lf = nextLf(chunk, i);
-          if (fieldLine) {
+          if (fieldLine && inHead) {
             // a header field's line (or a body line that looks like one: an SSE field's):
             // a CR in it may be a bare one (each CR of the chunk looked for once)
             if (crAt < i) crAt = (crAt = chunk.indexOf(CR, i)) < 0 ? n : crAt;
-            i = crAt < (lf < 0 ? n : lf) ? crAt : lf;
+            // (the CR just before the LF ends the line as ever)
+            i = crAt < (lf < 0 ? n : lf - 1) ? crAt : lf;
           } else i = lf;
           if (i < 0) break;
         }
@@ -319,6 +327,12 @@ export function createHttp1Redactor(
           nameToken = true;
         }
         if (c === LF) {
+          // an empty line ends a head
+          if (
+            (state === LineState.Name && nameLen === 0) || (state === LineState.AfterCr && crFirst)
+          ) {
+            inHead = false;
+          }
           afterSecret = state === LineState.Mask || state === LineState.Digest ||
             state === LineState.Cut;
           afterField = fieldLine;
@@ -367,8 +381,11 @@ export function createHttp1Redactor(
             }
           } else if (nameLen > 0 && (c === SP || c === HT)) {
             // `Name :`: RFC 9112 5.1 forbids it, a lenient reader takes it; masked alike
+            // (or a start line's method or version: a head begins)
+            if (!nameEnded && START_NAMES.has(nameHash)) inHead = true;
             nameEnded = true;
           } else if (c === CR) {
+            crFirst = nameLen === 0;
             state = LineState.AfterCr;
           } else if (c === SP || c === HT || nameLen >= MAX_NAME || nameEnded) {
             state = LineState.Skip;
@@ -380,7 +397,10 @@ export function createHttp1Redactor(
           }
         } else if (c === CR) {
           // Mask, Cut: kept, and masking goes on to the LF (text after a bare CR is the value's)
-          if (state === LineState.Skip) state = LineState.AfterCr;
+          if (state === LineState.Skip && inHead) {
+            state = LineState.AfterCr;
+            crFirst = false;
+          }
         } else if (state === LineState.Cut) {
           out ??= chunk.slice();
           out[i] = STAR;
@@ -430,6 +450,7 @@ export function createHttp1Redactor(
         startLine.reset();
       }
       gapped = true;
+      inHead = true;
       return held;
     },
     land(where) {
@@ -444,6 +465,7 @@ export function createHttp1Redactor(
       nameToken = true;
       // in a body the line goes through as bodies do; at a message's start a line begins
       state = where === "body" ? LineState.Skip : LineState.Name;
+      inHead = where !== "body";
     },
   };
 }
@@ -471,6 +493,19 @@ function valuePrefix(chunk: Uint8Array, at: number): "yes" | "no" | "maybe" {
 }
 
 const FNV_START = 0x811c9dc5 | 0, FNV_PRIME = 0x01000193;
+
+/** FNV-1a of a lowercase ASCII name, as the redactor hashes names. */
+function fnv(name: string): number {
+  let h = FNV_START;
+  for (let k = 0; k < name.length; k++) h = Math.imul(h ^ name.charCodeAt(k), FNV_PRIME);
+  return h;
+}
+
+/** A start line's first word (a method, an HTTP version), by its hash: a head begins. */
+const START_NAMES = new Set(
+  ["get", "head", "post", "put", "delete", "connect", "options", "trace", "patch"]
+    .concat(["http/1.0", "http/1.1"]).map(fnv),
+);
 
 /** Whether `kept` is the first `len` bytes of `name`. */
 function sameBytes(kept: Uint8Array, name: Uint8Array, len: number): boolean {

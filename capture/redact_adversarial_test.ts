@@ -806,17 +806,28 @@ Deno.test("adversarial: HTTP/1 heads with a bare CR inside a header field's line
     [`X-Thing\rMcp-Session-Id: ${KEYS.mcpSession}`, KEYS.mcpSession, ["X-Thing\r"]],
     [`Accept: */*\rProxy-Authorization: Basic ${KEYS.basic}\r\nX-B: c`, KEYS.basic, ["X-B: c"]],
   ];
-  for (const [lines, secret, kept] of cases) {
-    const text = `POST /mcp HTTP/1.1\r\nHost: h\r\n${lines}\r\nContent-Length: 2\r\n\r\n{}`;
+  // alone, after a first message (keep-alive: a body, then a head again), and in an answer
+  const first = "POST /a HTTP/1.1\r\nHost: h\r\nContent-Length: 9\r\n\r\ndata: x\r\n";
+  const answer = "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nok\r\n";
+  const heads: [string, string, 0 | 1][] = [];
+  for (const [lines] of cases) {
+    const req = `POST /mcp HTTP/1.1\r\nHost: h\r\n${lines}\r\nContent-Length: 2\r\n\r\n{}`;
+    heads.push([req, lines, 0], [first + req, lines, 0]);
+    heads.push([answer + `HTTP/1.1 200 OK\r\n${lines}\r\nContent-Length: 0\r\n\r\n`, lines, 1]);
+  }
+  for (const [text, lines, dir] of heads) {
+    const [, secret, kept] = cases.find(([l]) => l === lines)!;
     const input = bytesOf(text);
     for (const [how, run] of RUNS) {
       for (const [way, pieces] of everyCalling(input)) {
-        const label = `${how} ${JSON.stringify(lines)} ${way}`;
-        const out = run(pieces, 0);
+        const label = `${how} dir ${dir} ${JSON.stringify(text)} ${way}`;
+        const out = run(pieces, dir);
         assert.equal(leak(out, [secret]), null, label);
         assert.equal(out.length, input.length, label);
         const o = latin1(out);
-        for (const k of [...kept, "POST /mcp HTTP/1.1\r\nHost: h\r\n", "\r\n\r\n{}"]) {
+        for (
+          const k of [...kept, dir ? "HTTP/1.1 200 OK\r\n" : "POST /mcp HTTP/1.1\r\nHost: h\r\n"]
+        ) {
           assert.ok(o.includes(k), `${label}: ${JSON.stringify(k)} kept`);
         }
       }
