@@ -11,19 +11,23 @@
 import type { Http2Redactor } from "../protocols/http2_redactor.ts";
 import type { Http2Exchanges } from "../protocols/http2_body_secrets.ts";
 import type { SessionDigest } from "../protocols/session_digest.ts";
+import type { BodyMaskCounts } from "../protocols/http1_body_secrets.ts";
 import { isDefaultSecretHeader, type StreamRedactor } from "./redact.ts";
 
-let make: ((shared?: Http2Exchanges, digest?: SessionDigest) => Http2Redactor) | undefined;
+let make:
+  | ((shared?: Http2Exchanges, digest?: SessionDigest, counts?: BodyMaskCounts) => Http2Redactor)
+  | undefined;
 let loading: Promise<void> | undefined;
 
 /** Loads the HTTP/2 redactor's code (once); settles when it has, or could not. */
 export function loadH2Redactor(): Promise<void> {
   return loading ??= import("../protocols/http2_redactor.ts").then(
     (m) => {
-      make = (shared, digest) =>
+      make = (shared, digest, counts) =>
         m.createHttp2Redactor((name: string) => isDefaultSecretHeader(name.toLowerCase()), {
           bodies: shared ?? { asked: new Set() },
           digest,
+          bodyOptions: { counts },
         });
     },
     () => {/* `make` stays undefined: the stream layer counts those calls as lost */},
@@ -32,17 +36,19 @@ export function loadH2Redactor(): Promise<void> {
 
 /**
  * A redactor for one direction of an HTTP/2 connection (`shared`: the connection's, the same
- * for both directions; `digest`: the recording's, for session ids), or undefined while loading.
+ * for both directions; `digest`: the recording's, for session ids; `counts`: where encoded bodies
+ * masked whole unjudged are counted), or undefined while loading.
  */
 export function h2RedactorFactory(
   shared?: Http2Exchanges,
   digest?: SessionDigest,
+  counts?: BodyMaskCounts,
 ): StreamRedactor | undefined {
   if (!make) {
     loadH2Redactor();
     return undefined;
   }
-  const r = make(shared, digest);
+  const r = make(shared, digest, counts);
   return { transform: (b) => r.transform(b), flush: () => r.flush() };
 }
 

@@ -501,14 +501,14 @@ export class IpcRedactor<C extends RedactableCall = RedactableCall> {
       return;
     }
     const shared = s.conn ? (s.conn.h2 ??= { asked: new Set() }) : undefined;
-    s.h2 = h2(shared, this.#digest);
+    s.h2 = h2(shared, this.#digest, this.#counts);
     if (s.h2) return;
     s.h2Wait = [];
     const replay = () => {
       const wait = s.h2Wait ?? [];
       s.h2Wait = undefined;
       if (s.dead) return;
-      s.h2 = h2(shared, this.#digest);
+      s.h2 = h2(shared, this.#digest, this.#counts);
       if (!s.h2) return this.#kill(s); // its code could not be loaded: never write these bytes
       for (const b of wait) this.#put(s, s.h2.transform(b));
       this.#drain(s);

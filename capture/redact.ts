@@ -3,7 +3,9 @@
  *
  * HTTP/1.x: a streaming, same-length rewrite. Any line that starts with a secret header name
  * and a colon (blanks before the colon too) has its value replaced by `*` octets up to the LF
- * that ends the line (CRs kept: text after a bare CR is masked too), and so does a line folded
+ * that ends the line (CRs kept: text after a bare CR is masked too); text after a bare CR in
+ * another header field's line (RFC 9112 2.2: some readers break lines there) is judged as a
+ * line's start, as the text after an LF is; and so does a line folded
  * onto it (obs-fold, RFC 9112 5.2: it begins with a blank); a line folded onto a field whose
  * value went through is that value's too, judged as a value's start (a key's prefix after its
  * blanks: masked); a session
@@ -73,6 +75,12 @@ const enum LineState {
    * prefix (keyPrefixOf): masked as Mask if it does, else through as Skip
    */
   Probe,
+  /**
+   * just after a CR in a header field's line (or its name), one that is not a secret's value:
+   * an LF ends the line; any other byte makes it a bare CR, and begins a line (RFC 9112 2.2: a
+   * recipient may take a bare CR as a line break, as Python's email parser does)
+   */
+  AfterCr,
 }
 
 /**
@@ -149,6 +157,13 @@ export function createHttp1Redactor(
   const startLine = new StartLineMatcher();
   /** a gap has just passed, no bytes since: `land` may still say where it landed */
   let gapped = false;
+  /**
+   * maybe in a message head (from a start line, the stream's start or a gap, to an empty line):
+   * only there is a field line looked through for a bare CR (an SSE body's `data:` lines not)
+   */
+  let inHead = true;
+  /** AfterCr: the CR began its line (an empty line's, if an LF comes next) */
+  let crFirst = false;
 
   /** Probe state: the value's bytes after the colon, held (blanks first); how many are not blanks */
   const probe = new Uint8Array(MAX_PROBE);
@@ -232,13 +247,22 @@ export function createHttp1Redactor(
       let parts: Uint8Array[] | null = null;
       let from = 0;
       const n = chunk.length;
+      /** the next CR in this chunk at or after where it was last looked for (n: none) */
+      let crAt = -1;
       if (
         state === LineState.Digest || state === LineState.CutHeld || state === LineState.Probe
       ) parts = [];
       for (let i = 0; i < n; i++) {
         if (state === LineState.Skip) {
           // nothing to do until the next line (bodies are long lines)
-          i = nextLf(chunk, i);
+          const lf = nextLf(chunk, i);
+          if (fieldLine && inHead) {
+            // a header field's line (or a body line that looks like one: an SSE field's):
+            // a CR in it may be a bare one (each CR of the chunk looked for once)
+            if (crAt < i) crAt = (crAt = chunk.indexOf(CR, i)) < 0 ? n : crAt;
+            // (the CR just before the LF ends the line as ever)
+            i = crAt < (lf < 0 ? n : lf - 1) ? crAt : lf;
+          } else i = lf;
           if (i < 0) break;
         }
         const c = chunk[i];
@@ -296,7 +320,25 @@ export function createHttp1Redactor(
             from = i;
           }
         }
+        if (state === LineState.AfterCr && c !== LF) {
+          // a bare CR: the text after it is judged as a line's start (as after an obs-fold,
+          // its leading blank folds it onto the field before, judged as a value's start)
+          afterSecret = false;
+          afterField = fieldLine;
+          fieldLine = false;
+          state = LineState.Name;
+          nameLen = 0;
+          nameEnded = nameLong = false;
+          nameHash = FNV_START;
+          nameToken = true;
+        }
         if (c === LF) {
+          // an empty line ends a head
+          if (
+            (state === LineState.Name && nameLen === 0) || (state === LineState.AfterCr && crFirst)
+          ) {
+            inHead = false;
+          }
           afterSecret = state === LineState.Mask || state === LineState.Digest ||
             state === LineState.Cut;
           afterField = fieldLine;
@@ -349,8 +391,13 @@ export function createHttp1Redactor(
             }
           } else if (nameLen > 0 && (c === SP || c === HT)) {
             // `Name :`: RFC 9112 5.1 forbids it, a lenient reader takes it; masked alike
+            // (or a start line's method or version: a head begins)
+            if (!nameEnded && START_NAMES.has(nameHash)) inHead = true;
             nameEnded = true;
-          } else if (c === CR || c === SP || c === HT || nameEnded) {
+          } else if (c === CR) {
+            crFirst = nameLen === 0;
+            state = LineState.AfterCr;
+          } else if (c === SP || c === HT || nameEnded) {
             state = LineState.Skip;
           } else {
             const lower = c >= 65 && c <= 90 ? c + 32 : c;
@@ -364,6 +411,10 @@ export function createHttp1Redactor(
           }
         } else if (c === CR) {
           // Mask, Cut: kept, and masking goes on to the LF (text after a bare CR is the value's)
+          if (state === LineState.Skip && inHead) {
+            state = LineState.AfterCr;
+            crFirst = false;
+          }
         } else if (state === LineState.Cut) {
           out ??= chunk.slice();
           out[i] = STAR;
@@ -413,6 +464,7 @@ export function createHttp1Redactor(
         startLine.reset();
       }
       gapped = true;
+      inHead = true;
       return held;
     },
     land(where) {
@@ -427,6 +479,7 @@ export function createHttp1Redactor(
       nameToken = true;
       // in a body the line goes through as bodies do; at a message's start a line begins
       state = where === "body" ? LineState.Skip : LineState.Name;
+      inHead = where !== "body";
     },
   };
 }
@@ -454,6 +507,19 @@ function valuePrefix(chunk: Uint8Array, at: number): "yes" | "no" | "maybe" {
 }
 
 const FNV_START = 0x811c9dc5 | 0, FNV_PRIME = 0x01000193;
+
+/** FNV-1a of a lowercase ASCII name, as the redactor hashes names. */
+function fnv(name: string): number {
+  let h = FNV_START;
+  for (let k = 0; k < name.length; k++) h = Math.imul(h ^ name.charCodeAt(k), FNV_PRIME);
+  return h;
+}
+
+/** A start line's first word (a method, an HTTP version), by its hash: a head begins. */
+const START_NAMES = new Set(
+  ["get", "head", "post", "put", "delete", "connect", "options", "trace", "patch"]
+    .concat(["http/1.0", "http/1.1"]).map(fnv),
+);
 
 /** Whether `kept` is the first `len` bytes of `name`. */
 function sameBytes(kept: Uint8Array, name: Uint8Array, len: number): boolean {

@@ -703,3 +703,164 @@ Deno.test("adversarial: encoded requests past the caps (bombs of gzip, br and zs
     }
   }
 });
+
+Deno.test("adversarial: an HTTP/2 POST whose HEADERS say content-encoding (gzip stored, so the key's bytes stand in it; deflate; padded DATA split in two frames), JSON-RPC with an api_key, over TLS and TCP, whole, byte by byte and at every split: its DATA masked whole, frames kept; a gzip bomb masked whole and counted; an encoded non-JSON-RPC body and an unencoded one as before", async () => {
+  await loadH2Redactor();
+  const zlib = await import("node:zlib");
+  const preface = concatBytes([
+    enc.encode("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"),
+    encodeFrame(FrameType.SETTINGS, 0, 0, []),
+  ]);
+  const headers = (coding: string | null) =>
+    encodeFrame(
+      FrameType.HEADERS,
+      4,
+      1,
+      Uint8Array.from([
+        ...encodeIndexed(3),
+        ...encodeIndexed(7),
+        ...encodeLiteral(4, "/v1/x", "without"),
+        ...encodeLiteral(1, "127.0.0.1", "without"),
+        ...(coding === null ? [] : encodeLiteral(26, coding, "without")),
+      ]),
+    );
+  /** DATA frames of `body`: one, or two with the first padded by 3 bytes */
+  const data = (body: Uint8Array, split: boolean) => {
+    if (!split) return encodeFrame(FrameType.DATA, 1, 1, body);
+    const h = body.length >> 1;
+    return concatBytes([
+      encodeFrame(FrameType.DATA, 8, 1, [3, ...body.subarray(0, h), 0, 0, 0]),
+      encodeFrame(FrameType.DATA, 1, 1, body.subarray(h)),
+    ]);
+  };
+  const rpc = enc.encode(RPC_WITH_KEY);
+  const llm = enc.encode(JSON.stringify({ model: "m", input: "hi", api_key: KEYS.gemini }));
+  const stored = (b: Uint8Array) => new Uint8Array(zlib.gzipSync(b, { level: 0 }));
+  const cases: [string, string | null, Uint8Array, boolean][] = [
+    // [what, coding, body on the wire, masked whole]
+    ["gzip JSON-RPC", "gzip", stored(rpc), true],
+    ["deflate JSON-RPC", "deflate", new Uint8Array(zlib.deflateSync(rpc, { level: 0 })), true],
+    ["gzip, not decodable", "gzip", enc.encode(`xx${KEYS.gemini}`), true],
+    ["gzip LLM request", "gzip", stored(llm), false],
+  ];
+  for (const [what, coding, body, whole] of cases) {
+    for (const split of [false, true]) {
+      const frames = data(body, split);
+      const input = concatBytes([preface, headers(coding), frames]);
+      for (const [how, run] of RUNS) {
+        for (const [way, pieces] of everyCalling(input)) {
+          const label = `${how} ${what} split=${split} ${way}`;
+          const out = run(pieces, 0);
+          assert.equal(out.length, input.length, label);
+          const at = input.length - frames.length;
+          assert.deepEqual(out.subarray(0, at), input.subarray(0, at), `${label}: head kept`);
+          if (!whole) {
+            assert.deepEqual(out, input, `${label}: as it came`);
+            continue;
+          }
+          assert.equal(leak(out, [KEYS.gemini]), null, label);
+          // frame headers and padding as they were, every data octet a `*`
+          const o = out.subarray(at), i = input.subarray(at);
+          const starts = split ? [0, 9 + 1 + (body.length >> 1) + 3] : [0];
+          for (const s of starts) assert.deepEqual(o.subarray(s, s + 9), i.subarray(s, s + 9));
+          const dataAt = split
+            ? [[10, 10 + (body.length >> 1)], [starts[1] + 9, o.length]]
+            : [[9, o.length]];
+          for (const [a, b] of dataAt) {
+            assert.ok(o.subarray(a, b).every((c) => c === 0x2a), `${label}: masked whole`);
+          }
+          if (split) {
+            assert.deepEqual(
+              o.subarray(dataAt[0][1], dataAt[0][1] + 3),
+              i.subarray(dataAt[0][1], dataAt[0][1] + 3),
+            );
+          }
+        }
+      }
+    }
+  }
+  // a gzip bomb (16 MiB and a byte of JSON-RPC) in 16 KiB DATA frames: masked whole, counted
+  const bomb = new Uint8Array(MAX_DECODED_BODY + 1).fill(0x20);
+  bomb.set(rpc);
+  const gzBomb = new Uint8Array(zlib.gzipSync(bomb));
+  const bombFrames: Uint8Array[] = [];
+  for (let a = 0; a < gzBomb.length; a += 16384) {
+    const end = a + 16384 >= gzBomb.length;
+    bombFrames.push(encodeFrame(FrameType.DATA, end ? 1 : 0, 1, gzBomb.subarray(a, a + 16384)));
+  }
+  const bombInput = concatBytes([preface, headers("gzip"), ...bombFrames]);
+  for (const [how, run] of RUNS) {
+    for (const step of [bombInput.length, 16384, 1000]) {
+      const pieces: Piece[] = [];
+      for (let a = 0; a < bombInput.length; a += step) {
+        pieces.push({ data: bombInput.subarray(a, a + step) });
+      }
+      const counts: BodyMaskCounts = { encodedOverCap: 0 };
+      const out = run(pieces, 0, counts);
+      const label = `${how} gzip bomb in ${step}-byte calls`;
+      assert.equal(out.length, bombInput.length, label);
+      let at = bombInput.length - bombFrames.reduce((n, f) => n + f.length, 0);
+      for (const f of bombFrames) {
+        assert.deepEqual(out.subarray(at, at + 9), f.subarray(0, 9), `${label}: frame header`);
+        assert.ok(out.subarray(at + 9, at + f.length).every((c) => c === 0x2a), label);
+        at += f.length;
+      }
+      assert.equal(counts.encodedOverCap, 1, `${label}: counted`);
+    }
+  }
+  // unencoded, for comparison: the key masked by the JSON rule, the rest kept
+  const plain = concatBytes([preface, headers(null), data(rpc, false)]);
+  for (const [how, run] of RUNS) {
+    const out = run([{ data: plain }], 0);
+    assert.equal(leak(out, [KEYS.gemini]), null, `${how} unencoded`);
+    assert.ok(latin1(out).includes('"method":"tools/call"'), `${how} unencoded: the rest kept`);
+  }
+});
+
+Deno.test("adversarial: HTTP/1 heads with a bare CR inside a header field's line or name (RFC 9112 2.2: a reader may break the line there, as Python's email parser does), over TLS and TCP, whole, byte by byte and at every split: the secret header after it masked, the rest kept; CRLF heads and an SSE body as before", async () => {
+  await loadH2Redactor();
+  const cases: [string, string, string[]][] = [
+    // [head's lines between the start line and the blank one, secrets, texts kept]
+    [`X-Thing: a\rAuthorization: Basic ${KEYS.basic}`, KEYS.basic, ["X-Thing: a\r"]],
+    [`X-Thing: a\r\rCookie: sid=${KEYS.cookie}`, KEYS.cookie, ["X-Thing: a\r\r"]],
+    [`X-Thing\rMcp-Session-Id: ${KEYS.mcpSession}`, KEYS.mcpSession, ["X-Thing\r"]],
+    [`Accept: */*\rProxy-Authorization: Basic ${KEYS.basic}\r\nX-B: c`, KEYS.basic, ["X-B: c"]],
+  ];
+  // alone, after a first message (keep-alive: a body, then a head again), and in an answer
+  const first = "POST /a HTTP/1.1\r\nHost: h\r\nContent-Length: 9\r\n\r\ndata: x\r\n";
+  const answer = "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nok\r\n";
+  const heads: [string, string, 0 | 1][] = [];
+  for (const [lines] of cases) {
+    const req = `POST /mcp HTTP/1.1\r\nHost: h\r\n${lines}\r\nContent-Length: 2\r\n\r\n{}`;
+    heads.push([req, lines, 0], [first + req, lines, 0]);
+    heads.push([answer + `HTTP/1.1 200 OK\r\n${lines}\r\nContent-Length: 0\r\n\r\n`, lines, 1]);
+  }
+  for (const [text, lines, dir] of heads) {
+    const [, secret, kept] = cases.find(([l]) => l === lines)!;
+    const input = bytesOf(text);
+    for (const [how, run] of RUNS) {
+      for (const [way, pieces] of everyCalling(input)) {
+        const label = `${how} dir ${dir} ${JSON.stringify(text)} ${way}`;
+        const out = run(pieces, dir);
+        assert.equal(leak(out, [secret]), null, label);
+        assert.equal(out.length, input.length, label);
+        const o = latin1(out);
+        for (
+          const k of [...kept, dir ? "HTTP/1.1 200 OK\r\n" : "POST /mcp HTTP/1.1\r\nHost: h\r\n"]
+        ) {
+          assert.ok(o.includes(k), `${label}: ${JSON.stringify(k)} kept`);
+        }
+      }
+    }
+  }
+  // no bare CR, or no secret after one: out as they came
+  const plain = bytesOf(
+    "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nX-A: b\rX-C: d\r\n\r\n" +
+      'data: {"a":1}\r\n\r\ndata: x\r\rid: 2\n\n',
+  );
+  for (const [how, run] of RUNS) {
+    for (const [way, pieces] of everyCalling(plain)) {
+      assert.deepEqual(run(pieces, 1), plain, `${how} ${way}: as it came`);
+    }
+  }
+});

@@ -86,7 +86,11 @@ export interface RedactedCall {
  * awaited before `finish()`.
  */
 export type H2RedactorFactory =
-  & ((shared?: Http2Exchanges, digest?: SessionDigest) => StreamRedactor | undefined)
+  & ((
+    shared?: Http2Exchanges,
+    digest?: SessionDigest,
+    counts?: BodyMaskCounts,
+  ) => StreamRedactor | undefined)
   & {
     ready?: () => Promise<void>;
   };
@@ -242,7 +246,7 @@ export class TlsStreams {
     }
     const d = c.dirs[call.dir];
     if (!d.redactor && h2) {
-      d.redactor = this.#h2!(c.h2 ??= { asked: new Set() }, this.#digest);
+      d.redactor = this.#h2!(c.h2 ??= { asked: new Set() }, this.#digest, this.#counts);
       if (!d.redactor) return this.#wait(c, call);
     }
     if (!d.redactor) {
@@ -467,7 +471,7 @@ export class TlsStreams {
   /** A call of a connection that waited: through the redactor, or lost if none came. */
   #pushLoaded(c: Conn, call: TlsCall): void {
     const d = c.dirs[call.dir];
-    d.redactor ??= this.#h2!(c.h2 ??= { asked: new Set() }, this.#digest);
+    d.redactor ??= this.#h2!(c.h2 ??= { asked: new Set() }, this.#digest, this.#counts);
     if (!d.redactor) {
       // the HTTP/2 code could not be loaded: never write these bytes
       d.redactor = createHttp1Redactor();

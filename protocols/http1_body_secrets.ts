@@ -189,6 +189,35 @@ export function encodedOverCapWarning(where: string, n: number): string[] {
   ];
 }
 
+/**
+ * The judgement of an encoded request body held whole (HTTP/1's and HTTP/2's): decoded (at most
+ * MAX_DECODED_BODY), `rpc` if it is JSON-RPC (or JSON holding `"jsonrpc"`: its connection is
+ * MCP's); `mask` if it is cut (`complete` false) or cannot be decoded (it may be), a decoding past
+ * the cap counted in `counts`; `pass` if it is something else (an LLM API's request: Codex
+ * compresses some with zstd). `rpc` and `mask` mean masked whole: it cannot be coded again.
+ */
+export function judgeEncodedBody(
+  encoding: string,
+  bytes: Uint8Array,
+  complete: boolean,
+  counts?: BodyMaskCounts,
+): "rpc" | "mask" | "pass" {
+  if (!complete) return "mask";
+  try {
+    const decoded = decodeContentSync(encoding, bytes, { maxOutputSize: MAX_DECODED_BODY });
+    const text = utf8.decode(decoded);
+    return looksLikeJson(text) && (isJsonRpcBody(text) || text.includes('"jsonrpc"'))
+      ? "rpc"
+      : "pass";
+  } catch (e) {
+    // not decodable, or decoding past the cap (a bomb): masked
+    if (e instanceof ProtocolError && e.code === "output-limit" && counts) {
+      counts.encodedOverCap++;
+    }
+    return "mask";
+  }
+}
+
 /** Whether `b` holds the bytes `"jsonrpc"`, as every JSON-RPC body does. */
 export function mentionsJsonRpc(b: Uint8Array): boolean {
   for (let i = b.indexOf(J, 1); i >= 0; i = b.indexOf(J, i + 1)) {
@@ -464,21 +493,9 @@ export function createHttp1BodySecrets(
    */
   const endEncoded = (complete: boolean) => {
     const p = payloadOf();
-    let rpc = true;
-    if (complete) {
-      try {
-        const decoded = decodeContentSync(encoding, p.bytes, { maxOutputSize: MAX_DECODED_BODY });
-        const text = new TextDecoder().decode(decoded);
-        rpc = looksLikeJson(text) && (isJsonRpcBody(text) || text.includes('"jsonrpc"'));
-        if (rpc) shared.mcp = true;
-      } catch (e) {
-        // not decodable, or decoding past the cap (a bomb): masked
-        if (e instanceof ProtocolError && e.code === "output-limit" && counts) {
-          counts.encodedOverCap++;
-        }
-      }
-    }
-    if (rpc) {
+    const r = judgeEncodedBody(encoding, p.bytes, complete, counts);
+    if (r === "rpc") shared.mcp = true;
+    if (r !== "pass") {
       p.bytes.fill(STAR);
       if (p.copied) writeBack(p.bytes);
     }

@@ -16,8 +16,12 @@
  * length). An answer is scanned on an MCP connection, or when its request was not seen: a JSON
  * body is held to its end, an event stream event by event (`maskSseEvent`); an event stream not
  * scanned is looked at up to its first event (`SseEndpointProbe`), and scanned from there if that
- * was an `endpoint` event. A `content-encoding` other than identity, or any other answer (an LLM
- * API's, on a connection that sent no JSON-RPC): passed, as the DATA frames come.
+ * was an `endpoint` event. A `content-encoding` other than identity, as HTTP/1 judges it
+ * (`judgeEncodedBody`, shared): where the body would be scanned, its DATA masked whole (`*`s, same
+ * length); a request's on a connection not yet MCP's held to END_STREAM (at most
+ * MAX_ENCODED_BODY: past it masked whole, counted in `BodyMaskCounts`), decoded, masked whole if
+ * JSON-RPC, cut or undecodable, else let out as it came; an answer's, as any other answer (an
+ * LLM API's, on a connection that sent no JSON-RPC): passed, as the DATA frames come.
  *
  * Holding: a held body's (event's) octets are output as copies whose release the sink delays
  * (`pin`), together with everything after them in the direction (other streams' frames
@@ -34,7 +38,14 @@
  * (event) through the same streaming masker, unheld. Over-redaction, never under.
  */
 import { createJsonSecretMasker, type JsonSecretMasker } from "./json_secrets.ts";
-import { maskJsonRpcPayload, maskSseEvent } from "./http1_body_secrets.ts";
+import {
+  type BodyMaskCounts,
+  judgeEncodedBody,
+  maskJsonRpcPayload,
+  maskSseEvent,
+  MAX_ENCODED_BODY,
+} from "./http1_body_secrets.ts";
+import { parseContentEncoding } from "./content_codings.ts";
 import { FirstMemberReader, isMcpRequestHeader, SseEndpointProbe } from "./mcp_http_rule.ts";
 
 /** What the two directions of one connection share. */
@@ -89,6 +100,10 @@ export interface Http2BodySecrets {
 export interface Http2BodySecretsOptions {
   /** Bytes held of one body (event) before it is masked as cut. Default 4 MiB. */
   maxBodyBuffer?: number;
+  /** Encoded request bodies held; default MAX_ENCODED_BODY (past it: masked whole, counted). */
+  maxEncodedBody?: number;
+  /** Where bodies masked whole unjudged are counted (the recording's). */
+  counts?: BodyMaskCounts;
 }
 
 const enum Kind {
@@ -97,6 +112,10 @@ const enum Kind {
   /** an event stream not (yet) known to be MCP's: passed, its first event looked at */
   Probe,
   Pass,
+  /** an encoded request body on a connection not (yet) MCP's: held whole, decoded, judged */
+  Encoded,
+  /** masked whole as it comes: encoded where it would be scanned, or an Encoded one cut */
+  Mask,
 }
 
 interface Body {
@@ -111,9 +130,11 @@ interface Body {
   lineEmpty: boolean;
   /** past the limit: the rest of this body (event) goes through it, unheld */
   stream: JsonSecretMasker | null;
+  /** Encoded: its content codings */
+  coding: string;
 }
 
-const LF = 10, CR = 13;
+const LF = 10, CR = 13, STAR = 0x2a;
 
 /** The body masker of one direction; `shared` is the connection's (both directions'). */
 export function createHttp2BodySecrets(
@@ -121,17 +142,28 @@ export function createHttp2BodySecrets(
   options: Http2BodySecretsOptions = {},
 ): Http2BodySecrets {
   const maxBody = options.maxBodyBuffer ?? 4 << 20;
+  const maxEncoded = options.maxEncodedBody ?? MAX_ENCODED_BODY;
+  const counts = options.counts;
   const bodies = new Map<number, Body>();
   const me = {}; // this direction, in `shared.resets`
   // the HEADERS block being decoded
-  let method = "", status = -1, sse = false, encoded = false, mcpHeaders = false;
+  let method = "", status = -1, sse = false, encoding = "", mcpHeaders = false;
 
   const hold = (s: Body, bytes: Uint8Array, a: number, b: number, sink: DataSink) => {
     if (a === b) return;
     if (s.held.length === 0) s.pin = sink.pin();
     s.held.push(sink.keep(bytes, a, b));
     s.heldLen += b - a;
-    if (s.heldLen > maxBody) cut(s, sink, true);
+    if (s.kind === Kind.Encoded) {
+      if (s.heldLen <= maxEncoded) return;
+      if (counts) counts.encodedOverCap++;
+    } else if (s.heldLen <= maxBody) return;
+    cut(s, sink, true);
+  };
+
+  /** `n` data octets out as `*`s */
+  const stars = (n: number, sink: DataSink) => {
+    if (n > 0) sink.pass(new Uint8Array(n).fill(STAR), 0, n);
   };
 
   const heldBytes = (s: Body): Uint8Array => {
@@ -163,6 +195,15 @@ export function createHttp2BodySecrets(
 
   /** The held body (event) is cut: masked by the JSON rule alone; `goOn`: so is its rest. */
   const cut = (s: Body, sink: DataSink, goOn: boolean) => {
+    if (s.kind === Kind.Encoded) {
+      // unjudged: masked whole, and its rest as it comes
+      if (s.held.length) {
+        for (const h of s.held) h.fill(STAR);
+        release(s, null, sink);
+      }
+      if (goOn) s.kind = Kind.Mask;
+      return;
+    }
     const m = createJsonSecretMasker();
     if (s.held.length) {
       const bytes = heldBytes(s);
@@ -212,6 +253,13 @@ export function createHttp2BodySecrets(
   const endBody = (id: number, s: Body, complete: boolean, sink: DataSink) => {
     bodies.delete(id);
     if (!s.held.length) return;
+    if (s.kind === Kind.Encoded) {
+      const r = judgeEncodedBody(s.coding, heldBytes(s), complete, counts);
+      if (r === "rpc") shared.mcp = true;
+      if (r === "pass") release(s, null, sink);
+      else cut(s, sink, false);
+      return;
+    }
     // an unfinished event, a body cut short: the cut rule
     if (complete && s.kind === Kind.Json) endHeld(s, sink);
     else cut(s, sink, false);
@@ -222,27 +270,30 @@ export function createHttp2BodySecrets(
       if (name === ":method") method = value;
       else if (name === ":status") status = Number(value);
       else if (name === "content-type") sse = /^text\/event-stream/i.test(value);
-      else if (name === "content-encoding") encoded = !/^(identity)?$/i.test(value);
-      else if (isMcpRequestHeader(name, value)) mcpHeaders = true;
+      else if (name === "content-encoding") {
+        // repeated fields form one list of codings (RFC 9110 §5.3), as HTTP/1 reads them
+        encoding = encoding === "" ? value : value === "" ? encoding : `${encoding}, ${value}`;
+      } else if (isMcpRequestHeader(name, value)) mcpHeaders = true;
     },
 
     headersEnd(id, endStream, sink) {
-      const isRequest = method !== "", st = status, isSse = sse, isEncoded = encoded;
+      const isRequest = method !== "", st = status, isSse = sse, coding = encoding;
+      const isEncoded = coding !== "" && parseContentEncoding(coding).length > 0;
       const isMcp = mcpHeaders;
-      method = "";
+      method = encoding = "";
       status = -1;
-      sse = encoded = mcpHeaders = false;
+      sse = mcpHeaders = false;
       let kind: Kind, scan: boolean;
       if (isRequest) {
         if (isMcp) shared.mcp = true;
         shared.asked.add(id);
         scan = shared.mcp === true;
-        kind = isEncoded ? Kind.Pass : Kind.Json;
+        kind = isEncoded ? (scan ? Kind.Mask : Kind.Encoded) : Kind.Json;
       } else if (st >= 200) {
         // the answer to a request of an MCP connection, or to one not seen: scanned
         scan = shared.mcp === true || !shared.asked.delete(id);
         kind = isEncoded
-          ? Kind.Pass
+          ? (scan ? Kind.Mask : Kind.Pass)
           : isSse
           ? (scan ? Kind.Sse : Kind.Probe)
           : scan
@@ -266,6 +317,7 @@ export function createHttp2BodySecrets(
         pin: -1,
         lineEmpty: true,
         stream: null,
+        coding,
       });
     },
 
@@ -276,6 +328,8 @@ export function createHttp2BodySecrets(
     data(id, bytes, a, b, sink) {
       const s = bodies.get(id);
       if (s === undefined) return sink.pass(bytes, a, b);
+      if (s.kind === Kind.Mask) return stars(b - a, sink);
+      if (s.kind === Kind.Encoded) return hold(s, bytes, a, b, sink);
       if (s.stream && s.kind === Kind.Json) return streamed(s, bytes, a, b, sink);
       if (s.kind === Kind.Json) {
         if (!s.first!.held) {
@@ -326,7 +380,11 @@ export function createHttp2BodySecrets(
         }
       }
       if (heldOutput > maxBody) {
-        for (const s of bodies.values()) if (s.held.length) cut(s, sink, true);
+        for (const s of bodies.values()) {
+          // an encoded body is held to its own bound (its output too)
+          if (s.kind === Kind.Encoded && heldOutput <= maxEncoded) continue;
+          if (s.held.length) cut(s, sink, true);
+        }
       }
     },
 

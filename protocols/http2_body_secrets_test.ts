@@ -283,7 +283,7 @@ Deno.test("a body cut (RST_STREAM, the end of the stream, past the limit) is mas
   assert.equal(b.get(5), star(part.replace("cut-1", "cut-2"), "tok-SECRET-cut-2"));
 });
 
-Deno.test("a JSON-RPC body on an LLM-looking stream: the first member decides; a gzip body and bodies off are passed", () => {
+Deno.test("a JSON-RPC body on an LLM-looking stream: the first member decides; a gzip body on an MCP connection is masked whole; bodies off: passed", () => {
   const gz = String.fromCharCode(0x1f, 0x8b) + CALL.replace("sk-SECRET", "gz-SECRET");
   const client = concatBytes([
     HTTP2_PREFACE,
@@ -295,7 +295,7 @@ Deno.test("a JSON-RPC body on an LLM-looking stream: the first member decides; a
   ]);
   const [c] = both(client, concatBytes([SETTINGS]));
   assert.equal(bodiesOf("client", c).get(1), "  \n" + star(CALL, "sk-SECRET-arg-456"));
-  assert.equal(bodiesOf("client", c).get(3), gz); // gzip: not read
+  assert.equal(bodiesOf("client", c).get(3), "*".repeat(gz.length)); // gzip: not read, masked
   const r = createHttp2Redactor(isDefaultSecretHeader, { bodies: null });
   const off = latin1(concatBytes([r.transform(client), r.flush()]));
   assert.equal(bodiesOf("client", off).get(1), "  \n" + CALL);
@@ -361,4 +361,61 @@ Deno.test("a held body is not held for ever: its stream reset by the other direc
   o2 += latin1(c2.transform(data(1, ',"more":"x"}}}', true))); // its rest: no longer held
   assert.equal(o2.length, first.length + other.length + 9 + 14);
   assert.equal(bodiesOf("client", o2).get(1), star(part, "tok-SECRET-quiet") + ',"more":"x"}}}');
+});
+
+Deno.test("an encoded request on a connection not yet MCP's is held to its end and judged decoded: JSON-RPC (which makes the connection MCP's) or undecodable masked whole, an LLM request passed as it came, as is one sent between its frames; any chunking", async () => {
+  const zlib = await import("node:zlib");
+  const gz = (s: string) => latin1(zlib.gzipSync(bytesOf(s), { level: 0 }));
+  const rpc = gz(CALL), llm = gz(LLM), bad = "\x1f\x8bnot gzip sk-SECRET-bad-789";
+  const enc = (id: number) => headers(id, [...POST("/v1"), ["content-encoding", "gzip"]]);
+  const client = concatBytes([
+    HTTP2_PREFACE,
+    SETTINGS,
+    enc(1),
+    ...dataFrames(1, llm, 3),
+    enc(3),
+    ...dataFrames(3, bad, 2),
+    enc(5),
+    data(5, rpc.slice(0, 40)),
+    headers(7, POST("/v1")), // an LLM request between the encoded one's frames
+    data(7, LLM, true),
+    data(5, rpc.slice(40), true),
+    enc(9), // after it, the connection is MCP's: masked whole as it comes
+    ...dataFrames(9, llm, 2),
+  ]);
+  const [c] = both(client, SETTINGS);
+  const b = bodiesOf("client", c);
+  assert.equal(b.get(1), llm);
+  assert.equal(b.get(3), "*".repeat(bad.length));
+  assert.equal(b.get(5), "*".repeat(rpc.length));
+  assert.equal(b.get(7), LLM);
+  assert.equal(b.get(9), "*".repeat(llm.length));
+});
+
+Deno.test("an encoded request past maxEncodedBody held, or reset before its end, is masked whole unjudged (the rest as it comes); past the cap it is counted", async () => {
+  const zlib = await import("node:zlib");
+  const rpc = latin1(zlib.gzipSync(bytesOf(CALL + " ".repeat(400)), { level: 0 }));
+  const enc = (id: number) => headers(id, [...POST("/v1"), ["content-encoding", "gzip"]]);
+  const client = concatBytes([
+    HTTP2_PREFACE,
+    SETTINGS,
+    enc(1),
+    ...dataFrames(1, rpc, 6),
+    enc(3),
+    data(3, rpc.slice(0, 100)),
+    encodeFrame(FrameType.RST_STREAM, 0, 3, [0, 0, 0, 8]),
+  ]);
+  assertSameForAllChunkings(client, (chunks) => {
+    const counts = { encodedOverCap: 0 };
+    const r = createHttp2Redactor(isDefaultSecretHeader, {
+      bodies: { asked: new Set() },
+      bodyOptions: { maxEncodedBody: 200, counts },
+    });
+    const out = latin1(concatBytes([...chunks.map((k) => r.transform(k)), r.flush()]));
+    const b = bodiesOf("client", out);
+    assert.equal(b.get(1), "*".repeat(rpc.length));
+    assert.equal(b.get(3), "*".repeat(100));
+    assert.equal(counts.encodedOverCap, 1);
+    return out;
+  }, { splitPointLimit: 400, randomRuns: 8, maxRandomChunk: 40 });
 });

@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import * as http2 from "node:http2";
 import { closeSession, endRecording, relayTo } from "./testdata/record_relay.ts";
 import { createHttp2Redactor, isDefaultSecretHeader } from "./http2_redactor.ts";
+import type { Http2Exchanges } from "./http2_body_secrets.ts";
 import { createHttp2Parser, type Http2Direction, type Http2HeadersEvent } from "./http2.ts";
 import { encodeFrame, Flag, FrameType, HTTP2_PREFACE } from "./http2_frame.ts";
 import { encodeIndexed, encodeLiteral } from "./hpack_encode.ts";
@@ -23,8 +24,12 @@ const clientBytes = new Uint8Array(readFileSync(new URL("client.bin", FIXTURE)))
 const serverBytes = new Uint8Array(readFileSync(new URL("server.bin", FIXTURE)));
 const meta = JSON.parse(readFileSync(new URL("meta.json", FIXTURE), "utf8"));
 
-function redact(chunks: Uint8Array[], isSecret = isDefaultSecretHeader): Uint8Array {
-  const r = createHttp2Redactor(isSecret);
+function redact(
+  chunks: Uint8Array[],
+  isSecret = isDefaultSecretHeader,
+  bodies?: Http2Exchanges,
+): Uint8Array {
+  const r = createHttp2Redactor(isSecret, { bodies });
   const parts = chunks.map((c) => r.transform(c));
   parts.push(r.flush());
   assert.equal(r.error, null);
@@ -87,9 +92,20 @@ Deno.test("redactor masks secrets in real node:http2 traffic, same length, any c
   assert.ok(diffs >= (meta.sent.cookieLength * 5) / 8 * 0.95, `only ${diffs} bytes masked`);
 });
 
-Deno.test("redactor leaves a stream without secrets byte-for-byte identical", () => {
-  const out = assertSameForAllChunkings(serverBytes, (chunks) => redact(chunks));
+Deno.test("redactor leaves a stream without secrets byte-for-byte identical (its requests seen: alone, the gzip answer to a request not seen is masked whole)", () => {
+  const out = assertSameForAllChunkings(serverBytes, (chunks) => {
+    const shared: Http2Exchanges = { asked: new Set() };
+    redact([clientBytes], isDefaultSecretHeader, shared);
+    return redact(chunks, isDefaultSecretHeader, shared);
+  });
   assert.deepEqual(out, serverBytes);
+  const alone = redact([serverBytes]);
+  assert.equal(alone.length, serverBytes.length);
+  const gz = serverBytes.findIndex((c, i) => c === 0x1f && serverBytes[i + 1] === 0x8b);
+  assert.ok(gz > 0, "the fixture's gzip answer");
+  assert.ok(alone.subarray(gz, gz + 10).every((c) => c === 0x2a), "masked whole");
+  const diff = alone.findIndex((c, i) => c !== serverBytes[i]);
+  assert.equal(diff, gz, "nothing else changed before it");
 });
 
 Deno.test("redactor: secret split across HEADERS/CONTINUATION, then referenced by index", () => {
