@@ -181,3 +181,47 @@ Deno.test("lineage: a pid reused (two processes, one pid, different starts) is t
     close();
   }
 });
+
+Deno.test("walks up parents: a loop whose fork was recorded twice is said once per process and call, not once per duplicate", async () => {
+  const { c, close } = await syntheticDb({
+    process: [
+      // 7 and 8 each the other's parent, 8's fork recorded twice at one time
+      r.fork(10, 7, 8, "sh"),
+      r.fork(10, 8, 7, "bash"),
+      r.fork(10, 8, 7, "bash"),
+      r.fork(40, 9, 8, "worker"),
+    ],
+    llm: [r.llm(3, 9, 300, { agent: null })],
+  });
+  try {
+    assert.deepEqual(await buildCorrelation(c), []);
+    assert.deepEqual(
+      await all(
+        c,
+        "SELECT llm_call_id::INTEGER AS llm_call_id, pid, cut, loop FROM llm_call_names",
+      ),
+      [{ llm_call_id: 3, pid: 9, cut: false, loop: [8, 7, 8] }],
+    );
+    const problems = await deepProblems(c);
+    assert.deepEqual(problems.map(([s, k]) => `${s}/${k}`), [
+      "process_programs/cycle",
+      "llm_calls/cycle",
+      "lineage/cycle",
+    ]);
+    const said = Object.fromEntries(problems.map(([s, k, m]) => [`${s}/${k}`, m]));
+    assert.match(
+      said["process_programs/cycle"],
+      /^3 processes' program could not be found \(pid 7 sh: pid 7 -> pid 8 -> pid 7, pid 8 bash: pid 8 -> pid 7 -> pid 8, pid 9 worker: pid 8 -> pid 7 -> pid 8\): /,
+    );
+    assert.match(
+      said["llm_calls/cycle"],
+      /^1 LLM call's agent may be misnamed \(pid 9 worker: 1: pid 8 -> pid 7 -> pid 8\): /,
+    );
+    assert.match(
+      said["lineage/cycle"],
+      /^1 agent's recorded parents loop \(pid 9 worker: pid 8 bash -> pid 7 sh -> pid 8 bash\): /,
+    );
+  } finally {
+    close();
+  }
+});
