@@ -225,3 +225,29 @@ Deno.test("walks up parents: a loop whose fork was recorded twice is said once p
     close();
   }
 });
+
+Deno.test("walks up parents: a check that fails is a sql problem naming it, unless the walk it reads is missing (that step's own problem)", async () => {
+  const { c, close } = await syntheticDb({
+    process: [r.fork(10, 7, 8, "sh"), r.fork(10, 8, 7, "bash")],
+    llm: [],
+  });
+  try {
+    assert.deepEqual(await buildCorrelation(c), []);
+    // process_programs_cut reads processes too: gone, the check fails with its walk there
+    await c.run("DROP TABLE processes");
+    const failed = (await deepProblems(c)).filter(([s]) => s === "process_programs_cut.sql");
+    assert.equal(failed.length, 1);
+    assert.equal(failed[0][1], "sql");
+    assert.match(
+      failed[0][2],
+      /processes.*; walks up parents cut or looped there were not checked$/,
+    );
+    await c.run("DROP TABLE process_program_walks");
+    assert.deepEqual(
+      (await deepProblems(c)).filter(([s]) => s === "process_programs_cut.sql"),
+      [],
+    );
+  } finally {
+    close();
+  }
+});
