@@ -16,17 +16,34 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { Build } from "./build_steps.ts";
 import { sqlText } from "./sql_files.ts";
+import { hasTables } from "../kit/sql_runner.ts";
+import { errorLine } from "../kit/cli.ts";
+
+/** What each query reads: the walk its build step left (missing when that step failed). */
+const walked = {
+  process_programs_cut: "process_program_walks",
+  llm_calls_cut: "llm_call_names",
+  lineage_cut: "lineage",
+} as const;
 
 /** The cut walks `query` reads for `recording`; none when the step that walked failed (already a
- * problem of its own: its temporary table is missing). */
+ * problem of its own: its table is missing); any other failure is a `sql` problem of `query`. */
 async function cutWalks(
   c: DuckDBConnection,
-  query: "process_programs_cut" | "llm_calls_cut" | "lineage_cut",
+  b: Build,
+  query: keyof typeof walked,
   recording: string,
 ): Promise<unknown[][]> {
   try {
     return (await c.runAndReadAll(sqlText(query), [recording])).getRowsJS();
-  } catch {
+  } catch (e) {
+    if (await hasTables(c, walked[query])) {
+      b.problem(
+        `${query}.sql`,
+        "sql",
+        `${errorLine(e)}; walks up parents cut or looped there were not checked`,
+      );
+    }
     return [];
   }
 }
@@ -43,7 +60,7 @@ export async function deepForksProblem(
   b: Build,
   recording: string,
 ): Promise<void> {
-  const rows = await cutWalks(c, "process_programs_cut", recording);
+  const rows = await cutWalks(c, b, "process_programs_cut", recording);
   const proc = ([pid, _from, comm]: unknown[]) => `pid ${pid}${comm ? ` ${comm}` : ""}`;
   const cut = rows.filter((r) => r[3] === "truncated");
   if (cut.length) {
@@ -80,7 +97,7 @@ export async function deepCallersProblem(
   b: Build,
   recording: string,
 ): Promise<void> {
-  const rows = await cutWalks(c, "llm_calls_cut", recording);
+  const rows = await cutWalks(c, b, "llm_calls_cut", recording);
   const calls = (rs: unknown[][]) => rs.reduce((s, r) => s + Number(r[1]), 0);
   const proc = ([pid, n, comm]: unknown[]) => `pid ${pid}${comm ? ` ${comm}` : ""}: ${n}`;
   const cut = rows.filter((r) => r[3] === "truncated");
@@ -127,7 +144,7 @@ export async function deepLaunchersProblem(
   b: Build,
   recording: string,
 ): Promise<void> {
-  const rows = await cutWalks(c, "lineage_cut", recording);
+  const rows = await cutWalks(c, b, "lineage_cut", recording);
   const agent = ([pid, _start, name]: unknown[]) => `pid ${pid}${name ? ` ${name}` : ""}`;
   const cut = rows.filter((r) => r[3] === "truncated");
   if (cut.length) {

@@ -181,3 +181,73 @@ Deno.test("lineage: a pid reused (two processes, one pid, different starts) is t
     close();
   }
 });
+
+Deno.test("walks up parents: a loop whose fork was recorded twice is said once per process and call, not once per duplicate", async () => {
+  const { c, close } = await syntheticDb({
+    process: [
+      // 7 and 8 each the other's parent, 8's fork recorded twice at one time
+      r.fork(10, 7, 8, "sh"),
+      r.fork(10, 8, 7, "bash"),
+      r.fork(10, 8, 7, "bash"),
+      r.fork(40, 9, 8, "worker"),
+    ],
+    llm: [r.llm(3, 9, 300, { agent: null })],
+  });
+  try {
+    assert.deepEqual(await buildCorrelation(c), []);
+    assert.deepEqual(
+      await all(
+        c,
+        "SELECT llm_call_id::INTEGER AS llm_call_id, pid, cut, loop FROM llm_call_names",
+      ),
+      [{ llm_call_id: 3, pid: 9, cut: false, loop: [8, 7, 8] }],
+    );
+    const problems = await deepProblems(c);
+    assert.deepEqual(problems.map(([s, k]) => `${s}/${k}`), [
+      "process_programs/cycle",
+      "llm_calls/cycle",
+      "lineage/cycle",
+    ]);
+    const said = Object.fromEntries(problems.map(([s, k, m]) => [`${s}/${k}`, m]));
+    assert.match(
+      said["process_programs/cycle"],
+      /^3 processes' program could not be found \(pid 7 sh: pid 7 -> pid 8 -> pid 7, pid 8 bash: pid 8 -> pid 7 -> pid 8, pid 9 worker: pid 8 -> pid 7 -> pid 8\): /,
+    );
+    assert.match(
+      said["llm_calls/cycle"],
+      /^1 LLM call's agent may be misnamed \(pid 9 worker: 1: pid 8 -> pid 7 -> pid 8\): /,
+    );
+    assert.match(
+      said["lineage/cycle"],
+      /^1 agent's recorded parents loop \(pid 9 worker: pid 8 bash -> pid 7 sh -> pid 8 bash\): /,
+    );
+  } finally {
+    close();
+  }
+});
+
+Deno.test("walks up parents: a check that fails is a sql problem naming it, unless the walk it reads is missing (that step's own problem)", async () => {
+  const { c, close } = await syntheticDb({
+    process: [r.fork(10, 7, 8, "sh"), r.fork(10, 8, 7, "bash")],
+    llm: [],
+  });
+  try {
+    assert.deepEqual(await buildCorrelation(c), []);
+    // process_programs_cut reads processes too: gone, the check fails with its walk there
+    await c.run("DROP TABLE processes");
+    const failed = (await deepProblems(c)).filter(([s]) => s === "process_programs_cut.sql");
+    assert.equal(failed.length, 1);
+    assert.equal(failed[0][1], "sql");
+    assert.match(
+      failed[0][2],
+      /processes.*; walks up parents cut or looped there were not checked$/,
+    );
+    await c.run("DROP TABLE process_program_walks");
+    assert.deepEqual(
+      (await deepProblems(c)).filter(([s]) => s === "process_programs_cut.sql"),
+      [],
+    );
+  } finally {
+    close();
+  }
+});

@@ -28,6 +28,8 @@ up(pid, start_ns, cur_pid, cur_start_ns, cur_name, at_pid, at_start_ns, level, p
 ends AS (
   SELECT pid, start_ns, cycle, list_position(path, path[-1]) AS from_i, path, names
   FROM up WHERE cycle OR level = 65
+  -- (a fork recorded twice walks a loop twice: one per agent, the shortest)
+  QUALIFY row_number() OVER (PARTITION BY pid, start_ns ORDER BY level) = 1
 )
 SELECT e.pid, e.start_ns, a.chain[1] AS name,
   CASE WHEN e.cycle THEN 'cycle' ELSE 'truncated' END AS kind,

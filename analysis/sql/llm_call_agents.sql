@@ -105,6 +105,8 @@ CREATE OR REPLACE TEMP TABLE llm_call_names AS
     SELECT recording, pid, start_ns,
       list_transform(path[list_position(path, path[-1]):], k -> k.pid) AS loop
     FROM walk WHERE cycle
+    -- (an event recorded twice walks a loop twice: one per lineage, the shortest)
+    QUALIFY row_number() OVER (PARTITION BY recording, pid, start_ns ORDER BY depth) = 1
   ),
   -- each exec's end: the pid's next exec or exit (what the process opened in between is its)
   ends AS (

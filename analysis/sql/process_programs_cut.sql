@@ -9,4 +9,6 @@ SELECT w.pid, w.from_ns, p.comm, CASE WHEN w.cut THEN 'truncated' ELSE 'cycle' E
 FROM process_program_walks w
 LEFT JOIN processes p ON p.recording = w.recording AND p.pid = w.pid AND p.start_ns = w.from_ns
 WHERE (w.cut OR w.loop IS NOT NULL) AND w.recording = $1
+-- (a fork recorded twice is walked twice: each process once)
+QUALIFY row_number() OVER (PARTITION BY w.pid, w.from_ns ORDER BY w.cut DESC) = 1
 ORDER BY w.from_ns, w.pid;
