@@ -159,7 +159,9 @@ export function createHttp1Redactor(
   let gapped = false;
   /**
    * maybe in a message head (from a start line, the stream's start or a gap, to an empty line):
-   * only there is a field line looked through for a bare CR (an SSE body's `data:` lines not)
+   * a field line is looked through for a bare CR there, and outside one too unless its name is
+   * an SSE field's (an event stream's `data:` lines not): a start line glued onto a body's last
+   * line (a body with no LF at its end, most JSON bodies) begins a head that is not seen as one
    */
   let inHead = true;
   /** AfterCr: the CR began its line (an empty line's, if an LF comes next) */
@@ -256,9 +258,9 @@ export function createHttp1Redactor(
         if (state === LineState.Skip) {
           // nothing to do until the next line (bodies are long lines)
           const lf = nextLf(chunk, i);
-          if (fieldLine && inHead) {
-            // a header field's line (or a body line that looks like one: an SSE field's):
-            // a CR in it may be a bare one (each CR of the chunk looked for once)
+          if (fieldLine && (inHead || !SSE_NAMES.has(nameHash))) {
+            // a header field's line (or a body line that looks like one, but an SSE field's
+            // outside a head): a CR in it may be a bare one (each CR of the chunk looked for once)
             if (crAt < i) crAt = (crAt = chunk.indexOf(CR, i)) < 0 ? n : crAt;
             // (the CR just before the LF ends the line as ever)
             i = crAt < (lf < 0 ? n : lf - 1) ? crAt : lf;
@@ -411,7 +413,7 @@ export function createHttp1Redactor(
           }
         } else if (c === CR) {
           // Mask, Cut: kept, and masking goes on to the LF (text after a bare CR is the value's)
-          if (state === LineState.Skip && inHead) {
+          if (state === LineState.Skip && fieldLine && (inHead || !SSE_NAMES.has(nameHash))) {
             state = LineState.AfterCr;
             crFirst = false;
           }
@@ -520,6 +522,9 @@ const START_NAMES = new Set(
   ["get", "head", "post", "put", "delete", "connect", "options", "trace", "patch"]
     .concat(["http/1.0", "http/1.1"]).map(fnv),
 );
+
+/** An event stream's field names (its body's lines): looked through for a bare CR only in a head. */
+const SSE_NAMES = new Set(["data", "event", "id", "retry"].map(fnv));
 
 /** Whether `kept` is the first `len` bytes of `name`. */
 function sameBytes(kept: Uint8Array, name: Uint8Array, len: number): boolean {

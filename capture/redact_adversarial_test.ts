@@ -864,3 +864,57 @@ Deno.test("adversarial: HTTP/1 heads with a bare CR inside a header field's line
     }
   }
 });
+
+Deno.test("adversarial: keep-alive after a body with no LF at its end (most JSON bodies: the next start line glued onto its last line), a head with a bare CR before a secret header, a request's and an answer's, over TLS and TCP, whole, byte by byte and at every split: the secret masked, the rest kept; event-stream and JSON bodies with bare CRs after such a body as they came", async () => {
+  await loadH2Redactor();
+  const json = '{"model":"x","messages":[]}';
+  const heads: [string, string, string[], 0 | 1][] = [
+    [
+      `POST /v1/messages HTTP/1.1\r\nHost: h\r\nContent-Length: ${json.length}\r\n\r\n${json}` +
+      `POST /v1/messages HTTP/1.1\r\nHost: h\r\nX-A: v\rAuthorization: Bearer ${KEYS.openai}\r\n` +
+      "Content-Length: 2\r\n\r\n{}",
+      KEYS.openai,
+      [json + "POST /v1/messages HTTP/1.1\r\nHost: h\r\nX-A: v\r"],
+      0,
+    ],
+    [
+      "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}HTTP/1.1 200 OK\r\n" +
+      `X-A: v\rSet-Cookie: sid=${KEYS.cookie}\r\nContent-Length: 0\r\n\r\n`,
+      KEYS.cookie,
+      ["{}HTTP/1.1 200 OK\r\nX-A: v\r", "\r\nContent-Length: 0\r\n\r\n"],
+      1,
+    ],
+  ];
+  for (const [text, secret, kept, dir] of heads) {
+    const input = bytesOf(text);
+    for (const [how, run] of RUNS) {
+      for (const [way, pieces] of everyCalling(input)) {
+        const label = `${how} dir ${dir} ${JSON.stringify(text)} ${way}`;
+        const out = run(pieces, dir);
+        assert.equal(leak(out, [secret]), null, label);
+        assert.equal(out.length, input.length, label);
+        for (const k of kept) {
+          assert.ok(latin1(out).includes(k), `${label}: ${JSON.stringify(k)} kept`);
+        }
+      }
+    }
+  }
+  // bodies' bare CRs after a glued start line (an SSE field's, a JSON string's, a text line's)
+  const plain = bytesOf(
+    "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}HTTP/1.1 200 OK\r\n" +
+      "Content-Type: text/event-stream\r\n\r\n" +
+      'data: {"a":1}\rdata: 2\r\n\r\nevent: x\rid: 3\r\n\r\nretry: 5\rdata: y\n\n',
+  );
+  const body = '{"a":"x\ry: z\r"}\nnote: a\rb: c\r\n';
+  const jsonPlain = bytesOf(
+    `POST /a HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\n\r\n{}POST /b HTTP/1.1\r\nHost: h\r\n` +
+      `Content-Length: ${body.length}\r\n\r\n${body}`,
+  );
+  for (const [text, dir] of [[plain, 1], [jsonPlain, 0]] as const) {
+    for (const [how, run] of RUNS) {
+      for (const [way, pieces] of everyCalling(text)) {
+        assert.deepEqual(run(pieces, dir), text, `${how} dir ${dir} ${way}: as it came`);
+      }
+    }
+  }
+});
