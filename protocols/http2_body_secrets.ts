@@ -306,6 +306,10 @@ export function createHttp2BodySecrets(
         }
         return; // an interim answer, or trailers
       }
+      // a second head on a stream whose body is held (a protocol error): that body is cut, its
+      // pin let go (else everything after it in this direction would be held to the end)
+      const was = bodies.get(id);
+      if (was) endBody(id, was, false, sink);
       if (endStream || kind === Kind.Pass) return;
       bodies.set(id, {
         kind,

@@ -419,3 +419,43 @@ Deno.test("an encoded request past maxEncodedBody held, or reset before its end,
     return out;
   }, { splitPointLimit: 400, randomRuns: 8, maxRandomChunk: 40 });
 });
+
+Deno.test("a second HEADERS on a stream whose body is held (a protocol error) cuts that body: masked (a JSON-RPC start by the JSON rule, an encoded one whole), and nothing after it in the direction is held or lost; any chunking", async () => {
+  const zlib = await import("node:zlib");
+  const rpc = latin1(zlib.gzipSync(bytesOf(CALL), { level: 0 }));
+  const part = '{"method":"tools/call","params":{"arguments":{"token":"tok-SECRET-dup"';
+  for (const encoded of [false, true]) {
+    const head = encoded
+      ? [...POST("/v1"), ["content-encoding", "gzip"]] as [string, string][]
+      : POST("/mcp");
+    const body = encoded ? rpc.slice(0, 120) : part;
+    assert.ok(body.includes("SECRET")); // (gzip stored: the key's bytes stand in it)
+    const later = [];
+    for (let k = 0; k < 20; k++) {
+      later.push(headers(3 + 2 * k, POST("/v1")), data(3 + 2 * k, LLM, true));
+    }
+    const client = concatBytes([
+      HTTP2_PREFACE,
+      SETTINGS,
+      headers(1, head),
+      data(1, body),
+      headers(1, head), // again on stream 1, its body unfinished
+      ...later,
+    ]);
+    assertSameForAllChunkings(client, (chunks) => {
+      const r = createHttp2Redactor(isDefaultSecretHeader, { bodies: { asked: new Set() } });
+      const out = latin1(concatBytes(chunks.map((k) => r.transform(k))));
+      assert.equal(out.length, client.length, `${encoded ? "encoded" : "JSON"}: nothing held`);
+      assert.equal(latin1(r.flush()), "");
+      assert.equal(r.error, null);
+      assert.ok(!out.includes("SECRET"), `${encoded ? "encoded" : "JSON"}: no secret out`);
+      onlyStars(client, out);
+      const at = out.indexOf(latin1(data(1, body)).slice(0, 9)); // its frame header, kept
+      const masked = out.slice(at + 9, at + 9 + body.length);
+      assert.equal(masked, encoded ? "*".repeat(body.length) : star(part, "tok-SECRET-dup"));
+      const b = bodiesOf("client", out);
+      for (let k = 0; k < 20; k++) assert.equal(b.get(3 + 2 * k), LLM, `stream ${3 + 2 * k}`);
+      return out;
+    }, { splitPointLimit: 400, randomRuns: 8, maxRandomChunk: 40 });
+  }
+});
