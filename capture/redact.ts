@@ -159,9 +159,10 @@ export function createHttp1Redactor(
   let gapped = false;
   /**
    * maybe in a message head (from a start line, the stream's start or a gap, to an empty line):
-   * a field line is looked through for a bare CR there, and outside one too unless its name is
-   * an SSE field's (an event stream's `data:` lines not): a start line glued onto a body's last
-   * line (a body with no LF at its end, most JSON bodies) begins a head that is not seen as one
+   * every line is looked through for a bare CR there (a field's whose name is no token, with or
+   * without a colon, too), and a field line outside one too unless its name is an SSE field's
+   * (an event stream's `data:` lines not): a start line glued onto a body's last line (a body
+   * with no LF at its end, most JSON bodies) begins a head that is not seen as one
    */
   let inHead = true;
   /** AfterCr: the CR began its line (an empty line's, if an LF comes next) */
@@ -258,9 +259,10 @@ export function createHttp1Redactor(
         if (state === LineState.Skip) {
           // nothing to do until the next line (bodies are long lines)
           const lf = nextLf(chunk, i);
-          if (fieldLine && (inHead || !SSE_NAMES.has(nameHash))) {
-            // a header field's line (or a body line that looks like one, but an SSE field's
-            // outside a head): a CR in it may be a bare one (each CR of the chunk looked for once)
+          if (inHead || (fieldLine && !SSE_NAMES.has(nameHash))) {
+            // a head's line (a start line, a field's, one whose name is no token's), or a body
+            // line that looks like a field's but an SSE field's: a CR in it may be a bare one
+            // (each CR of the chunk looked for once)
             if (crAt < i) crAt = (crAt = chunk.indexOf(CR, i)) < 0 ? n : crAt;
             // (the CR just before the LF ends the line as ever)
             i = crAt < (lf < 0 ? n : lf - 1) ? crAt : lf;
@@ -413,7 +415,7 @@ export function createHttp1Redactor(
           }
         } else if (c === CR) {
           // Mask, Cut: kept, and masking goes on to the LF (text after a bare CR is the value's)
-          if (state === LineState.Skip && fieldLine && (inHead || !SSE_NAMES.has(nameHash))) {
+          if (state === LineState.Skip && (inHead || (fieldLine && !SSE_NAMES.has(nameHash)))) {
             state = LineState.AfterCr;
             crFirst = false;
           }

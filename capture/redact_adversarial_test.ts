@@ -825,6 +825,11 @@ Deno.test("adversarial: HTTP/1 heads with a bare CR inside a header field's line
     [`X-Thing: a\r\rCookie: sid=${KEYS.cookie}`, KEYS.cookie, ["X-Thing: a\r\r"]],
     [`X-Thing\rMcp-Session-Id: ${KEYS.mcpSession}`, KEYS.mcpSession, ["X-Thing\r"]],
     [`Accept: */*\rProxy-Authorization: Basic ${KEYS.basic}\r\nX-B: c`, KEYS.basic, ["X-B: c"]],
+    // a name that is no token's: long (past 64 bytes), or short with a colon
+    [`X{${"a".repeat(70)}\rAuthorization: Bearer ${KEYS.openai}`, KEYS.openai, [
+      `X{${"a".repeat(70)}\r`,
+    ]],
+    [`X{aa: v\rAuthorization: Bearer ${KEYS.openai}`, KEYS.openai, ["X{aa: v\r"]],
   ];
   // alone, after a first message (keep-alive: a body, then a head again), and in an answer
   const first = "POST /a HTTP/1.1\r\nHost: h\r\nContent-Length: 9\r\n\r\ndata: x\r\n";
@@ -914,6 +919,37 @@ Deno.test("adversarial: keep-alive after a body with no LF at its end (most JSON
     for (const [how, run] of RUNS) {
       for (const [way, pieces] of everyCalling(text)) {
         assert.deepEqual(run(pieces, dir), text, `${how} dir ${dir} ${way}: as it came`);
+      }
+    }
+  }
+});
+
+Deno.test("adversarial: a bare CR inside a start line (a request's, an answer's, after a first message) before a secret header, over TLS and TCP, whole, byte by byte and at every split: the secret masked, the start line kept", async () => {
+  await loadH2Redactor();
+  const heads: [string, string, string, 0 | 1][] = [
+    [
+      `GET / HTTP/1.1\r\nHost: h\r\n\r\nPOST /mcp?x=1 HTTP/1.1\rAuthorization: Bearer ${KEYS.openai}\r\nHost: h\r\n` +
+      "Content-Length: 2\r\n\r\n{}",
+      KEYS.openai,
+      "GET / HTTP/1.1\r\nHost: h\r\n\r\nPOST /mcp?x=1 HTTP/1.1\r",
+      0,
+    ],
+    [
+      `HTTP/1.1 204 No Content\r\n\r\nHTTP/1.1 200 OK\rSet-Cookie: sid=${KEYS.cookie}\r\nContent-Length: 0\r\n\r\n`,
+      KEYS.cookie,
+      "HTTP/1.1 204 No Content\r\n\r\nHTTP/1.1 200 OK\r",
+      1,
+    ],
+  ];
+  for (const [text, secret, kept, dir] of heads) {
+    const input = bytesOf(text);
+    for (const [how, run] of RUNS) {
+      for (const [way, pieces] of everyCalling(input)) {
+        const label = `${how} dir ${dir} ${JSON.stringify(text)} ${way}`;
+        const out = run(pieces, dir);
+        assert.equal(leak(out, [secret]), null, label);
+        assert.equal(out.length, input.length, label);
+        assert.ok(latin1(out).startsWith(kept), `${label}: start line kept`);
       }
     }
   }
