@@ -19,8 +19,9 @@
  * was an `endpoint` event. A `content-encoding` other than identity, as HTTP/1 judges it
  * (`judgeEncodedBody`, shared): where the body would be scanned, its DATA masked whole (`*`s, same
  * length); a request's on a connection not yet MCP's held to END_STREAM (at most
- * MAX_ENCODED_BODY: past it masked whole, counted in `BodyMaskCounts`), decoded, masked whole if
- * JSON-RPC, cut or undecodable, else let out as it came; an answer's, as any other answer (an
+ * MAX_ENCODED_BODY, of its own or of the output behind it: past it masked whole, counted in
+ * `BodyMaskCounts`), decoded, masked whole if JSON-RPC, cut or undecodable, else let out as it
+ * came; an answer's, as any other answer (an
  * LLM API's, on a connection that sent no JSON-RPC): passed, as the DATA frames come.
  *
  * Holding: a held body's (event's) octets are output as copies whose release the sink delays
@@ -387,7 +388,10 @@ export function createHttp2BodySecrets(
         for (const s of bodies.values()) {
           // an encoded body is held to its own bound (its output too)
           if (s.kind === Kind.Encoded && heldOutput <= maxEncoded) continue;
-          if (s.held.length) cut(s, sink, true);
+          if (!s.held.length) continue;
+          // an encoded one is masked whole unjudged, as one past its own cap: counted
+          if (s.kind === Kind.Encoded && counts) counts.encodedOverCap++;
+          cut(s, sink, true);
         }
       }
     },

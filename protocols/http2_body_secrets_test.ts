@@ -459,3 +459,24 @@ Deno.test("a second HEADERS on a stream whose body is held (a protocol error) cu
     }, { splitPointLimit: 400, randomRuns: 8, maxRandomChunk: 40 });
   }
 });
+
+Deno.test("an encoded request held while the output behind it grows past maxEncodedBody (its stream gone quiet, another's frames flowing) is masked whole unjudged, its rest as it comes, and counted", async () => {
+  const zlib = await import("node:zlib");
+  const rpc = latin1(zlib.gzipSync(bytesOf(CALL), { level: 0 }));
+  const enc = headers(1, [...POST("/v1"), ["content-encoding", "gzip"]]);
+  const first = concatBytes([HTTP2_PREFACE, SETTINGS, enc, data(1, rpc.slice(0, 120))]);
+  const other = concatBytes([headers(3, POST("/v1")), data(3, LLM + " ".repeat(1000), true)]);
+  const rest = data(1, rpc.slice(120), true);
+  const counts = { encodedOverCap: 0 };
+  const r = createHttp2Redactor(isDefaultSecretHeader, {
+    bodies: { asked: new Set() },
+    bodyOptions: { maxBodyBuffer: 200, maxEncodedBody: 1000, counts },
+  });
+  const out = latin1(concatBytes([first, other, rest].map((k) => r.transform(k))));
+  assert.equal(out.length, first.length + other.length + rest.length, "nothing held");
+  assert.equal(latin1(r.flush()), "");
+  const b = bodiesOf("client", out);
+  assert.equal(b.get(1), "*".repeat(rpc.length));
+  assert.equal(b.get(3), LLM + " ".repeat(1000));
+  assert.equal(counts.encodedOverCap, 1);
+});
