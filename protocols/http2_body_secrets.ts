@@ -21,8 +21,8 @@
  * length); a request's on a connection not yet MCP's held to END_STREAM (at most
  * MAX_ENCODED_BODY, of its own or of the output behind it: past it masked whole, counted in
  * `BodyMaskCounts`), decoded, masked whole if JSON-RPC, cut or undecodable, else let out as it
- * came; an answer's, as any other answer (an
- * LLM API's, on a connection that sent no JSON-RPC): passed, as the DATA frames come.
+ * came (one in a coding not decoded here: masked as it comes, unheld); an answer's, as any other
+ * answer (an LLM API's, on a connection that sent no JSON-RPC): passed, as the DATA frames come.
  *
  * Holding: a held body's (event's) octets are output as copies whose release the sink delays
  * (`pin`), together with everything after them in the direction (other streams' frames
@@ -46,7 +46,7 @@ import {
   maskSseEvent,
   MAX_ENCODED_BODY,
 } from "./http1_body_secrets.ts";
-import { parseContentEncoding } from "./content_codings.ts";
+import { parseContentEncoding, stageFor } from "./content_codings.ts";
 import { FirstMemberReader, isMcpRequestHeader, SseEndpointProbe } from "./mcp_http_rule.ts";
 
 /** What the two directions of one connection share. */
@@ -279,7 +279,10 @@ export function createHttp2BodySecrets(
 
     headersEnd(id, endStream, sink) {
       const isRequest = method !== "", st = status, isSse = sse, coding = encoding;
-      const isEncoded = coding !== "" && parseContentEncoding(coding).length > 0;
+      const codings = coding === "" ? [] : parseContentEncoding(coding);
+      const isEncoded = codings.length > 0;
+      // a coding not decoded here (`foo`) would be masked at its end: masked at once, unheld
+      const decodable = codings.every((c) => stageFor(c) !== null);
       const isMcp = mcpHeaders;
       method = encoding = "";
       status = -1;
@@ -289,7 +292,7 @@ export function createHttp2BodySecrets(
         if (isMcp) shared.mcp = true;
         shared.asked.add(id);
         scan = shared.mcp === true;
-        kind = isEncoded ? (scan ? Kind.Mask : Kind.Encoded) : Kind.Json;
+        kind = isEncoded ? (scan || !decodable ? Kind.Mask : Kind.Encoded) : Kind.Json;
       } else if (st >= 200) {
         // the answer to a request of an MCP connection, or to one not seen: scanned
         scan = shared.mcp === true || !shared.asked.delete(id);

@@ -480,3 +480,31 @@ Deno.test("an encoded request held while the output behind it grows past maxEnco
   assert.equal(b.get(3), LLM + " ".repeat(1000));
   assert.equal(counts.encodedOverCap, 1);
 });
+
+Deno.test("a request in a coding not decoded here (`foo`, `gzip, foo`) on a connection not yet MCP's is masked as it comes, unheld (it would be masked at its end anyway); gzip's still held", () => {
+  for (const coding of ["foo", "gzip, foo"]) {
+    const body = '{"jsonrpc":"2.0","params":{"token":"tok-SECRET-foo"';
+    const input = concatBytes([
+      HTTP2_PREFACE,
+      SETTINGS,
+      headers(1, [...POST("/v1"), ["content-encoding", coding]]),
+      data(1, body),
+    ]);
+    assertSameForAllChunkings(input, (chunks) => {
+      const r = createHttp2Redactor(isDefaultSecretHeader, { bodies: { asked: new Set() } });
+      const out = latin1(concatBytes(chunks.map((k) => r.transform(k))));
+      assert.equal(out.length, input.length, `${coding}: nothing held`);
+      assert.equal(bodiesOf("client", out).get(1), "*".repeat(body.length));
+      assert.equal(latin1(r.flush()), "");
+      return out;
+    }, { splitPointLimit: 400, randomRuns: 8, maxRandomChunk: 40 });
+  }
+  const gz = concatBytes([
+    HTTP2_PREFACE,
+    SETTINGS,
+    headers(1, [...POST("/v1"), ["content-encoding", "gzip"]]),
+    data(1, "\x1f\x8b"),
+  ]);
+  const r = createHttp2Redactor(isDefaultSecretHeader, { bodies: { asked: new Set() } });
+  assert.ok(r.transform(gz).length < gz.length, "gzip: held");
+});
