@@ -508,3 +508,51 @@ Deno.test("a request in a coding not decoded here (`foo`, `gzip, foo`) on a conn
   const r = createHttp2Redactor(isDefaultSecretHeader, { bodies: { asked: new Set() } });
   assert.ok(r.transform(gz).length < gz.length, "gzip: held");
 });
+
+Deno.test("many small frames before, beside and after held bodies (thousands of output pieces, the held ones kept while the rest go out): the same output whole, frame by frame and in random chunks; the bodies masked, the rest as it came, nothing held at the end", () => {
+  const frames: Uint8Array[] = [HTTP2_PREFACE, SETTINGS];
+  const small = (id: number, n: number) => {
+    frames.push(headers(id, POST("/v1")));
+    for (let k = 0; k < n; k++) frames.push(data(id, `{"k":${k}}`));
+    frames.push(data(id, "", true));
+  };
+  small(1, 1500); // out before any body is held
+  frames.push(headers(3, POST("/mcp")), data(3, CALL.slice(0, 50)));
+  small(5, 1500); // held behind stream 3's body
+  frames.push(headers(7, POST("/mcp")), data(7, INIT.slice(0, 60)));
+  frames.push(data(3, CALL.slice(50), true)); // 3 ends: the output up to 7's pin goes out
+  small(9, 1500);
+  frames.push(data(7, INIT.slice(60), true));
+  small(11, 100);
+  const input = concatBytes(frames);
+  const runs: Uint8Array[][] = [[input], frames];
+  const rand = (() => {
+    let x = 7;
+    return () => (x = (x * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+  })();
+  for (const max of [40, 700]) {
+    const pieces: Uint8Array[] = [];
+    for (let a = 0; a < input.length;) {
+      const b = Math.min(input.length, a + 1 + Math.floor(rand() * max));
+      pieces.push(input.subarray(a, b));
+      a = b;
+    }
+    runs.push(pieces);
+  }
+  const outs = runs.map((chunks) => {
+    const r = createHttp2Redactor(isDefaultSecretHeader, { bodies: { asked: new Set() } });
+    const o = latin1(concatBytes(chunks.map((k) => r.transform(k))));
+    assert.equal(o.length, input.length, "nothing held at the end");
+    assert.equal(latin1(r.flush()), "");
+    assert.equal(r.error, null);
+    return o;
+  });
+  for (const o of outs.slice(1)) assert.equal(o, outs[0]);
+  const b = bodiesOf("client", outs[0]);
+  assert.equal(b.get(3), star(CALL, "sk-SECRET-arg-456"));
+  assert.equal(b.get(7), star(INIT, "tok-SECRET-init-123"));
+  for (const id of [1, 5, 9]) {
+    assert.equal(b.get(id), Array.from({ length: 1500 }, (_, k) => `{"k":${k}}`).join(""));
+  }
+  onlyStars(input, outs[0]);
+});

@@ -202,8 +202,12 @@ export function createHttp2Redactor(
   let blindData = false;
   let dataBody = false; // ... and its stream's body is (http2_body_secrets.ts)
   let blockIsHeaders = false, blockEndStream = false; // the header block in progress
-  /** pieces of output drained so far: `out[k]` is piece `drained + k` */
+  /** pieces of output dropped from `out` so far: `out[k]` is piece `drained + k` */
   let drained = 0;
+  /** `out[0..outHead)` are out already (kept until `out` is cut down, a slice each time) */
+  let outHead = 0;
+  /** bytes of `out[outHead..]`: after a drain, the output held for bodies */
+  let outBytes = 0;
   /** pieces from which output is held for a body (http2_body_secrets.ts) */
   const pins: number[] = [];
   const sink: DataSink = {
@@ -218,14 +222,21 @@ export function createHttp2Redactor(
     },
     keep: (bytes, a, b) => {
       const copy = bytes.slice(a, b);
-      out.push(copy);
+      emit(copy);
       return copy;
     },
   };
 
+  /** Outputs `piece` (counted in `outBytes`). */
+  function emit(piece: Uint8Array): void {
+    out.push(piece);
+    outBytes += piece.length;
+  }
+
   /** Outputs input bytes [start, end) as they are: a view, joined to the previous one if adjacent. */
   function passView(bytes: Uint8Array, start: number, end: number): void {
-    const last = out[out.length - 1];
+    const last = out.length > outHead ? out[out.length - 1] : undefined;
+    outBytes += end - start;
     if (
       last !== undefined && last.buffer === bytes.buffer &&
       last.byteOffset + last.length === bytes.byteOffset + start &&
@@ -256,7 +267,7 @@ export function createHttp2Redactor(
       pins.length = 0;
     }
     bodies?.abandon();
-    if (n > 0) out.push(new Uint8Array(n));
+    if (n > 0) emit(new Uint8Array(n));
     options.onError?.(error);
   }
 
@@ -322,7 +333,7 @@ export function createHttp2Redactor(
     while (held.length > 0 && held[0].fragEnd <= fieldBase) {
       const f = held.shift()!;
       heldBytes -= f.bytes.length;
-      out.push(f.bytes);
+      emit(f.bytes);
     }
     return true;
   }
@@ -388,7 +399,7 @@ export function createHttp2Redactor(
     while (i < n) {
       switch (phase) {
         case Phase.Failed: // after fail(): the rest of the input is zeroed
-          out.push(new Uint8Array(n - i));
+          emit(new Uint8Array(n - i));
           return;
         case Phase.Flushed:
           throw new Error("Http2Redactor.transform called after flush()");
@@ -404,7 +415,7 @@ export function createHttp2Redactor(
           }
           prefaceHeld[prefaceMatched++] = bytes[i++];
           if (prefaceMatched === HTTP2_PREFACE.length) {
-            out.push(prefaceHeld.slice());
+            emit(prefaceHeld.slice());
             phase = Phase.FrameHeader;
           }
           break;
@@ -457,7 +468,7 @@ export function createHttp2Redactor(
             }
           } else {
             if (headerStart >= 0) passView(bytes, headerStart, i);
-            else out.push(header.slice());
+            else emit(header.slice());
             passRemaining = frame.length;
             startData();
             phase = frame.length > 0 ? Phase.PassThrough : Phase.FrameHeader;
@@ -579,7 +590,7 @@ export function createHttp2Redactor(
     }
     const m = Math.min(maskLeft, end - i);
     if (m > 0) {
-      out.push(new Uint8Array(m).fill(MASK_OCTET));
+      emit(new Uint8Array(m).fill(MASK_OCTET));
       maskLeft -= m;
       i += m;
     }
@@ -626,37 +637,51 @@ export function createHttp2Redactor(
     if (i < end) passView(bytes, i, end);
   }
 
-  /** The output that is ready: all of it, but what is held for a body (`pins`). */
+  /**
+   * The output that is ready: all of it, but what is held for a body (`pins`). Only the pieces
+   * that go out are walked (not those held: a body held for long, small frames flowing behind
+   * it, would make each call cost as much as all held so far).
+   */
   function drain(): Uint8Array {
-    let ready = out;
-    if (pins.length) {
-      const k = Math.min(...pins) - drained;
-      ready = out.slice(0, k);
-      out = out.slice(k);
-      drained += k;
-    } else {
+    const end = pins.length ? Math.min(...pins) - drained : out.length;
+    const from = outHead;
+    let total = 0;
+    for (let k = from; k < end; k++) total += out[k].length;
+    const one = end - from === 1 ? out[from] : null;
+    const result = one ?? new Uint8Array(total);
+    if (!one) {
+      let o = 0;
+      for (let k = from; k < end; k++) (result.set(out[k], o), o += out[k].length);
+    }
+    outBytes -= total;
+    if (end === out.length) {
       drained += out.length;
       out = [];
+      outHead = 0;
+    } else {
+      for (let k = from; k < end; k++) out[k] = EMPTY; // let go
+      outHead = end;
+      if (outHead >= 1024 && outHead * 2 >= out.length) {
+        // cut down now and then: amortized, a piece moved at most once per piece let go
+        out = out.slice(outHead);
+        drained += outHead;
+        outHead = 0;
+      }
     }
-    if (ready.length === 1) return ready[0];
-    const total = ready.reduce((s, p) => s + p.length, 0);
-    const result = new Uint8Array(total);
-    let o = 0;
-    for (const p of ready) (result.set(p, o), o += p.length);
     return result;
   }
 
-  /** Bytes of output held for bodies (from the first pin on). */
+  /** Bytes of output held for bodies (from the first pin on), at a call's start (after a drain). */
   function heldOutput(): number {
-    if (!pins.length) return 0;
-    let n = 0;
-    for (let k = Math.min(...pins) - drained; k < out.length; k++) n += out[k].length;
-    return n;
+    return pins.length ? outBytes : 0;
   }
 
-  /** Held output must outlive the chunk it came in: views of the chunk become copies. */
-  function ownHeld(chunk: Uint8Array): void {
-    for (let k = 0; k < out.length; k++) {
+  /**
+   * Held output must outlive the chunk it came in: views of the chunk become copies (only the
+   * pieces from `from` on, those of this call: the ones before are copies or views of no chunk).
+   */
+  function ownHeld(chunk: Uint8Array, from: number): void {
+    for (let k = Math.max(0, from - drained); k < out.length; k++) {
       if (out[k].buffer === chunk.buffer) out[k] = out[k].slice();
     }
   }
@@ -668,9 +693,10 @@ export function createHttp2Redactor(
       if (bodies && (pins.length || shared?.resets?.size)) {
         bodies.poll(heldOutput(), sink);
       }
+      const first = drained + out.length;
       step(chunk);
       const ready = drain();
-      if (out.length) ownHeld(chunk);
+      if (out.length) ownHeld(chunk, first);
       return ready;
     },
     flush(): Uint8Array {
@@ -678,19 +704,19 @@ export function createHttp2Redactor(
       if (phase !== Phase.Failed) {
         // Partial preface or frame header: no secret can be in them; release as they are.
         if (phase === Phase.Preface && prefaceMatched > 0) {
-          out.push(prefaceHeld.slice(0, prefaceMatched));
+          emit(prefaceHeld.slice(0, prefaceMatched));
         }
         // (a server's first, not yet known SETTINGS: zeroed)
         if (headerFill > 0) {
-          out.push(expectSettings ? new Uint8Array(headerFill) : header.slice(0, headerFill));
+          emit(expectSettings ? new Uint8Array(headerFill) : header.slice(0, headerFill));
         }
         // Unfinished header-bearing frames cannot be decoded: zero them.
         const unfinished = heldBytes + (current ? current.filled : 0);
-        if (unfinished > 0) out.push(new Uint8Array(unfinished));
+        if (unfinished > 0) emit(new Uint8Array(unfinished));
         // an unfinished DATA frame's value held: cut, `*`s
         const rest = dataFrame && dataMasker ? dataMasker.flush() : new Uint8Array(0);
         if (rest.length && dataBody) bodies!.data(frame.streamId, rest, 0, rest.length, sink);
-        else if (rest.length) out.push(rest);
+        else if (rest.length) emit(rest);
         held.length = 0;
         heldBytes = 0;
         current = null;
@@ -714,6 +740,8 @@ export function createHttp2Redactor(
  * blind (over-redaction, never under-). RFC 9113 suggests at least 100 concurrent streams.
  */
 const MAX_OPEN_STREAMS = 4096;
+
+const EMPTY = new Uint8Array(0);
 
 /**
  * A session header's value replaced by its keyed string S(v) (session_digest.ts), the same in
