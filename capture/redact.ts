@@ -144,6 +144,10 @@ export function createHttp1Redactor(
    */
   let fieldLine = false;
   let afterField = false;
+  /** some part of this line (before a bare CR) was a field's: a line folded onto it goes on with it */
+  let lineField = false;
+  /** this line had a bare CR: an empty part of it (`\r\r\n`) is no empty line */
+  let bareCr = false;
   /** Digest state: the bytes of the line after the colon, held */
   const held = digest ? new Uint8Array(MAX_DIGEST_VALUE) : new Uint8Array(0);
   let heldLen = 0;
@@ -329,6 +333,8 @@ export function createHttp1Redactor(
           // its leading blank folds it onto the field before, judged as a value's start)
           afterSecret = false;
           afterField = fieldLine;
+          lineField ||= fieldLine;
+          bareCr = true;
           fieldLine = false;
           state = LineState.Name;
           nameLen = 0;
@@ -345,8 +351,8 @@ export function createHttp1Redactor(
           }
           afterSecret = state === LineState.Mask || state === LineState.Digest ||
             state === LineState.Cut;
-          afterField = fieldLine;
-          fieldLine = false;
+          afterField = fieldLine || lineField;
+          fieldLine = lineField = bareCr = false;
           state = LineState.Name;
           nameLen = 0;
           nameEnded = nameLong = false;
@@ -399,7 +405,7 @@ export function createHttp1Redactor(
             if (!nameEnded && START_NAMES.has(nameHash)) inHead = true;
             nameEnded = true;
           } else if (c === CR) {
-            crFirst = nameLen === 0;
+            crFirst = nameLen === 0 && !bareCr;
             state = LineState.AfterCr;
           } else if (c === SP || c === HT || nameEnded) {
             state = LineState.Skip;
@@ -476,7 +482,11 @@ export function createHttp1Redactor(
       gapped = false;
       leadingSpace = false;
       afterSecret = false;
-      afterField = fieldLine = false;
+      afterField =
+        fieldLine =
+        lineField =
+        bareCr =
+          false;
       nameLen = 0;
       nameEnded = nameLong = false;
       nameHash = FNV_START;

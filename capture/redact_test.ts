@@ -428,3 +428,23 @@ Deno.test("HTTP/1 redaction: a header name past 64 bytes still has its colon jud
     assert.equal(run([b.slice(0, i), b.slice(i)]), want, `split at ${i}`);
   }
 });
+
+Deno.test("HTTP/1 redaction: a fold after a field line cut by a bare CR, and a start line ending `\\r\\r\\n`, still mask what follows, at every split point", () => {
+  // a bare CR splits `X-Foo: a\rzzz`; the line folded after it goes on with the field (a key's
+  // prefix masked), in a head and in one glued onto a body with no LF at its end; `\r\r\n` after a
+  // start line is no empty line: the head goes on, its bare-CR line judged
+  const key = "sk-ant-api03-SECRETKEYSECRETKEY";
+  for (
+    const text of [
+      `POST /b HTTP/1.1\r\nX-Foo: a\rzzz\r\n ${key}\r\n\r\n`,
+      `POST /a HTTP/1.1\r\nContent-Length: 7\r\n\r\n{"a":1}POST /b HTTP/1.1\r\nX-Foo: a\rzzz\r\n ${key}\r\n\r\n`,
+      "GET / HTTP/1.1\r\r\ndata: x\rAuthorization: Bearer SECRETTOKEN\r\n\r\n",
+    ]
+  ) {
+    const got = assertSameForAllChunkings(enc.encode(text), (chunks) => run(chunks));
+    assert.equal(got.length, text.length, text);
+    for (const s of ["SECRETKEY", "SECRETTOKEN"]) {
+      assert.ok(!got.includes(s), `${s} out of ${text}`);
+    }
+  }
+});
