@@ -8,7 +8,7 @@
  */
 import * as zlib from "node:zlib";
 import { type RedactedCall, TlsStreams } from "../capture/tls_streams.ts";
-import type { TlsCall } from "../capture/tls_assembler.ts";
+import { tlsCall } from "./redact_harness.ts";
 import { concatBytes } from "../kit/bytes.ts";
 
 const runsAt = Deno.args.indexOf("--runs");
@@ -47,23 +47,6 @@ function bodies(): [string, string, Uint8Array][] {
   ];
 }
 
-function call(seq: number, data: Uint8Array): TlsCall {
-  return {
-    pid: 1,
-    tid: 1,
-    ts: BigInt(seq),
-    conn: 3n,
-    gen: 0,
-    dir: 0,
-    seq: BigInt(seq),
-    total: data.length,
-    data,
-    truncated: false,
-    lost: 0,
-    target: 1,
-  };
-}
-
 /** The request through the redactor: ms taken, and whether its body came out all `*`s. */
 function run(coding: string, body: Uint8Array): { ms: number; cpu: number; masked: boolean } {
   const head = enc.encode(
@@ -75,7 +58,9 @@ function run(coding: string, body: Uint8Array): { ms: number; cpu: number; maske
   const t = performance.now(), c = cpuMs();
   const s = new TlsStreams({ keepSecrets: false }, (r) => out.push(r));
   let seq = 0;
-  for (let a = 0; a < req.length; a += 16384) s.push(call(seq++, req.subarray(a, a + 16384)));
+  for (let a = 0; a < req.length; a += 16384) {
+    s.push(tlsCall(0, req.subarray(a, a + 16384), seq, BigInt(seq++)));
+  }
   s.finish();
   const ms = performance.now() - t, cpu = cpuMs() - c;
   const got = concatBytes(out.map((r) => r.data)).subarray(head.length);
